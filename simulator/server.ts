@@ -1,0 +1,200 @@
+/**
+ * Klarna Order Management (+ the Payments calls a checkout needs) simulator: an HTTP server on
+ * 127.0.0.1 that behaves like Klarna's API, with a /__sim control API for tests.
+ * An independent check of the Klarna client in src/klarna — it deliberately imports nothing from src/.
+ *
+ * This file only wires things together and does the socket-level work (faults that hang or drop
+ * the connection); the Klarna behaviour lives in pipeline.ts and rules/.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Clock } from "./clock"
+import { ControlApi } from "./control-api"
+import { defaultFaultError, errorBody } from "./errors"
+import { FaultInjector, type ResolvedFault } from "./faults"
+import { BodyTooLarge, bodyForLog, readBody, send, type SimResponse } from "./http/io"
+import { IdempotencyStore } from "./idempotency"
+import { newUuid } from "./ids"
+import { KlarnaPipeline } from "./pipeline"
+import { RequestLog, loggableHeaders } from "./request-log"
+import { SimState } from "./state"
+import { RequestValidator } from "./validation"
+
+export interface SimulatorOptions {
+  /** 0 = random free port. Default 0. */
+  port?: number
+  /** Default 127.0.0.1 (never listen on public interfaces by accident). */
+  host?: string
+  /** HTTP Basic username. Default "PK_SIMULATOR". */
+  username?: string
+  /** HTTP Basic password. Default "simulator-secret". */
+  password?: string
+  /** Order-line arithmetic checks (rules/arithmetic.ts). Default true. */
+  arithmeticChecks?: boolean
+  /** Base clock; POST /__sim/clock moves time relative to it. Default: real time. */
+  now?: () => Date
+}
+
+export interface RunningSimulator {
+  /** e.g. http://127.0.0.1:4010 */
+  url: string
+  port: number
+  username: string
+  password: string
+  close(): Promise<void>
+}
+
+export const DEFAULT_USERNAME = "PK_SIMULATOR"
+export const DEFAULT_PASSWORD = "simulator-secret"
+export const DEFAULT_HOST = "127.0.0.1"
+
+const CONTROL_PREFIX = "/__sim"
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const username = opts.username ?? DEFAULT_USERNAME
+  const password = opts.password ?? DEFAULT_PASSWORD
+  const host = opts.host ?? DEFAULT_HOST
+
+  const clock = new Clock(opts.now)
+  const state = new SimState(clock, { arithmeticChecks: opts.arithmeticChecks ?? true })
+  const idempotency = new IdempotencyStore(clock)
+  const log = new RequestLog()
+  const faults = new FaultInjector()
+  const pipeline = new KlarnaPipeline(state, idempotency, { username, password })
+  const control = new ControlApi({ state, faults, log, idempotency, validator: new RequestValidator() })
+
+  /** Timers of "timeout" faults, cleared on close so the process can exit. */
+  const heldTimers = new Set<NodeJS.Timeout>()
+  let url = ""
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? "GET").toUpperCase()
+    const parsed = new URL(req.url ?? "/", url)
+    const path = parsed.pathname
+    let rawBody: string
+    try {
+      rawBody = await readBody(req)
+    } catch (err) {
+      const status = err instanceof BodyTooLarge ? 413 : 400
+      const code = status === 413 ? "REQUEST_TOO_LARGE" : "BAD_REQUEST"
+      send(res, { status, headers: { Connection: "close" }, body: errorBody(code, [status === 413 ? "Request is too large" : "Unreadable request"], newUuid()) })
+      return
+    }
+
+    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
+      send(res, control.handle(method, path, parsed.searchParams, rawBody))
+      return
+    }
+
+    const base = {
+      method,
+      path: req.url ?? path,
+      headers: loggableHeaders(req.headers),
+      body: bodyForLog(rawBody),
+      at: clock.nowIso(),
+    }
+    const fault = faults.pick(method, path)
+
+    if (fault?.type === "timeout") {
+      log.add({ ...base, status: null, response: null, fault: fault.type })
+      // Say nothing, then hang up: the client sees its own timeout or a reset connection.
+      const timer = setTimeout(() => {
+        heldTimers.delete(timer)
+        req.socket.destroy()
+      }, fault.ms)
+      heldTimers.add(timer)
+      return
+    }
+
+    let response: SimResponse
+    let merchant: string | undefined
+    let replayed = false
+    if (fault && (fault.type === "http" || fault.type === "rate_limit")) {
+      response = faultResponse(fault)
+    } else {
+      const result = pipeline.handle({ method, path, headers: req.headers, rawBody, baseUrl: `http://${req.headers.host ?? new URL(url).host}` })
+      response = result.response
+      merchant = result.merchant
+      replayed = result.replayed
+    }
+
+    const dropped = fault?.type === "apply_then_drop"
+    log.add({
+      ...base,
+      status: response.status,
+      response: { headers: { ...response.headers }, body: response.body ?? null },
+      merchant,
+      ...(replayed ? { replayed } : {}),
+      ...(fault ? { fault: fault.type } : {}),
+      ...(dropped ? { dropped } : {}),
+    })
+    if (dropped) {
+      // The operation ran and is recorded (including its idempotency entry); the caller never
+      // learns the outcome. A retry with the same Klarna-Idempotency-Key gets the replay.
+      req.socket.destroy()
+      return
+    }
+    send(res, response)
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((err) => {
+      console.error("[klarna-simulator] request failed", err)
+      if (!res.headersSent) send(res, { status: 500, headers: {}, body: errorBody("INTERNAL_SERVER_ERROR", ["Unexpected server error"], newUuid()) })
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port,
+    username,
+    password,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve, reject) => {
+        for (const t of heldTimers) clearTimeout(t)
+        heldTimers.clear()
+        server.close((err) => (err ? reject(err) : resolve()))
+        // Keep-alive sockets (fetch keeps them) and held "timeout" sockets would block close().
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+}
+
+/** 5xx / 429 bodies and headers in Klarna's shape (generic OM error table, rate-limit page). */
+function faultResponse(fault: Extract<ResolvedFault, { type: "http" | "rate_limit" }>): SimResponse {
+  const correlationId = newUuid()
+  if (fault.type === "rate_limit") {
+    const { code, message } = defaultFaultError(429)
+    return {
+      status: 429,
+      headers: {
+        "Retry-After": String(fault.retry_after_seconds),
+        "X-Ratelimit-Limit": fault.limit,
+        "X-Ratelimit-Remaining": "0",
+        "X-Ratelimit-Reset": String(fault.reset_seconds),
+        "Klarna-Correlation-Id": correlationId,
+      },
+      body: errorBody(code, [message], correlationId),
+    }
+  }
+  const { code, message } = defaultFaultError(fault.status)
+  const hasBody = fault.status !== 204 && fault.status !== 304
+  return {
+    status: fault.status,
+    headers: { "Klarna-Correlation-Id": correlationId, ...(fault.headers ?? {}) },
+    body: hasBody ? (fault.body ?? errorBody(code, [message], correlationId)) : undefined,
+  }
+}

@@ -1,0 +1,27 @@
+/** Public surface of the Klarna client. Platform-free: nothing here knows Medusa or Shopify. */
+export { KlarnaClient } from "./client"
+export type { KlarnaApi, CreateCaptureResult, CreateRefundResult, KlarnaCallOptions, KlarnaMutationOptions } from "./api"
+export {
+  KLARNA_BASE_URLS,
+  DEFAULT_ENVIRONMENT,
+  DEFAULT_REGION,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  resolveBaseUrl,
+} from "./config"
+export type { KlarnaClientConfig, KlarnaRegion, KlarnaEnvironment, KlarnaLogger, KlarnaAttemptEvent } from "./config"
+export {
+  KlarnaError,
+  KlarnaApiError,
+  KlarnaAuthenticationError,
+  KlarnaRateLimitError,
+  KlarnaConflictError,
+  KlarnaConnectionError,
+  KlarnaUnexpectedResponseError,
+  KlarnaInvalidRequestError,
+} from "./errors"
+export type { FromResponseInput } from "./errors"
+export { DEFAULT_RETRY_POLICY, shouldRetry, isRetryableStatus, backoffDelayMs, parseRetryAfter, parseRateLimitReset } from "./retry"
+export type { RetryPolicy } from "./retry"
+export type { KlarnaOperation, KlarnaHttpResponse } from "./operation"
+export * from "./types"

@@ -1,0 +1,408 @@
+/**
+ * SyncStore on PostgreSQL through a TypeORM EntityManager (Medusa's, or one the Shopify server opens).
+ * Plain SQL: the claim, the lock-guarded updates and the ON CONFLICT inserts are the exactly-once
+ * machinery, and they read best as the SQL they are.
+ */
+import type { EntityManager } from "typeorm"
+import { generateId } from "../utils/entity-id"
+import type {
+  AttemptRecord,
+  CaptureRecord,
+  JobFailure,
+  JobIntent,
+  JobRecord,
+  JobState,
+  KlarnaOrderRecord,
+  Platform,
+  RefundRecord,
+  SyncStore,
+} from "../sync/ports"
+
+/**
+ * Claims take this transaction-scoped advisory lock, so that "no other job of this order is running"
+ * is checked and acted on by one claimer at a time across every server on the database. A claim is
+ * a few milliseconds; Klarna is never called while it is held.
+ */
+const CLAIM_LOCK_ID = 7_253_110
+
+export class TypeormSyncStore implements SyncStore {
+  constructor(private readonly manager: EntityManager) {}
+
+  private async one<T>(sql: string, params: unknown[]): Promise<T | null> {
+    const rows = (await this.manager.query(sql, params)) as T[]
+    return rows[0] ?? null
+  }
+
+  private async rows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.manager.query(sql, params)) as T[]
+  }
+
+  /** UPDATE … RETURNING through TypeORM's pg driver yields [rows, count]. */
+  private async updated(sql: string, params: unknown[]): Promise<boolean> {
+    const result = (await this.manager.query(sql, params)) as unknown
+    if (Array.isArray(result) && result.length === 2 && typeof result[1] === "number") return result[1] > 0
+    return Array.isArray(result) && result.length > 0
+  }
+
+  async enqueue(intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number }) {
+    const inserted = await this.one<JobRecord>(
+      `INSERT INTO klarna_sync_job
+         (id, platform, platform_order_id, queue_key, job_key, operation, idempotency_key, payload, max_attempts, run_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()))
+       ON CONFLICT (job_key) DO NOTHING
+       RETURNING *`,
+      [
+        generateId("kjob"),
+        intent.platform,
+        intent.platformOrderId,
+        intent.queueKey,
+        intent.jobKey,
+        intent.operation,
+        intent.idempotencyKey,
+        JSON.stringify(intent.payload),
+        intent.maxAttempts,
+        intent.runAt ?? null,
+      ],
+    )
+    if (inserted) return { job: inserted, created: true }
+    const existing = await this.one<JobRecord>(`SELECT * FROM klarna_sync_job WHERE job_key = $1`, [intent.jobKey])
+    if (!existing) throw new Error(`Job ${intent.jobKey} neither inserted nor found`)
+    return { job: existing, created: false }
+  }
+
+  async claimNextJob(workerId: string, leaseMs: number): Promise<JobRecord | null> {
+    return this.manager.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [CLAIM_LOCK_ID])
+      const rows = (await tx.query(
+        `WITH candidate AS (
+           SELECT j.id FROM klarna_sync_job j
+           WHERE ((j.state = 'pending' AND j.run_at <= now())
+               OR (j.state = 'running' AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000)))
+             AND NOT EXISTS (
+               SELECT 1 FROM klarna_sync_job r
+               WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id
+                 AND r.locked_at >= now() - make_interval(secs => $2::float8 / 1000))
+           ORDER BY j.run_at, j.created_at, j.id
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED)
+         UPDATE klarna_sync_job j
+            SET state = 'running', locked_at = now(), locked_by = $1, attempts = j.attempts + 1, updated_at = now()
+           FROM candidate WHERE j.id = candidate.id
+         RETURNING j.*`,
+        [workerId, leaseMs],
+      )) as unknown
+      const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as JobRecord[]) : (rows as JobRecord[])
+      return list[0] ?? null
+    })
+  }
+
+  async saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void> {
+    await this.manager.query(
+      `UPDATE klarna_sync_job SET request = $3, updated_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+      [jobId, workerId, JSON.stringify(request)],
+    )
+  }
+
+  async completeJob(jobId: string, workerId: string, state: "succeeded" | "skipped", result: Record<string, unknown>) {
+    return this.updated(
+      `UPDATE klarna_sync_job
+          SET state = $3, result = $4, finished_at = now(), locked_at = NULL, updated_at = now(),
+              last_http_status = NULL, last_error_code = NULL, last_error_messages = NULL, last_correlation_id = NULL, last_error = NULL
+        WHERE id = $1 AND locked_by = $2 AND state = 'running'
+        RETURNING id`,
+      [jobId, workerId, state, JSON.stringify(result)],
+    )
+  }
+
+  async failJob(jobId: string, workerId: string, failure: JobFailure, retryAt: Date | null) {
+    return this.updated(
+      `UPDATE klarna_sync_job
+          SET state = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
+              run_at = COALESCE($3::timestamptz, run_at),
+              finished_at = CASE WHEN $3::timestamptz IS NULL THEN now() ELSE NULL END,
+              locked_at = NULL, updated_at = now(),
+              last_http_status = $4, last_error_code = $5, last_error_messages = $6, last_correlation_id = $7, last_error = $8
+        WHERE id = $1 AND locked_by = $2 AND state = 'running'
+        RETURNING id`,
+      [
+        jobId,
+        workerId,
+        retryAt,
+        failure.httpStatus ?? null,
+        failure.errorCode ?? null,
+        failure.errorMessages ? JSON.stringify(failure.errorMessages) : null,
+        failure.correlationId ?? null,
+        failure.message,
+      ],
+    )
+  }
+
+  async deferJob(jobId: string, workerId: string, runAt: Date, reason: string) {
+    return this.updated(
+      `UPDATE klarna_sync_job
+          SET state = 'pending', run_at = $3, locked_at = NULL, attempts = GREATEST(attempts - 1, 0),
+              last_error = $4, updated_at = now()
+        WHERE id = $1 AND locked_by = $2 AND state = 'running'
+        RETURNING id`,
+      [jobId, workerId, runAt, reason],
+    )
+  }
+
+  async recordAttempt(attempt: Omit<AttemptRecord, "id" | "created_at">): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO klarna_sync_attempt
+         (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, http_status,
+          error_code, error_messages, correlation_id, error, duration_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        generateId("katt"),
+        attempt.job_id,
+        attempt.attempt,
+        attempt.operation,
+        attempt.idempotency_key,
+        attempt.worker_id,
+        attempt.request_summary ? JSON.stringify(attempt.request_summary) : null,
+        attempt.outcome,
+        attempt.http_status,
+        attempt.error_code,
+        attempt.error_messages ? JSON.stringify(attempt.error_messages) : null,
+        attempt.correlation_id,
+        attempt.error,
+        Math.round(attempt.duration_ms),
+      ],
+    )
+  }
+
+  async resetJob(jobId: string): Promise<JobRecord | null> {
+    return this.one<JobRecord>(
+      `UPDATE klarna_sync_job
+          SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, locked_at = NULL, locked_by = NULL,
+              updated_at = now()
+        WHERE id = $1 AND state = 'failed'
+        RETURNING *`,
+      [jobId],
+    ).then((row) => (Array.isArray(row) ? (row[0] as JobRecord) ?? null : row))
+  }
+
+  getJob(jobId: string) {
+    return this.one<JobRecord>(`SELECT * FROM klarna_sync_job WHERE id = $1`, [jobId])
+  }
+
+  listJobs(platform: Platform, platformOrderId: string) {
+    return this.rows<JobRecord>(
+      `SELECT * FROM klarna_sync_job WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
+      [platform, platformOrderId],
+    )
+  }
+
+  listAttempts(jobIds: string[]) {
+    if (jobIds.length === 0) return Promise.resolve([])
+    return this.rows<AttemptRecord>(
+      `SELECT * FROM klarna_sync_attempt WHERE job_id = ANY($1) ORDER BY created_at, attempt`,
+      [jobIds],
+    )
+  }
+
+  async countJobs(filter: { platform?: Platform; state?: JobState } = {}) {
+    const rows = await this.rows<{ state: JobState; count: string }>(
+      `SELECT state, count(*)::text AS count FROM klarna_sync_job
+        WHERE ($1::text IS NULL OR platform = $1) AND ($2::text IS NULL OR state = $2)
+        GROUP BY state`,
+      [filter.platform ?? null, filter.state ?? null],
+    )
+    const counts: Record<JobState, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0 }
+    for (const row of rows) counts[row.state] = Number(row.count)
+    return counts
+  }
+
+  findOrder(platform: Platform, platformOrderId: string) {
+    return this.one<KlarnaOrderRecord>(`SELECT * FROM klarna_order WHERE platform = $1 AND platform_order_id = $2`, [
+      platform,
+      platformOrderId,
+    ])
+  }
+
+  findOrderByKlarnaId(klarnaOrderId: string) {
+    return this.one<KlarnaOrderRecord>(`SELECT * FROM klarna_order WHERE klarna_order_id = $1 ORDER BY created_at LIMIT 1`, [
+      klarnaOrderId,
+    ])
+  }
+
+  async ensureOrder(order: Parameters<SyncStore["ensureOrder"]>[0]): Promise<KlarnaOrderRecord> {
+    await this.manager.query(
+      `INSERT INTO klarna_order (id, platform, platform_order_id, klarna_order_id, currency, authorized_amount)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (platform, platform_order_id) DO NOTHING`,
+      [generateId("kord"), order.platform, order.platform_order_id, order.klarna_order_id, order.currency, order.authorized_amount],
+    )
+    const stored = await this.findOrder(order.platform, order.platform_order_id)
+    if (!stored) throw new Error(`Klarna order mapping for ${order.platform_order_id} could not be stored`)
+    return stored
+  }
+
+  async updateOrder(id: string, changes: Parameters<SyncStore["updateOrder"]>[1]): Promise<void> {
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined)
+    if (entries.length === 0) return
+    const sets = entries.map(([column], i) => `"${column}" = $${i + 2}`).join(", ")
+    await this.manager.query(`UPDATE klarna_order SET ${sets}, updated_at = now() WHERE id = $1`, [
+      id,
+      ...entries.map(([, value]) => value),
+    ])
+  }
+
+  listCaptures(platform: Platform, platformOrderId: string) {
+    return this.rows<CaptureRecord>(
+      `SELECT * FROM klarna_capture WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
+      [platform, platformOrderId],
+    )
+  }
+
+  findCaptureBySource(platform: Platform, sourceId: string) {
+    return this.one<CaptureRecord>(`SELECT * FROM klarna_capture WHERE platform = $1 AND source_id = $2`, [platform, sourceId])
+  }
+
+  async ensureCapture(capture: Parameters<SyncStore["ensureCapture"]>[0]): Promise<CaptureRecord> {
+    await this.manager.query(
+      `INSERT INTO klarna_capture
+         (id, platform, platform_order_id, klarna_order_id, source_type, source_id, captured_amount, order_lines, shipping_info, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (platform, source_id) DO NOTHING`,
+      [
+        generateId("kcap"),
+        capture.platform,
+        capture.platform_order_id,
+        capture.klarna_order_id,
+        capture.source_type,
+        capture.source_id,
+        capture.captured_amount,
+        JSON.stringify(capture.order_lines),
+        JSON.stringify(capture.shipping_info),
+        capture.idempotency_key,
+      ],
+    )
+    const stored = await this.findCaptureBySource(capture.platform, capture.source_id)
+    if (!stored) throw new Error(`Capture for ${capture.source_id} could not be stored`)
+    return stored
+  }
+
+  async markCaptured(id: string, captureId: string, shippingInfo: CaptureRecord["shipping_info"], klarnaReference?: string | null) {
+    await this.manager.query(
+      `UPDATE klarna_capture
+          SET status = 'captured', capture_id = $2, shipping_info = $3, klarna_reference = COALESCE($4, klarna_reference),
+              captured_at = COALESCE(captured_at, now()), updated_at = now()
+        WHERE id = $1`,
+      [id, captureId, JSON.stringify(shippingInfo), klarnaReference ?? null],
+    )
+  }
+
+  async insertCapturedCapture(capture: Omit<CaptureRecord, "id" | "created_at">): Promise<CaptureRecord> {
+    const id = generateId("kcap")
+    await this.manager.query(
+      `INSERT INTO klarna_capture
+         (id, platform, platform_order_id, klarna_order_id, source_type, source_id, capture_id, klarna_reference,
+          captured_amount, order_lines, shipping_info, status, idempotency_key, captured_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        id,
+        capture.platform,
+        capture.platform_order_id,
+        capture.klarna_order_id,
+        capture.source_type,
+        capture.source_id,
+        capture.capture_id,
+        capture.klarna_reference,
+        capture.captured_amount,
+        JSON.stringify(capture.order_lines),
+        JSON.stringify(capture.shipping_info),
+        capture.status,
+        capture.idempotency_key,
+        capture.captured_at,
+      ],
+    )
+    return (await this.one<CaptureRecord>(`SELECT * FROM klarna_capture WHERE id = $1`, [id])) as CaptureRecord
+  }
+
+  async setShippingInfo(id: string, shippingInfo: CaptureRecord["shipping_info"]) {
+    await this.manager.query(`UPDATE klarna_capture SET shipping_info = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      JSON.stringify(shippingInfo),
+    ])
+  }
+
+  listRefunds(platform: Platform, platformOrderId: string) {
+    return this.rows<RefundRecord>(
+      `SELECT * FROM klarna_refund WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
+      [platform, platformOrderId],
+    )
+  }
+
+  findRefund(platform: Platform, platformRefundId: string) {
+    return this.one<RefundRecord>(`SELECT * FROM klarna_refund WHERE platform = $1 AND platform_refund_id = $2`, [
+      platform,
+      platformRefundId,
+    ])
+  }
+
+  async ensureRefund(refund: Parameters<SyncStore["ensureRefund"]>[0]): Promise<RefundRecord> {
+    await this.manager.query(
+      `INSERT INTO klarna_refund
+         (id, platform, platform_order_id, klarna_order_id, platform_refund_id, refunded_amount, order_lines, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (platform, platform_refund_id) DO NOTHING`,
+      [
+        generateId("kref"),
+        refund.platform,
+        refund.platform_order_id,
+        refund.klarna_order_id,
+        refund.platform_refund_id,
+        refund.refunded_amount,
+        JSON.stringify(refund.order_lines),
+        refund.idempotency_key,
+      ],
+    )
+    const stored = await this.findRefund(refund.platform, refund.platform_refund_id)
+    if (!stored) throw new Error(`Refund ${refund.platform_refund_id} could not be stored`)
+    return stored
+  }
+
+  async markRefunded(id: string, refundId: string) {
+    await this.manager.query(
+      `UPDATE klarna_refund SET status = 'refunded', refund_id = $2, refunded_at = COALESCE(refunded_at, now()), updated_at = now()
+        WHERE id = $1`,
+      [id, refundId],
+    )
+  }
+
+  async insertRefundedRefund(refund: Omit<RefundRecord, "id" | "created_at">): Promise<RefundRecord> {
+    const id = generateId("kref")
+    await this.manager.query(
+      `INSERT INTO klarna_refund
+         (id, platform, platform_order_id, klarna_order_id, platform_refund_id, refund_id, refunded_amount, order_lines,
+          status, idempotency_key, refunded_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        id,
+        refund.platform,
+        refund.platform_order_id,
+        refund.klarna_order_id,
+        refund.platform_refund_id,
+        refund.refund_id,
+        refund.refunded_amount,
+        JSON.stringify(refund.order_lines),
+        refund.status,
+        refund.idempotency_key,
+        refund.refunded_at,
+      ],
+    )
+    return (await this.one<RefundRecord>(`SELECT * FROM klarna_refund WHERE id = $1`, [id])) as RefundRecord
+  }
+
+  async recordWebhookReceipt(platform: Platform, id: string, topic: string): Promise<boolean> {
+    const rows = await this.rows<{ id: string }>(
+      `INSERT INTO klarna_webhook_receipt (id, platform, topic) VALUES ($1, $2, $3)
+       ON CONFLICT (platform, id) DO NOTHING RETURNING id`,
+      [id, platform, topic],
+    )
+    return rows.length > 0
+  }
+}

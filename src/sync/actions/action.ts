@@ -1,0 +1,26 @@
+import type { KlarnaOm } from "../klarna-port"
+import type { JobIntent, JobRecord, KlarnaOrderRecord, SyncLogger, SyncStore, SyncableOrder } from "../ports"
+
+/** What an action gets: the claimed job, fresh platform state, and the means to act. */
+export interface ActionContext {
+  job: JobRecord
+  order: SyncableOrder
+  klarnaOrder: KlarnaOrderRecord
+  klarna: KlarnaOm
+  store: SyncStore
+  logger: SyncLogger
+  /** Freezes the request on the first attempt; later attempts get the frozen one back. */
+  freezeRequest<T extends object>(build: () => T): Promise<T>
+  enqueue(intent: Omit<JobIntent, "platform">): Promise<void>
+}
+
+export type ActionOutcome =
+  | { kind: "succeeded"; result: Record<string, unknown> }
+  | { kind: "skipped"; reason: string }
+  /** Not yet: another job of the order must finish first. Not counted as an attempt. */
+  | { kind: "defer"; reason: string; delayMs: number }
+
+export type Action = (context: ActionContext) => Promise<ActionOutcome>
+
+export const skipped = (reason: string): ActionOutcome => ({ kind: "skipped", reason })
+export const deferred = (reason: string, delayMs = 1000): ActionOutcome => ({ kind: "defer", reason, delayMs })

@@ -1,0 +1,31 @@
+/** `shipping_info`: tracking that appeared after the capture is appended to that capture. */
+import type { KlarnaShippingInfo } from "../../klarna/types"
+import { newShippingInfo, shippingInfoFor } from "../shipping-info"
+import { deferred, skipped, type Action } from "./action"
+
+export const appendShippingInfo: Action = async (context) => {
+  const { order, store, klarnaOrder, job } = context
+  const fulfillmentId = String(job.payload.fulfillmentId)
+  const capture = await store.findCaptureBySource(order.platform, fulfillmentId)
+  if (!capture || capture.status !== "captured") {
+    const jobs = await store.listJobs(order.platform, order.orderId)
+    const captureJob = jobs.find((candidate) => candidate.operation === "capture" && candidate.payload.fulfillmentId === fulfillmentId)
+    if (captureJob && (captureJob.state === "pending" || captureJob.state === "running") && captureJob.request) {
+      // The capture request is already frozen without this tracking: wait for it, then append.
+      return deferred(`waiting for the capture of fulfillment ${fulfillmentId}`, 2000)
+    }
+    // No capture yet: the capture, when it runs, reads the tracking and carries it itself.
+    return skipped(`fulfillment ${fulfillmentId} is not captured yet; its capture will carry the tracking`)
+  }
+  const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
+  const request = await context.freezeRequest<{ shipping_info: KlarnaShippingInfo[] }>(() => ({
+    shipping_info: fulfillment ? newShippingInfo(shippingInfoFor(fulfillment), capture.shipping_info) : [],
+  }))
+  const fresh = newShippingInfo(request.shipping_info, capture.shipping_info)
+  if (fresh.length === 0) return skipped("Klarna already has this tracking")
+  await context.klarna.appendShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, request, {
+    idempotencyKey: job.idempotency_key,
+  })
+  await store.setShippingInfo(capture.id, [...capture.shipping_info, ...fresh])
+  return { kind: "succeeded", result: { capture_id: capture.capture_id, appended: fresh.length } }
+}

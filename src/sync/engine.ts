@@ -1,0 +1,384 @@
+/**
+ * The sync engine: turns platform events into outbox jobs, and runs claimed jobs against Klarna.
+ * It knows no platform: orders come through OrderSource, storage through SyncStore.
+ *
+ * Flow: event -> enqueue (one row per job key, before Klarna is called) -> a worker claims the row ->
+ * the action re-reads the platform order, freezes its request on the first attempt, calls Klarna with
+ * the job's idempotency key -> result or failure recorded on the row and in the attempt log.
+ */
+import { randomUUID } from "node:crypto"
+import type { KlarnaOmProvider } from "./klarna-port"
+import type { ActionContext, ActionOutcome, Action } from "./actions/action"
+import { appendShippingInfo } from "./actions/append-shipping-info"
+import { cancel } from "./actions/cancel"
+import { captureFulfillment } from "./actions/capture-fulfillment"
+import { captureRemaining } from "./actions/capture-remaining"
+import { refund } from "./actions/refund"
+import { release } from "./actions/release"
+import { triggerSendOut } from "./actions/trigger-send-out"
+import { retryDelayMs, type BackoffPolicy } from "./backoff"
+import { describeError, SyncNotPossibleError } from "./errors"
+import { idempotencyKeyFor } from "./idempotency"
+import { jobKeys, queueKeyFor } from "./job-keys"
+import { nothingMoreWillShip } from "./order-progress"
+import type {
+  JobIntent,
+  JobOperation,
+  JobRecord,
+  KlarnaOrderRecord,
+  OrderSource,
+  Platform,
+  PlatformPayments,
+  SyncLogger,
+  SyncStore,
+  SyncableOrder,
+} from "./ports"
+
+const ACTIONS: Record<JobOperation, Action> = {
+  capture: captureFulfillment,
+  capture_remaining: captureRemaining,
+  shipping_info: appendShippingInfo,
+  refund,
+  release,
+  cancel,
+  trigger_send_out: triggerSendOut,
+}
+
+export interface SyncEngineOptions {
+  platform: Platform
+  maxAttempts: number
+  backoff: BackoffPolicy
+  /** A running job older than this is taken to belong to a dead worker and may be claimed again. */
+  leaseMs: number
+  /** Release the remaining authorization once nothing more will ship. */
+  autoRelease: boolean
+  /** Capture when a fulfillment is created (default) or when it is shipped. */
+  captureOn: "fulfillment" | "shipment"
+}
+
+export interface SyncEngineDeps {
+  store: SyncStore
+  orders: OrderSource
+  klarna: KlarnaOmProvider
+  payments?: PlatformPayments
+  logger: SyncLogger
+  options: SyncEngineOptions
+}
+
+export type EventOutcome = { handled: false; reason: string } | { handled: true; jobs: JobRecord[] }
+
+export class SyncEngine {
+  /** Called after a job is enqueued, so an in-process worker can start at once instead of at its next poll. */
+  private readonly enqueueListeners = new Set<() => void>()
+
+  constructor(private readonly deps: SyncEngineDeps) {}
+
+  get store(): SyncStore {
+    return this.deps.store
+  }
+
+  onEnqueue(listener: () => void): () => void {
+    this.enqueueListeners.add(listener)
+    return () => this.enqueueListeners.delete(listener)
+  }
+
+  // ---- Events -----------------------------------------------------------------------------------
+
+  /** Records the Klarna order behind a platform order (e.g. when it is placed). */
+  async orderPlaced(platformOrderId: string): Promise<EventOutcome> {
+    const order = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in order) return { handled: false, reason: order.reason }
+    return { handled: true, jobs: [] }
+  }
+
+  async fulfillmentCreated(platformOrderId: string, fulfillmentId: string): Promise<EventOutcome> {
+    if (this.deps.options.captureOn === "shipment") return this.orderPlaced(platformOrderId)
+    return this.enqueueFor(platformOrderId, [this.captureIntent(platformOrderId, fulfillmentId)])
+  }
+
+  async shipmentCreated(platformOrderId: string, fulfillmentId: string): Promise<EventOutcome> {
+    const loaded = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
+    const fulfillment = loaded.order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
+    const intents: Omit<JobIntent, "platform">[] = []
+    if (this.deps.options.captureOn === "shipment") intents.push(this.captureIntent(platformOrderId, fulfillmentId))
+    if (fulfillment && fulfillment.trackings.length > 0) {
+      intents.push({
+        platformOrderId,
+        operation: "shipping_info",
+        jobKey: jobKeys.shippingInfo(this.platform, fulfillmentId, fulfillment.trackings.map((t) => t.trackingNumber)),
+        payload: { fulfillmentId },
+      })
+    }
+    return this.enqueueFor(platformOrderId, intents, loaded)
+  }
+
+  async refundCreated(platformOrderId: string, refundId: string): Promise<EventOutcome> {
+    return this.enqueueFor(platformOrderId, [
+      { platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refundId), payload: { refundId } },
+    ])
+  }
+
+  async orderCanceled(platformOrderId: string): Promise<EventOutcome> {
+    return this.enqueueFor(platformOrderId, [
+      { platformOrderId, operation: "cancel", jobKey: jobKeys.cancel(this.platform, platformOrderId), payload: {} },
+    ])
+  }
+
+  /** Items were canceled or returned: maybe nothing more will ship now. */
+  async orderChanged(platformOrderId: string): Promise<EventOutcome> {
+    const loaded = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
+    const jobs = await this.maybeAutoRelease(loaded.order)
+    return { handled: true, jobs }
+  }
+
+  // ---- Merchant actions -------------------------------------------------------------------------
+
+  async captureRemaining(platformOrderId: string): Promise<EventOutcome> {
+    return this.enqueueFor(platformOrderId, [
+      {
+        platformOrderId,
+        operation: "capture_remaining",
+        jobKey: jobKeys.captureRemaining(this.platform, platformOrderId),
+        payload: {},
+      },
+    ])
+  }
+
+  async releaseNow(platformOrderId: string): Promise<EventOutcome> {
+    return this.enqueueFor(platformOrderId, [
+      {
+        platformOrderId,
+        operation: "release",
+        // A merchant may press Release again later (e.g. after a failure was fixed): each press is its own job.
+        jobKey: `${jobKeys.release(this.platform, platformOrderId)}:manual:${randomUUID()}`,
+        payload: { manual: true },
+      },
+    ])
+  }
+
+  async triggerSendOut(platformOrderId: string, captureId: string): Promise<EventOutcome> {
+    return this.enqueueFor(platformOrderId, [
+      {
+        platformOrderId,
+        operation: "trigger_send_out",
+        jobKey: jobKeys.triggerSendOut(this.platform, captureId, randomUUID()),
+        payload: { captureId },
+      },
+    ])
+  }
+
+  /** Manual retry of a parked job, after the merchant fixed the cause. */
+  async retryJob(jobId: string): Promise<JobRecord | null> {
+    const job = await this.deps.store.resetJob(jobId)
+    if (job) this.notify()
+    return job
+  }
+
+  // ---- Execution --------------------------------------------------------------------------------
+
+  /** Claims and runs one due job. Returns false when none was due. */
+  async processNext(workerId: string): Promise<boolean> {
+    const job = await this.deps.store.claimNextJob(workerId, this.deps.options.leaseMs)
+    if (!job) return false
+    await this.run(job, workerId)
+    return true
+  }
+
+  /** Waits until a job has finished (succeeded, skipped or failed), e.g. for a synchronous button. */
+  async waitForJob(jobId: string, timeoutMs: number, pollMs = 100): Promise<JobRecord> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const job = await this.deps.store.getJob(jobId)
+      if (!job) throw new Error(`Job ${jobId} does not exist`)
+      if (job.state === "succeeded" || job.state === "skipped" || job.state === "failed") return job
+      if (Date.now() > deadline) return job
+      await new Promise((resolve) => setTimeout(resolve, pollMs))
+    }
+  }
+
+  private async run(job: JobRecord, workerId: string): Promise<void> {
+    const { store, logger } = this.deps
+    const started = Date.now()
+    let outcome: ActionOutcome
+    try {
+      const loaded = await this.klarnaOrderFor(job.platform_order_id)
+      if ("reason" in loaded) {
+        outcome = { kind: "skipped", reason: loaded.reason }
+      } else {
+        outcome = await ACTIONS[job.operation](this.contextFor(job, workerId, loaded))
+        if (outcome.kind === "succeeded") await this.afterSuccess(job.platform_order_id)
+      }
+    } catch (error) {
+      await this.fail(job, workerId, error, Date.now() - started)
+      return
+    }
+    const durationMs = Date.now() - started
+    if (outcome.kind === "defer") {
+      await store.deferJob(job.id, workerId, new Date(Date.now() + outcome.delayMs), outcome.reason)
+      return
+    }
+    const result = outcome.kind === "succeeded" ? outcome.result : { reason: outcome.reason }
+    const finished = await store.completeJob(job.id, workerId, outcome.kind, result)
+    await store.recordAttempt({
+      job_id: job.id,
+      attempt: job.attempts,
+      operation: job.operation,
+      idempotency_key: job.idempotency_key,
+      worker_id: workerId,
+      request_summary: result,
+      outcome: outcome.kind,
+      http_status: null,
+      error_code: null,
+      error_messages: null,
+      correlation_id: null,
+      error: null,
+      duration_ms: durationMs,
+    })
+    if (!finished) logger.warn(`klarna-order-sync: job ${job.id} finished after its lease moved to another worker`)
+    else logger.debug(`klarna-order-sync: ${job.operation} ${job.job_key} ${outcome.kind}`)
+  }
+
+  private async fail(job: JobRecord, workerId: string, error: unknown, durationMs: number): Promise<void> {
+    const described = describeError(error)
+    const exhausted = job.attempts >= job.max_attempts
+    const retryAt =
+      described.retryable && !exhausted
+        ? new Date(Date.now() + retryDelayMs(job.attempts, this.deps.options.backoff, described.retryAfterMs))
+        : null
+    await this.deps.store.failJob(job.id, workerId, described, retryAt)
+    await this.deps.store.recordAttempt({
+      job_id: job.id,
+      attempt: job.attempts,
+      operation: job.operation,
+      idempotency_key: job.idempotency_key,
+      worker_id: workerId,
+      request_summary: job.request ? summarize(job.request) : null,
+      outcome: retryAt ? "retry" : "failed",
+      http_status: described.httpStatus ?? null,
+      error_code: described.errorCode ?? null,
+      error_messages: described.errorMessages ?? null,
+      correlation_id: described.correlationId ?? null,
+      error: described.message,
+      duration_ms: durationMs,
+    })
+    const level = retryAt ? "warn" : "error"
+    this.deps.logger[level](
+      `klarna-order-sync: ${job.operation} ${job.job_key} attempt ${job.attempts} failed` +
+        `${retryAt ? `, retrying at ${retryAt.toISOString()}` : ", parked for a manual retry"}: ${described.message}`,
+    )
+  }
+
+  private contextFor(job: JobRecord, workerId: string, loaded: { order: SyncableOrder; klarnaOrder: KlarnaOrderRecord }): ActionContext {
+    const { store } = this.deps
+    return {
+      job,
+      order: loaded.order,
+      klarnaOrder: loaded.klarnaOrder,
+      klarna: this.deps.klarna.forCurrency(loaded.order.currency),
+      store,
+      logger: this.deps.logger,
+      freezeRequest: async <T extends object>(build: () => T): Promise<T> => {
+        if (job.request) return job.request as T
+        const request = build()
+        await store.saveJobRequest(job.id, workerId, request as Record<string, unknown>)
+        job.request = request as Record<string, unknown>
+        return request
+      },
+      enqueue: async (intent) => {
+        await this.enqueueIntent({ ...intent, platform: this.platform })
+      },
+    }
+  }
+
+  /** Follow-ups that depend on the order as a whole: the platform's payment status, auto-release. */
+  private async afterSuccess(platformOrderId: string): Promise<void> {
+    const loaded = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in loaded) return
+    const { klarnaOrder, order } = loaded
+    if (klarnaOrder.captured_amount >= klarnaOrder.authorized_amount && klarnaOrder.captured_amount > 0) {
+      await this.deps.payments?.onFullyCaptured?.(platformOrderId)
+    }
+    await this.maybeAutoRelease(order)
+  }
+
+  private async maybeAutoRelease(order: SyncableOrder): Promise<JobRecord[]> {
+    if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return []
+    const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
+    if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return []
+    if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return []
+    const { job } = await this.enqueueIntent({
+      platform: this.platform,
+      platformOrderId: order.orderId,
+      operation: "release",
+      jobKey: jobKeys.release(this.platform, order.orderId),
+      payload: { automatic: true },
+    })
+    return [job]
+  }
+
+  // ---- Plumbing ---------------------------------------------------------------------------------
+
+  private get platform(): Platform {
+    return this.deps.options.platform
+  }
+
+  private captureIntent(platformOrderId: string, fulfillmentId: string): Omit<JobIntent, "platform"> {
+    return { platformOrderId, operation: "capture", jobKey: jobKeys.capture(this.platform, fulfillmentId), payload: { fulfillmentId } }
+  }
+
+  private async enqueueFor(
+    platformOrderId: string,
+    intents: Omit<JobIntent, "platform">[],
+    preloaded?: { order: SyncableOrder; klarnaOrder: KlarnaOrderRecord },
+  ): Promise<EventOutcome> {
+    const loaded = preloaded ?? (await this.klarnaOrderFor(platformOrderId))
+    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
+    const jobs: JobRecord[] = []
+    for (const intent of intents) jobs.push((await this.enqueueIntent({ ...intent, platform: this.platform })).job)
+    return { handled: true, jobs }
+  }
+
+  private async enqueueIntent(intent: JobIntent) {
+    const stored = await this.deps.store.enqueue({
+      ...intent,
+      idempotencyKey: idempotencyKeyFor(intent.jobKey),
+      queueKey: queueKeyFor(intent.platform, intent.platformOrderId),
+      maxAttempts: this.deps.options.maxAttempts,
+    })
+    if (stored.created) this.notify()
+    return stored
+  }
+
+  private notify(): void {
+    for (const listener of this.enqueueListeners) listener()
+  }
+
+  /** The platform order and its Klarna mapping, or why the engine leaves it alone. */
+  private async klarnaOrderFor(
+    platformOrderId: string,
+  ): Promise<{ order: SyncableOrder; klarnaOrder: KlarnaOrderRecord } | { reason: string }> {
+    const order = await this.deps.orders.loadOrder(platformOrderId)
+    if (!order) return { reason: `order ${platformOrderId} does not exist` }
+    if (!order.klarnaOrderId) return { reason: `order ${platformOrderId} was not paid with Klarna` }
+    const klarnaOrder = await this.deps.store.ensureOrder({
+      platform: this.platform,
+      platform_order_id: order.orderId,
+      klarna_order_id: order.klarnaOrderId,
+      currency: order.currency,
+      authorized_amount: order.authorizedAmount ?? order.totalAmount,
+    })
+    return { order, klarnaOrder }
+  }
+}
+
+function summarize(request: Record<string, unknown>): Record<string, unknown> {
+  const summary: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(request)) {
+    summary[key] = Array.isArray(value) ? `${value.length} entries` : value
+  }
+  return summary
+}
+
+export { SyncNotPossibleError }

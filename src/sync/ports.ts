@@ -1,0 +1,202 @@
+/**
+ * The engine's ports: everything it needs from the outside world, as small interfaces. The Medusa
+ * and Shopify adapters implement OrderSource and PlatformPayments; storage is implemented once with
+ * TypeORM (src/storage) and could be replaced by another adapter (e.g. a Medusa v2 module).
+ */
+import type { KlarnaOrderLine, KlarnaShippingInfo } from "../klarna/types"
+import type { OrderSnapshot } from "./order-model"
+
+export type Platform = "medusa" | "shopify"
+
+/** A platform order as the engine needs it, plus the Klarna order it is paid with (if any). */
+export interface SyncableOrder extends OrderSnapshot {
+  /** Undefined when the order was not paid with Klarna: the engine then leaves it alone. */
+  klarnaOrderId?: string
+  /** Amount Klarna authorized for this order (the platform's Klarna payment amount). */
+  authorizedAmount?: number
+}
+
+export interface OrderSource {
+  loadOrder(platformOrderId: string): Promise<SyncableOrder | null>
+}
+
+/** Lets the engine tell the platform what Klarna now holds (e.g. mark Medusa's payment captured). */
+export interface PlatformPayments {
+  onFullyCaptured?(platformOrderId: string): Promise<void>
+}
+
+export type JobOperation =
+  | "capture"
+  | "capture_remaining"
+  | "shipping_info"
+  | "refund"
+  | "release"
+  | "cancel"
+  | "trigger_send_out"
+
+export type JobState = "pending" | "running" | "succeeded" | "failed" | "skipped"
+
+export interface JobIntent {
+  platform: Platform
+  platformOrderId: string
+  operation: JobOperation
+  /** Unique per platform object and operation, e.g. `medusa:capture:ful_123`. */
+  jobKey: string
+  payload: Record<string, unknown>
+  /** When to run first; default now. */
+  runAt?: Date
+}
+
+export interface JobRecord {
+  id: string
+  platform: Platform
+  platform_order_id: string
+  queue_key: string
+  job_key: string
+  operation: JobOperation
+  idempotency_key: string
+  payload: Record<string, unknown>
+  request: Record<string, unknown> | null
+  result: Record<string, unknown> | null
+  state: JobState
+  attempts: number
+  max_attempts: number
+  run_at: Date
+  locked_by: string | null
+  last_http_status: number | null
+  last_error_code: string | null
+  last_error_messages: string[] | null
+  last_correlation_id: string | null
+  last_error: string | null
+  created_at: Date
+  finished_at: Date | null
+}
+
+export interface KlarnaOrderRecord {
+  id: string
+  platform: Platform
+  platform_order_id: string
+  klarna_order_id: string
+  klarna_reference: string | null
+  currency: string
+  authorized_amount: number
+  captured_amount: number
+  refunded_amount: number
+  released_amount: number
+  status: string
+}
+
+export interface CaptureRecord {
+  id: string
+  platform: Platform
+  platform_order_id: string
+  klarna_order_id: string
+  source_type: "fulfillment" | "remaining"
+  source_id: string
+  capture_id: string | null
+  klarna_reference: string | null
+  captured_amount: number
+  order_lines: KlarnaOrderLine[]
+  shipping_info: KlarnaShippingInfo[]
+  status: "pending" | "captured"
+  idempotency_key: string
+  captured_at: Date | null
+  created_at: Date
+}
+
+export interface RefundRecord {
+  id: string
+  platform: Platform
+  platform_order_id: string
+  klarna_order_id: string
+  platform_refund_id: string
+  refund_id: string | null
+  refunded_amount: number
+  order_lines: KlarnaOrderLine[]
+  status: "pending" | "refunded"
+  idempotency_key: string
+  refunded_at: Date | null
+  created_at: Date
+}
+
+export interface AttemptRecord {
+  id: string
+  job_id: string
+  attempt: number
+  operation: string
+  idempotency_key: string
+  worker_id: string
+  request_summary: Record<string, unknown> | null
+  outcome: "succeeded" | "retry" | "failed" | "skipped"
+  http_status: number | null
+  error_code: string | null
+  error_messages: string[] | null
+  correlation_id: string | null
+  error: string | null
+  duration_ms: number
+  created_at: Date
+}
+
+export interface JobFailure {
+  httpStatus?: number
+  errorCode?: string
+  errorMessages?: string[]
+  correlationId?: string
+  message: string
+}
+
+/** Storage of mappings, outbox and audit log. Every method is atomic on its own. */
+export interface SyncStore {
+  /** Inserts the job unless one with the same job key exists; returns the stored job either way. */
+  enqueue(intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number }): Promise<{ job: JobRecord; created: boolean }>
+  /**
+   * Claims the oldest due job whose queue has no other job running, marks it running for `workerId`
+   * and counts the attempt. Jobs running longer than `leaseMs` (a crashed worker) are claimable again.
+   */
+  claimNextJob(workerId: string, leaseMs: number): Promise<JobRecord | null>
+  /** Saves the request first sent for a job, so that retries resend exactly it. Guarded by the lock owner. */
+  saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void>
+  completeJob(jobId: string, workerId: string, state: "succeeded" | "skipped", result: Record<string, unknown>): Promise<boolean>
+  /** Reschedules (retryAt set) or parks the job as failed (retryAt null). */
+  failJob(jobId: string, workerId: string, failure: JobFailure, retryAt: Date | null): Promise<boolean>
+  /** Puts a job back in line now (e.g. it waits for another job of its order). Does not count as an attempt. */
+  deferJob(jobId: string, workerId: string, runAt: Date, reason: string): Promise<boolean>
+  recordAttempt(attempt: Omit<AttemptRecord, "id" | "created_at">): Promise<void>
+  /** Manual retry of a parked job: pending again, attempt count restarted. Returns null if the job is not failed. */
+  resetJob(jobId: string): Promise<JobRecord | null>
+  getJob(jobId: string): Promise<JobRecord | null>
+  listJobs(platform: Platform, platformOrderId: string): Promise<JobRecord[]>
+  listAttempts(jobIds: string[]): Promise<AttemptRecord[]>
+  countJobs(filter?: { platform?: Platform; state?: JobState }): Promise<Record<JobState, number>>
+
+  findOrder(platform: Platform, platformOrderId: string): Promise<KlarnaOrderRecord | null>
+  findOrderByKlarnaId(klarnaOrderId: string): Promise<KlarnaOrderRecord | null>
+  /** Creates the mapping for a platform order, or returns the existing one. */
+  ensureOrder(order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">): Promise<KlarnaOrderRecord>
+  updateOrder(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount">>): Promise<void>
+
+  listCaptures(platform: Platform, platformOrderId: string): Promise<CaptureRecord[]>
+  findCaptureBySource(platform: Platform, sourceId: string): Promise<CaptureRecord | null>
+  /** Records the capture as planned (status pending) unless it exists; returns the stored one. */
+  ensureCapture(capture: Omit<CaptureRecord, "id" | "capture_id" | "klarna_reference" | "status" | "captured_at" | "created_at">): Promise<CaptureRecord>
+  markCaptured(id: string, captureId: string, shippingInfo: CaptureRecord["shipping_info"], klarnaReference?: string | null): Promise<void>
+  /** Inserts a capture Klarna has that we did not know about (reconcile). */
+  insertCapturedCapture(capture: Omit<CaptureRecord, "id" | "created_at">): Promise<CaptureRecord>
+  setShippingInfo(id: string, shippingInfo: CaptureRecord["shipping_info"]): Promise<void>
+
+  listRefunds(platform: Platform, platformOrderId: string): Promise<RefundRecord[]>
+  findRefund(platform: Platform, platformRefundId: string): Promise<RefundRecord | null>
+  ensureRefund(refund: Omit<RefundRecord, "id" | "refund_id" | "status" | "refunded_at" | "created_at">): Promise<RefundRecord>
+  markRefunded(id: string, refundId: string): Promise<void>
+  insertRefundedRefund(refund: Omit<RefundRecord, "id" | "created_at">): Promise<RefundRecord>
+
+  /** Records a webhook delivery id; false when it was seen before. */
+  recordWebhookReceipt(platform: Platform, id: string, topic: string): Promise<boolean>
+}
+
+export interface SyncLogger {
+  debug(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+}
