@@ -225,7 +225,7 @@ export class ControlApi {
       }
       return found.route({ deps: this.deps, params: found.params, query, body })
     } catch (err) {
-      if (err instanceof SimError) return json(err.status, errorBody(err.code, err.messages, correlationId))
+      if (err instanceof SimError) return json(err.status, errorBody(err.code, err.messages, correlationId), { "Klarna-Correlation-Id": correlationId })
       console.error("[klarna-simulator] control API error", err)
       return json(500, errorBody("INTERNAL_SERVER_ERROR", [String(err)], correlationId))
     }

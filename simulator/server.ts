@@ -12,7 +12,7 @@ import { Clock } from "./clock"
 import { ControlApi } from "./control-api"
 import { defaultFaultError, errorBody } from "./errors"
 import { FaultInjector, type ResolvedFault } from "./faults"
-import { BodyTooLarge, bodyForLog, readBody, send, type SimResponse } from "./http/io"
+import { BodyTooLarge, bodyForLog, readBody, send, serialize, type SimResponse } from "./http/io"
 import { IdempotencyStore } from "./idempotency"
 import { newUuid } from "./ids"
 import { KlarnaPipeline } from "./pipeline"
@@ -122,7 +122,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     log.add({
       ...base,
       status: response.status,
-      response: { headers: { ...response.headers }, body: response.body ?? null },
+      response: { headers: serialize(response).headers, body: response.body ?? null },
       merchant,
       ...(replayed ? { replayed } : {}),
       ...(fault ? { fault: fault.type } : {}),

@@ -68,7 +68,10 @@ const JAVA_INT_MAX = 2147483647 // @Size's default max, shown when the schema gi
 
 /** One Klarna-style OM message per violation (deduplicated, since indexes are dropped). */
 export function omMessages(errors: ErrorObject[]): string[] {
-  const out = errors.map((err) => {
+  // A wrong type makes every other complaint about the same value noise (e.g. int64 format on 10.5).
+  const typeErrorAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath))
+  const relevant = errors.filter((e) => e.keyword === "type" || e.keyword === "required" || !typeErrorAt.has(e.instancePath))
+  const out = relevant.map((err) => {
     const p = omPath(err)
     const s = (err.parentSchema ?? {}) as Record<string, unknown>
     switch (err.keyword) {

@@ -45,17 +45,18 @@ export function bodyForLog(raw: string): unknown {
   }
 }
 
-export function send(res: ServerResponse, r: SimResponse): void {
+/** The exact headers and payload `send` writes (also what the request log records). */
+export function serialize(r: SimResponse): { headers: Record<string, string>; payload?: string } {
   const headers: Record<string, string> = { ...r.headers }
-  let payload: string | undefined
-  if (r.body !== undefined) {
-    payload = typeof r.body === "string" && headers["Content-Type"]?.startsWith("text/") ? r.body : JSON.stringify(r.body)
-    headers["Content-Type"] ??= "application/json"
-    headers["Content-Length"] = String(Buffer.byteLength(payload))
-  } else {
-    headers["Content-Length"] = "0"
-  }
-  res.writeHead(r.status, headers)
+  if (r.body === undefined) return { headers }
+  const payload = typeof r.body === "string" && headers["Content-Type"]?.startsWith("text/") ? r.body : JSON.stringify(r.body)
+  headers["Content-Type"] ??= "application/json"
+  return { headers, payload }
+}
+
+export function send(res: ServerResponse, r: SimResponse): void {
+  const { headers, payload } = serialize(r)
+  res.writeHead(r.status, { ...headers, "Content-Length": String(payload === undefined ? 0 : Buffer.byteLength(payload)) })
   res.end(payload)
 }
 

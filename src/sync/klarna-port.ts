@@ -1,43 +1,19 @@
 /**
- * The Klarna Order Management calls the engine makes. KlarnaClient (src/klarna) implements them; the
- * engine depends on this narrow shape so tests and benchmarks can swap the transport.
+ * The Klarna Order Management calls the engine makes: a slice of the client's KlarnaApi, so tests and
+ * benchmarks can hand the engine any transport with the same shape.
  */
-import type { CaptureRequest, KlarnaShippingInfo, RefundRequest } from "../klarna/types"
+import type { KlarnaApi } from "../klarna/api"
 
-export interface MutationOptions {
-  idempotencyKey: string
-}
-
-export interface KlarnaOrderView {
-  order_id: string
-  status: string
-  order_amount: number
-  original_order_amount?: number
-  captured_amount: number
-  refunded_amount: number
-  remaining_authorized_amount?: number
-  klarna_reference?: string
-  captures?: {
-    capture_id: string
-    captured_amount: number
-    reference?: string
-    klarna_reference?: string
-    captured_at?: string
-    order_lines?: CaptureRequest["order_lines"]
-    shipping_info?: KlarnaShippingInfo[]
-  }[]
-  refunds?: { refund_id?: string; refunded_amount: number; reference?: string; refunded_at?: string; order_lines?: RefundRequest["order_lines"] }[]
-}
-
-export interface KlarnaOm {
-  getOrder(orderId: string): Promise<KlarnaOrderView>
-  createCapture(orderId: string, body: CaptureRequest, options: MutationOptions): Promise<{ captureId: string; location?: string }>
-  appendShippingInfo(orderId: string, captureId: string, body: { shipping_info: KlarnaShippingInfo[] }, options: MutationOptions): Promise<void>
-  triggerSendOut(orderId: string, captureId: string, options: MutationOptions): Promise<void>
-  createRefund(orderId: string, body: RefundRequest, options: MutationOptions): Promise<{ refundId: string; location?: string }>
-  releaseRemainingAuthorization(orderId: string, options: MutationOptions): Promise<void>
-  cancelOrder(orderId: string, options: MutationOptions): Promise<void>
-}
+export type KlarnaOm = Pick<
+  KlarnaApi,
+  | "getOrder"
+  | "createCapture"
+  | "appendCaptureShippingInfo"
+  | "triggerSendOut"
+  | "createRefund"
+  | "releaseRemainingAuthorization"
+  | "cancelOrder"
+>
 
 /** Picks the Klarna account for an order's currency. */
 export interface KlarnaOmProvider {

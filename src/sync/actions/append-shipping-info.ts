@@ -23,7 +23,7 @@ export const appendShippingInfo: Action = async (context) => {
   }))
   const fresh = newShippingInfo(request.shipping_info, capture.shipping_info)
   if (fresh.length === 0) return skipped("Klarna already has this tracking")
-  await context.klarna.appendShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, request, {
+  await context.klarna.appendCaptureShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, request.shipping_info, {
     idempotencyKey: job.idempotency_key,
   })
   await store.setShippingInfo(capture.id, [...capture.shipping_info, ...fresh])

@@ -1,0 +1,228 @@
+/**
+ * klarnaSyncService: the Medusa v1 face of the sync engine. Subscribers, the payment processor and
+ * the admin routes call it; it wires Medusa's database, orders and payments into the engine's ports.
+ * Registered by Medusa as `klarnaSyncService` (file name), constructed with (cradle, pluginOptions).
+ */
+import { TransactionBaseService } from "@medusajs/medusa"
+import type { EntityManager } from "typeorm"
+import { SyncEngine, type EventOutcome } from "../sync/engine"
+import { reconcileOrder, type ReconcileReport } from "../sync/reconcile"
+import { SyncWorker } from "../sync/worker"
+import { TypeormSyncStore } from "../storage/typeorm-sync-store"
+import type { JobRecord, SyncLogger } from "../sync/ports"
+import { clientForCurrency } from "../medusa/klarna-clients"
+import { klarnaOrderIdAt } from "../medusa/klarna-payment-of"
+import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-source"
+import { parsePluginOptions, type KlarnaPluginOptions } from "../medusa/plugin-options"
+import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
+
+type InjectedDependencies = {
+  manager: EntityManager
+  orderService: MedusaOrderReader & {
+    retrieve(id: string, config?: { select?: string[] }): Promise<{ id: string; payment_status: string; status: string }>
+    capturePayment(id: string): Promise<unknown>
+  }
+  logger: SyncLogger & { error(message: string, error?: unknown): void }
+}
+
+/** How long Medusa's "Capture payment" waits for Klarna before answering that the capture is queued. */
+const CAPTURE_WAIT_MS = 30_000
+
+export class KlarnaPaymentPendingError extends Error {
+  override readonly name = "KlarnaPaymentPendingError"
+}
+
+export default class KlarnaSyncService extends TransactionBaseService {
+  static readonly Events = {
+    JOB_FAILED: "klarna.sync_failed",
+  }
+
+  readonly options: KlarnaPluginOptions
+  readonly engine: SyncEngine
+  private readonly store: TypeormSyncStore
+  private readonly orderService_: InjectedDependencies["orderService"]
+  private readonly logger_: InjectedDependencies["logger"]
+  private worker: SyncWorker | null = null
+
+  constructor(container: InjectedDependencies, options: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    super(container, options as Record<string, unknown>)
+    this.options = parsePluginOptions(options)
+    this.orderService_ = container.orderService
+    this.logger_ = container.logger
+    // The root manager, never a request's transaction: the outbox commits on its own.
+    this.store = new TypeormSyncStore(container.manager)
+    const { worker } = this.options
+    this.engine = new SyncEngine({
+      store: this.store,
+      orders: new MedusaOrderSource(this.orderService_, this.options),
+      klarna: { forCurrency: (currency) => clientForCurrency(this.options, currency, { logger: this.logger_ }) },
+      payments: { onFullyCaptured: (orderId) => this.markMedusaPaymentCaptured(orderId) },
+      logger: this.logger_,
+      options: {
+        platform: "medusa",
+        maxAttempts: worker.maxAttempts,
+        backoff: { baseMs: worker.baseBackoffMs, maxMs: worker.maxBackoffMs },
+        leaseMs: worker.leaseMs,
+        autoRelease: this.options.autoRelease,
+        captureOn: this.options.captureOn,
+      },
+    })
+  }
+
+  // ---- Lifecycle -----------------------------------------------------------------------------
+
+  startWorker(): void {
+    if (this.worker || !this.options.worker.enabled) return
+    this.worker = new SyncWorker(this.engine, { pollIntervalMs: this.options.worker.pollIntervalMs, concurrency: 2 }, this.logger_)
+    this.worker.start()
+    this.logger_.info(`klarna-order-sync: sync worker ${this.worker.id} started`)
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop()
+    this.worker = null
+  }
+
+  // ---- Events (subscribers) --------------------------------------------------------------------
+
+  orderPlaced(orderId: string): Promise<EventOutcome> {
+    return this.engine.orderPlaced(orderId)
+  }
+
+  fulfillmentCreated(orderId: string, fulfillmentId: string): Promise<EventOutcome> {
+    return this.engine.fulfillmentCreated(orderId, fulfillmentId)
+  }
+
+  shipmentCreated(orderId: string, fulfillmentId: string): Promise<EventOutcome> {
+    return this.engine.shipmentCreated(orderId, fulfillmentId)
+  }
+
+  refundCreated(orderId: string, refundId: string): Promise<EventOutcome> {
+    return this.engine.refundCreated(orderId, refundId)
+  }
+
+  orderCanceled(orderId: string): Promise<EventOutcome> {
+    return this.engine.orderCanceled(orderId)
+  }
+
+  orderChanged(orderId: string): Promise<EventOutcome> {
+    return this.engine.orderChanged(orderId)
+  }
+
+  // ---- The payment processor's capture / refund / cancel (one writer: all go through here) -------
+
+  /**
+   * Medusa's "Capture payment": capture what the fulfillments have not captured yet, or nothing when
+   * they captured it all. Waits for Klarna's answer so the merchant sees the result.
+   */
+  async captureRemainingForPayment(paymentData: Record<string, unknown>): Promise<void> {
+    const orderId = await this.medusaOrderIdFor(paymentData)
+    if (!orderId) throw new Error("klarna-order-sync: this payment has no Klarna order id; nothing can be captured")
+    const outcome = await this.engine.captureRemaining(orderId)
+    if (!outcome.handled) throw new Error(`klarna-order-sync: ${outcome.reason}`)
+    const mapping = await this.store.findOrder("medusa", orderId)
+    if (mapping && mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return
+    const job = outcome.jobs[0]
+    this.worker?.nudge()
+    const finished = await this.engine.waitForJob(job.id, CAPTURE_WAIT_MS)
+    if (finished.state === "failed") {
+      throw new Error(`Klarna refused the capture: ${finished.last_error ?? "unknown error"}`)
+    }
+    if (finished.state !== "succeeded" && finished.state !== "skipped") {
+      throw new KlarnaPaymentPendingError(
+        "The Klarna capture is queued and will be retried automatically; see the Klarna panel of the order",
+      )
+    }
+  }
+
+  /** Refuses a Medusa refund that Klarna would refuse, before Medusa records it. */
+  async assertRefundable(paymentData: Record<string, unknown>, amount: number): Promise<void> {
+    const orderId = await this.medusaOrderIdFor(paymentData)
+    if (!orderId) return
+    const mapping = await this.store.findOrder("medusa", orderId)
+    if (!mapping) return
+    const jobs = await this.store.listJobs("medusa", orderId)
+    const captures = await this.store.listCaptures("medusa", orderId)
+    const refunds = await this.store.listRefunds("medusa", orderId)
+    const captured = captures.filter((c) => c.status === "captured").reduce((sum, c) => sum + c.captured_amount, 0)
+    const capturesUnderWay = jobs.some((job) => job.operation.startsWith("capture") && (job.state === "pending" || job.state === "running"))
+    const refundsUnderWay = jobs
+      .filter((job) => job.operation === "refund" && job.state !== "failed" && job.state !== "skipped")
+      .filter((job) => !refunds.some((r) => r.status === "refunded" && r.platform_refund_id === job.payload.refundId))
+      .reduce((sum, job) => sum + Number((job.request as { refunded_amount?: number } | null)?.refunded_amount ?? 0), 0)
+    const refunded = refunds.filter((r) => r.status === "refunded").reduce((sum, r) => sum + r.refunded_amount, 0)
+    const refundable = captured - refunded - refundsUnderWay
+    if (amount > refundable && !capturesUnderWay) {
+      throw new Error(
+        `Klarna can refund at most ${refundable} (captured ${captured}, refunded ${refunded + refundsUnderWay}); ` +
+          `a refund of ${amount} would be rejected`,
+      )
+    }
+  }
+
+  /** The Klarna side of a canceled Medusa order is handled by the order.canceled subscriber. */
+  async handlePaymentCanceled(_paymentData: Record<string, unknown>): Promise<void> {
+    return
+  }
+
+  // ---- Admin -------------------------------------------------------------------------------------
+
+  async getOrderView(orderId: string): Promise<KlarnaOrderView | null> {
+    const mapping = await this.store.findOrder("medusa", orderId)
+    if (!mapping) {
+      // Not seen yet (no event handled so far): record it now if it was paid with Klarna.
+      const outcome = await this.engine.orderPlaced(orderId)
+      if (!outcome.handled) return null
+    }
+    return buildOrderView(this.store, "medusa", orderId)
+  }
+
+  retryJob(jobId: string): Promise<JobRecord | null> {
+    return this.engine.retryJob(jobId)
+  }
+
+  getJob(jobId: string): Promise<JobRecord | null> {
+    return this.store.getJob(jobId)
+  }
+
+  releaseRemaining(orderId: string): Promise<EventOutcome> {
+    return this.engine.releaseNow(orderId)
+  }
+
+  triggerSendOut(orderId: string, captureId: string): Promise<EventOutcome> {
+    return this.engine.triggerSendOut(orderId, captureId)
+  }
+
+  async reconcile(orderId: string): Promise<ReconcileReport | null> {
+    const mapping = await this.store.findOrder("medusa", orderId)
+    if (!mapping) return null
+    return reconcileOrder(this.store, clientForCurrency(this.options, mapping.currency, { logger: this.logger_ }), mapping)
+  }
+
+  // ---- Plumbing ----------------------------------------------------------------------------------
+
+  private async markMedusaPaymentCaptured(orderId: string): Promise<void> {
+    const order = await this.orderService_.retrieve(orderId, { select: ["id", "payment_status", "status"] })
+    if (order.payment_status === "captured" || order.status === "canceled") return
+    try {
+      await this.orderService_.capturePayment(orderId)
+    } catch (error) {
+      this.logger_.warn(`klarna-order-sync: could not mark the payment of order ${orderId} as captured in Medusa: ${(error as Error).message}`)
+    }
+  }
+
+  /** The Medusa order of a payment, found by its Klarna order id (the processor only sees payment.data). */
+  private async medusaOrderIdFor(paymentData: Record<string, unknown>): Promise<string | undefined> {
+    const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
+    if (!klarnaOrderId) return undefined
+    const mapping = await this.store.findOrderByKlarnaId(klarnaOrderId)
+    if (mapping) return mapping.platform_order_id
+    const path = this.options.orderIdPath.split(".")
+    const rows = (await this.manager_.query(
+      `SELECT order_id FROM payment WHERE data #>> $1 = $2 AND order_id IS NOT NULL ORDER BY created_at LIMIT 1`,
+      [`{${path.join(",")}}`, klarnaOrderId],
+    )) as { order_id: string }[]
+    return rows[0]?.order_id
+  }
+}
