@@ -8,7 +8,7 @@ module.exports = {
   roots: ["<rootDir>/test", "<rootDir>/src", "<rootDir>/simulator"],
   testMatch: ["**/*.test.ts", "**/*.spec.ts"],
   transform: {
-    "^.+\\.tsx?$": ["ts-jest", { isolatedModules: true, tsconfig: "tsconfig.json" }],
+    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.test.json" }],
   },
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   globalSetup: "<rootDir>/test/support/global-setup.ts",

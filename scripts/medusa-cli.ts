@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process"
 import fs from "node:fs"
 import path from "node:path"
+import { DataSource } from "typeorm"
 
 export const REPO_ROOT = path.resolve(__dirname, "..")
 export const DEMO_DIR = path.join(REPO_ROOT, "demo")
@@ -73,13 +74,52 @@ function assertOk(what: string, result: CliResult): CliResult {
   return result
 }
 
-/** `medusa migrations run` for the database in env.DATABASE_URL (Medusa's and the plugins' migrations). */
+/**
+ * `medusa migrations run` (Medusa's migrations and the plugins') followed by runPluginMigrations(), which
+ * covers this plugin when it is loaded from the repository root (see there).
+ */
 export async function runMigrations(databaseUrl: string, options: CliOptions = {}): Promise<CliResult> {
   const result = await runMedusaCli(["migrations", "run"], {
     ...options,
     env: { ...options.env, DATABASE_URL: databaseUrl },
   })
-  return assertOk("medusa migrations run", result)
+  assertOk("medusa migrations run", result)
+  const started = Date.now()
+  const ran = await runPluginMigrations(databaseUrl)
+  return {
+    ...result,
+    output: `${result.output}\nplugin migrations run: ${ran.length ? ran.join(", ") : "none pending"}\n`,
+    elapsedMs: result.elapsedMs + (Date.now() - started),
+  }
+}
+
+/**
+ * This plugin's migrations (dist/migrations/*.js) through TypeORM, recorded in Medusa's `migrations` table.
+ * Needed because `medusa migrations run` looks for `<plugin>/migrations` FIRST and, finding this
+ * repository's top-level migrations/ folder (TypeScript sources, no .js), never reaches dist/migrations
+ * when the plugin is loaded from the repo root (`resolve: <repo>` in demo/medusa-config.js). An
+ * npm-installed copy (dist only) is not affected. Already-applied migrations are skipped, so this is a
+ * no-op whenever Medusa's CLI did run them. Returns the names of the migrations it ran.
+ */
+export async function runPluginMigrations(databaseUrl: string): Promise<string[]> {
+  const dir = path.join(REPO_ROOT, "dist", "migrations")
+  if (!fs.existsSync(dir)) return []
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"))
+  if (files.length === 0) return []
+  const dataSource = new DataSource({
+    type: "postgres",
+    url: databaseUrl,
+    migrations: files.map((f) => path.join(dir, f)),
+    migrationsTableName: "migrations",
+    logging: false,
+  })
+  await dataSource.initialize()
+  try {
+    const ran = await dataSource.runMigrations({ transaction: "each" })
+    return ran.map((m) => m.name)
+  } finally {
+    await dataSource.destroy()
+  }
 }
 
 /** `medusa user -e EMAIL -p PASSWORD`: an admin user that can log in to /admin. */

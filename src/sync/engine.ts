@@ -125,12 +125,29 @@ export class SyncEngine {
     ])
   }
 
-  /** Items were canceled or returned: maybe nothing more will ship now. */
+  /**
+   * Something changed on the order (items returned, a fulfillment canceled, …): converge. Queues every
+   * Klarna operation the order's current state calls for; job keys make the ones already queued no-ops.
+   * Needed because Medusa does not emit an event for everything (a refund made while receiving a
+   * return emits only order.items_returned).
+   */
   async orderChanged(platformOrderId: string): Promise<EventOutcome> {
     const loaded = await this.klarnaOrderFor(platformOrderId)
     if ("reason" in loaded) return { handled: false, reason: loaded.reason }
-    const jobs = await this.maybeAutoRelease(loaded.order)
-    return { handled: true, jobs }
+    const { order } = loaded
+    const intents: Omit<JobIntent, "platform">[] = []
+    for (const fulfillment of order.fulfillments) {
+      if (fulfillment.canceled) continue
+      if (this.deps.options.captureOn === "fulfillment" || fulfillment.shipped) {
+        intents.push(this.captureIntent(platformOrderId, fulfillment.id))
+      }
+    }
+    for (const refund of order.refunds) {
+      intents.push({ platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refund.id), payload: { refundId: refund.id } })
+    }
+    const outcome = await this.enqueueFor(platformOrderId, intents, loaded)
+    const releases = await this.maybeAutoRelease(order)
+    return outcome.handled ? { handled: true, jobs: [...outcome.jobs, ...releases] } : outcome
   }
 
   // ---- Merchant actions -------------------------------------------------------------------------

@@ -11,7 +11,19 @@
 import { startSimulator, type RunningSimulator } from "../../simulator/server"
 import { createTestDatabase, dropTestDatabase, uniqueDatabaseName } from "../support/db"
 import { MedusaStartError, prepareDatabase, startMedusa, type MedusaServer } from "../support/medusa"
-import { checkout, connect, seedStore, type SeededStore, type StoreApi } from "../support/store-api"
+import {
+  authorizeKlarnaSession,
+  checkout,
+  connect,
+  createDiscount,
+  createGiftCard,
+  type MedusaApiError,
+  type MedusaCart,
+  seedStore,
+  type SeededStore,
+  type StoreApi,
+  SWEDISH_ADDRESS,
+} from "../support/store-api"
 
 interface SimOrderView {
   order_id: string
@@ -118,17 +130,96 @@ describe("Medusa checkout with the klarna payment processor", () => {
       expect(line.total_amount).toBe(line.quantity * line.unit_price - (line.total_discount_amount ?? 0))
     }
 
-    // Klarna saw exactly: one Payments session, one order from the authorization (with an idempotency key).
-    const requests = await simRequests(sim)
+    // Klarna Payments saw exactly one session and one order from the authorization (with an idempotency
+    // key). (What the sync service does with OM after order.placed is not this test's business.)
+    const requests = (await simRequests(sim)).filter((r) => r.path.startsWith("/payments/"))
     expect(requests.map((r) => `${r.method} ${r.path.replace(/authorizations\/[^/]+/, "authorizations/{token}")}`)).toEqual([
       "POST /payments/v1/sessions",
       "POST /payments/v1/authorizations/{token}/order",
     ])
+    expect(requests.every((r) => r.status === 200)).toBe(true)
     const createOrder = requests[1]
     const header = (name: string): string | undefined =>
       Object.entries(createOrder.headers).find(([k]) => k.toLowerCase() === name)?.[1]
     expect(header("klarna-idempotency-key")).toMatch(/^[0-9a-f-]{36}$/)
     expect(header("user-agent")).toMatch(/^klarna-order-sync\/\S+ .*medusa\/1\.20\.8/)
+  })
+
+  test("with a discount code and a gift card, Klarna authorizes exactly what Medusa charges", async () => {
+    const discount = await createDiscount(api, store.regionId, { type: "percentage", value: 15 })
+    const giftCard = await createGiftCard(api, store.regionId, 10_000)
+    const [sweater, socks] = store.products
+    const { order } = await checkout(api, {
+      regionId: store.regionId,
+      shippingOptionId: store.shippingOptionId,
+      items: [
+        { variantId: sweater.variantId, quantity: 1 },
+        { variantId: socks.variantId, quantity: 3 },
+      ],
+      provider: "klarna",
+      simulatorUrl: sim.url,
+      discountCode: discount.code,
+      giftCardCode: giftCard.code,
+    })
+    expect(order.discount_total).toBeGreaterThan(0)
+    expect(order.gift_card_total).toBeGreaterThan(0)
+    const payment = order.payments[0]
+    expect(payment.amount).toBe(order.total)
+    const klarnaOrder = await simGet<SimOrderView>(sim, `/__sim/orders/${String(payment.data.order_id)}`)
+    expect(klarnaOrder.status).toBe("AUTHORIZED")
+    expect(klarnaOrder.order_amount).toBe(order.total)
+    expect(klarnaOrder.order_lines.reduce((acc, l) => acc + l.total_amount, 0)).toBe(order.total)
+  })
+
+  test("a cart that changes after the Klarna session was opened gets a new session for the new amount", async () => {
+    const [sweater, socks] = store.products
+    const { cart } = await api.store<{ cart: MedusaCart }>("POST", "/carts", { region_id: store.regionId })
+    await api.store("POST", `/carts/${cart.id}/line-items`, { variant_id: sweater.variantId, quantity: 1 })
+    await api.store("POST", `/carts/${cart.id}`, {
+      email: "customer@example.com",
+      shipping_address: SWEDISH_ADDRESS,
+    })
+    await api.store("POST", `/carts/${cart.id}/shipping-methods`, { option_id: store.shippingOptionId })
+    await api.store("POST", `/carts/${cart.id}/payment-sessions`)
+    const first = await api.store<{ cart: MedusaCart }>("POST", `/carts/${cart.id}/payment-session`, {
+      provider_id: "klarna",
+    })
+    const firstSession = String(first.cart.payment_session?.data.session_id)
+    // The shopper adds an item: Medusa refreshes the selected session (updatePayment).
+    const changed = await api.store<{ cart: MedusaCart }>("POST", `/carts/${cart.id}/line-items`, {
+      variant_id: socks.variantId,
+      quantity: 1,
+    })
+    const session = changed.cart.payment_session ?? changed.cart.payment_sessions.find((s) => s.is_selected)
+    const secondSession = String(session?.data.session_id)
+    expect(secondSession).not.toBe(firstSession)
+    expect(session?.data.order_amount).toBe(changed.cart.total)
+    const token = await authorizeKlarnaSession(sim.url, secondSession)
+    await api.store("POST", `/carts/${cart.id}/payment-sessions/klarna`, { data: { authorization_token: token } })
+    const completed = await api.store<{ type: string; data: { total: number; payments: { data: Record<string, unknown> }[] } }>(
+      "POST",
+      `/carts/${cart.id}/complete`
+    )
+    expect(completed.type).toBe("order")
+    const klarnaOrder = await simGet<SimOrderView>(sim, `/__sim/orders/${String(completed.data.payments[0].data.order_id)}`)
+    expect(klarnaOrder.order_amount).toBe(completed.data.total)
+  })
+
+  test("the storefront cannot write anything but the authorization token into the session", async () => {
+    const { cart } = await api.store<{ cart: MedusaCart }>("POST", "/carts", { region_id: store.regionId })
+    await api.store("POST", `/carts/${cart.id}/line-items`, { variant_id: store.products[0].variantId, quantity: 1 })
+    await api.store("POST", `/carts/${cart.id}`, { email: "customer@example.com", shipping_address: SWEDISH_ADDRESS })
+    await api.store("POST", `/carts/${cart.id}/shipping-methods`, { option_id: store.shippingOptionId })
+    await api.store("POST", `/carts/${cart.id}/payment-sessions`)
+    await api.store("POST", `/carts/${cart.id}/payment-session`, { provider_id: "klarna" })
+    await expect(
+      api.store("POST", `/carts/${cart.id}/payment-sessions/klarna`, { data: { order_id: "someone-elses-order" } })
+    ).rejects.toMatchObject({ status: 400 })
+    // Without an authorization the cart does not complete into an order.
+    const completed = await api
+      .store<{ type: string }>("POST", `/carts/${cart.id}/complete`)
+      .catch((err: MedusaApiError) => ({ type: `error ${err.status}` }))
+    expect(completed.type).not.toBe("order")
   })
 
   test("a manual checkout makes no Klarna call", async () => {
@@ -172,5 +263,68 @@ describe("Medusa checkout with the klarna payment processor", () => {
     expect(startError.output).toMatch(/captureOn: must be one of "fulfillment", "shipment" \(got "never"\)/)
     // The credentials never reach the output.
     expect(startError.output).not.toContain(sim.password)
+  })
+})
+
+describe("Medusa checkout with tax-inclusive prices (feature flag tax_inclusive_pricing)", () => {
+  const env = { MEDUSA_FF_TAX_INCLUSIVE_PRICING: "true" }
+  let sim: RunningSimulator
+  let dbName: string
+  let medusa: MedusaServer | undefined
+
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0 })
+    dbName = uniqueDatabaseName("checkout_incl")
+    const databaseUrl = await createTestDatabase(dbName)
+    await prepareDatabase(databaseUrl, { env }) // the flag's own migrations run only with the flag on
+    medusa = await startMedusa({
+      databaseUrl,
+      klarnaBaseUrl: sim.url,
+      klarnaUsername: sim.username,
+      klarnaPassword: sim.password,
+      env,
+    })
+  }, 180_000)
+
+  afterAll(async () => {
+    await medusa?.stop()
+    await sim?.close()
+    if (dbName) await dropTestDatabase(dbName).catch(() => undefined)
+  }, 60_000)
+
+  test("odd prices, a discount and a gift card still add up to the cent", async () => {
+    const api = await connect(medusa!.url)
+    const store = await seedStore(api, {
+      currency: "eur",
+      taxInclusive: true,
+      taxRate: 19,
+      countries: ["de"],
+      paymentProviders: ["klarna"],
+      products: [
+        { title: "Espresso Cups", price: 1999 },
+        { title: "Filter Papers", price: 333 },
+      ],
+    })
+    const discount = await createDiscount(api, store.regionId, { value: 7 })
+    const giftCard = await createGiftCard(api, store.regionId, 1234)
+    const { order, klarnaOrderId } = await checkout(api, {
+      regionId: store.regionId,
+      shippingOptionId: store.shippingOptionId,
+      items: [
+        { variantId: store.products[0].variantId, quantity: 3 },
+        { variantId: store.products[1].variantId, quantity: 7 },
+      ],
+      provider: "klarna",
+      simulatorUrl: sim.url,
+      discountCode: discount.code,
+      giftCardCode: giftCard.code,
+      address: { first_name: "Erika", last_name: "Mustermann", address_1: "Teststr. 1", city: "Berlin", postal_code: "10115", country_code: "de" },
+    })
+    const klarnaOrder = await simGet<SimOrderView>(sim, `/__sim/orders/${String(klarnaOrderId)}`)
+    expect(klarnaOrder.status).toBe("AUTHORIZED")
+    expect(klarnaOrder.purchase_currency).toBe("EUR")
+    expect(klarnaOrder.purchase_country).toBe("DE")
+    expect(klarnaOrder.order_amount).toBe(order.total)
+    expect(order.payments[0].amount).toBe(order.total)
   })
 })

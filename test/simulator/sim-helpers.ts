@@ -68,7 +68,19 @@ export const TOMATOES = {
 }
 
 /** line(quantity, unit_price, tax_rate=2500) with correct totals. */
-export function line(name: string, quantity: number, unitPrice: number, taxRate = 2500, discount = 0): Record<string, unknown> {
+export type TestLine = {
+  type: string
+  reference: string
+  name: string
+  quantity: number
+  unit_price: number
+  tax_rate: number
+  total_amount: number
+  total_discount_amount: number
+  total_tax_amount: number
+}
+
+export function line(name: string, quantity: number, unitPrice: number, taxRate = 2500, discount = 0): TestLine {
   const total = quantity * unitPrice - discount
   return {
     type: "physical",

@@ -14,7 +14,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import fs from "node:fs"
 import path from "node:path"
-import { DataSource } from "typeorm"
 import { createAdminUser, DEMO_DIR, medusaChildEnv, REPO_ROOT, runMigrations } from "../../scripts/medusa-cli"
 import { query } from "./db"
 
@@ -110,14 +109,20 @@ export interface PrepareDatabaseOptions {
   /** Skip the admin user. */
   noAdmin?: boolean
   directory?: string
+  /**
+   * Environment for the CLI. Feature flags matter: Medusa runs a flag's migrations only when the flag is on,
+   * so a server started with e.g. MEDUSA_FF_TAX_INCLUSIVE_PRICING=true needs a database prepared with it too.
+   */
+  env?: Record<string, string | undefined>
 }
 
 /**
- * Runs Medusa's migrations (`medusa migrations run`, which also runs plugins' dist/migrations) and the
- * plugin's migrations, then creates the admin user. Once per database per process; cheap to call again.
+ * Runs Medusa's migrations (`medusa migrations run`) and the plugin's (scripts/medusa-cli.ts
+ * runPluginMigrations), then creates the admin user (`medusa user`) unless it exists. Once per database
+ * per process; cheap to call again.
  */
 export function prepareDatabase(databaseUrl: string, options: PrepareDatabaseOptions = {}): Promise<void> {
-  const key = `${databaseUrl}#${options.noAdmin ? "" : options.adminEmail ?? ADMIN_EMAIL}`
+  const key = `${databaseUrl}#${options.noAdmin ? "" : options.adminEmail ?? ADMIN_EMAIL}#${JSON.stringify(options.env ?? {})}`
   let promise = prepared.get(key)
   if (!promise) {
     promise = doPrepare(databaseUrl, options)
@@ -130,42 +135,13 @@ export function prepareDatabase(databaseUrl: string, options: PrepareDatabaseOpt
 async function doPrepare(databaseUrl: string, options: PrepareDatabaseOptions): Promise<void> {
   assertPluginBuilt()
   const cwd = options.directory ?? DEMO_DIR
-  await runMigrations(databaseUrl, { cwd })
-  await runPluginMigrations(databaseUrl)
+  await runMigrations(databaseUrl, { cwd, env: options.env }) // Medusa's CLI + the plugin's dist/migrations
   if (!options.noAdmin) {
     const email = options.adminEmail ?? ADMIN_EMAIL
     const existing = await query(databaseUrl, `SELECT 1 FROM "user" WHERE email = $1 AND deleted_at IS NULL`, [email])
     if (existing.length === 0) {
-      await createAdminUser(databaseUrl, email, options.adminPassword ?? ADMIN_PASSWORD, { cwd })
+      await createAdminUser(databaseUrl, email, options.adminPassword ?? ADMIN_PASSWORD, { cwd, env: options.env })
     }
-  }
-}
-
-/**
- * The plugin's own migrations (dist/migrations/*.js) through TypeORM, into Medusa's `migrations` table.
- * `medusa migrations run` looks for `<plugin>/migrations` first and, because this repository keeps its
- * migration SOURCES in a top-level migrations/ folder (no .js there), never reaches dist/migrations when
- * the plugin is loaded from the repo root; an npm-installed copy (dist only) is not affected.
- * Already-applied migrations are skipped, so this is a no-op once Medusa's CLI has run them.
- */
-export async function runPluginMigrations(databaseUrl: string): Promise<string[]> {
-  const dir = path.join(REPO_ROOT, "dist", "migrations")
-  if (!fs.existsSync(dir)) return []
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"))
-  if (files.length === 0) return []
-  const dataSource = new DataSource({
-    type: "postgres",
-    url: databaseUrl,
-    migrations: files.map((f) => path.join(dir, f)),
-    migrationsTableName: "migrations",
-    logging: false,
-  })
-  await dataSource.initialize()
-  try {
-    const ran = await dataSource.runMigrations({ transaction: "each" })
-    return ran.map((m) => m.name)
-  } finally {
-    await dataSource.destroy()
   }
 }
 

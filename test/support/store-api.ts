@@ -230,8 +230,7 @@ export async function seedStore(api: StoreApi, options: SeedOptions): Promise<Se
   const currency = options.currency.toLowerCase()
   const countries = (options.countries ?? ["se"]).map((c) => c.toLowerCase())
 
-  // 404/409-free: adding a currency the store already has just returns the store.
-  await api.admin("POST", `/store/currencies/${currency}`)
+  await addStoreCurrency(api, currency)
 
   const { region } = await api.admin<{ region: { id: string } }>("POST", "/regions", {
     name: options.regionName ?? `Region ${currency.toUpperCase()} ${seedCounter}`,
@@ -285,6 +284,16 @@ export async function seedStore(api: StoreApi, options: SeedOptions): Promise<Se
     products.push({ id: product.id, title: product.title, variantId: product.variants[0].id, sku, price: p.price })
   }
   return { regionId: region.id, currency, countries, shippingOptionId: shipping_option.id, products }
+}
+
+/** Adds a currency to the store; a currency the store already has (Medusa answers 500 then) is fine. */
+export async function addStoreCurrency(api: StoreApi, currency: string): Promise<void> {
+  try {
+    await api.admin("POST", `/store/currencies/${currency}`)
+  } catch (err) {
+    const { store } = await api.admin<{ store: { currencies: { code: string }[] } }>("GET", "/store")
+    if (!store.currencies.some((c) => c.code === currency)) throw err
+  }
 }
 
 /** A percentage (or fixed) discount code valid in the region. */

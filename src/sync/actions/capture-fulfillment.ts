@@ -55,7 +55,7 @@ export const captureFulfillment: Action = async (context) => {
   })
   await store.markCaptured(row.id, captureId, request.shipping_info ?? [])
   const totals = await refreshOrderTotals(context)
-  await enqueueMissingTracking(context, fulfillmentId, request.shipping_info ?? [])
+  await enqueueMissingTracking(context, fulfillmentId, captureId, request.shipping_info ?? [])
   return {
     kind: "succeeded",
     result: { capture_id: captureId, captured_amount: request.captured_amount, order_captured_amount: totals.captured },

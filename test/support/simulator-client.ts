@@ -1,0 +1,55 @@
+/** Reads the simulator's state over its /__sim control API (what Klarna holds), for assertions. */
+import type { KlarnaOrderLine, KlarnaShippingInfo } from "../../src/klarna/types"
+
+export interface SimCapture {
+  capture_id: string
+  captured_amount: number
+  reference?: string
+  order_lines?: KlarnaOrderLine[]
+  shipping_info?: KlarnaShippingInfo[]
+}
+
+export interface SimOrder {
+  order_id: string
+  status: string
+  order_amount: number
+  captured_amount: number
+  refunded_amount: number
+  remaining_authorized_amount: number
+  captures: SimCapture[]
+  refunds: { refund_id: string; refunded_amount: number; reference?: string; order_lines?: KlarnaOrderLine[] }[]
+}
+
+export interface SimRequest {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: unknown
+  status: number
+}
+
+export async function simOrder(simulatorUrl: string, orderId: string): Promise<SimOrder> {
+  const response = await fetch(`${simulatorUrl}/__sim/orders/${orderId}`)
+  if (!response.ok) throw new Error(`simulator has no order ${orderId} (${response.status})`)
+  return (await response.json()) as SimOrder
+}
+
+export async function simRequests(simulatorUrl: string, pathContains?: string): Promise<SimRequest[]> {
+  const query = pathContains ? `?path_contains=${encodeURIComponent(pathContains)}` : ""
+  const response = await fetch(`${simulatorUrl}/__sim/requests${query}`)
+  const body = (await response.json()) as SimRequest[] | { requests: SimRequest[] }
+  return Array.isArray(body) ? body : body.requests
+}
+
+export async function simFault(simulatorUrl: string, fault: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${simulatorUrl}/__sim/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(fault),
+  })
+  if (!response.ok) throw new Error(`simulator refused the fault: ${response.status} ${await response.text()}`)
+}
+
+export async function simClearFaults(simulatorUrl: string): Promise<void> {
+  await fetch(`${simulatorUrl}/__sim/faults`, { method: "DELETE" })
+}
