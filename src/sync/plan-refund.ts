@@ -89,8 +89,14 @@ export function planRefund(order: OrderSnapshot, refundId: string, ledger: Refun
   const { lines, mergedLineCount } = fitLineLimit(content.lines)
   validateOrderLines(refund.amount, lines, `refund ${refundId} of order ${order.orderId}`)
   const reference = klarnaReference(refund.id) ?? refund.id
-  const covers = [content.returnedItemsAmount > 0 || (refund.returnedItems ?? []).some((r) => r.quantity > 0) ? "returned items" : "", content.shippingAmount > 0 ? "shipping" : ""].filter(Boolean)
-  const description = truncateText(`Refund, order ${order.displayId ?? order.orderId}${covers.length > 0 ? `: ${covers.join(" and ")}` : ""}`, 255, { ellipsis: true })
+  const covers: string[] = []
+  if ((refund.returnedItems ?? []).some((r) => r.quantity > 0)) covers.push("returned items")
+  if (content.shippingAmount > 0) covers.push("shipping")
+  const description = truncateText(
+    `Refund, order ${order.displayId ?? order.orderId}${covers.length > 0 ? `: ${covers.join(" and ")}` : ""}`,
+    255,
+    { ellipsis: true },
+  )
   const plan: RefundPlan = {
     refundId,
     refundedAmount: refund.amount,

@@ -22,14 +22,16 @@ function adjustmentLine(type: OrderLineType, reference: string, name: string, am
 export const ROUNDING_ADJUSTMENT_REFERENCE = "rounding-adjustment"
 export const CAPTURE_RECONCILIATION_REFERENCE = "capture-reconciliation"
 export const REFUND_ADJUSTMENT_REFERENCE = "refund-adjustment"
+export const ROUNDING_ADJUSTMENT_NAME = "Rounding adjustment"
+export const ORDER_TOTAL_ADJUSTMENT_NAME = "Order total adjustment"
 
 /**
  * Platform rounding: order.totalAmount - (items + shipping - gift cards). A positive difference is
  * a `surcharge` line in the first capture; a negative one is a `discount` line consumed like a gift
  * card (see order-allocation.ts).
  */
-export function roundingAdjustmentLine(amount: number): KlarnaOrderLine {
-  return adjustmentLine(amount >= 0 ? "surcharge" : "discount", ROUNDING_ADJUSTMENT_REFERENCE, "Rounding adjustment", amount)
+export function roundingAdjustmentLine(amount: number, name: string = ROUNDING_ADJUSTMENT_NAME): KlarnaOrderLine {
+  return adjustmentLine(amount >= 0 ? "surcharge" : "discount", ROUNDING_ADJUSTMENT_REFERENCE, name, amount)
 }
 
 /**

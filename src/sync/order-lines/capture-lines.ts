@@ -1,6 +1,6 @@
 import type { KlarnaOrderLine } from "../../klarna/types"
 import { sumMinorUnits } from "../money"
-import { roundingAdjustmentLine } from "./adjustment-lines"
+import { ROUNDING_ADJUSTMENT_NAME, roundingAdjustmentLine } from "./adjustment-lines"
 import { type CreditUse, combineCreditUses, giftCardLine } from "./gift-card-lines"
 import { combineItemShares, itemShareLine } from "./item-lines"
 import type { OrderPart } from "./order-allocation"
@@ -11,6 +11,7 @@ export interface CaptureContent {
   items: OrderPart["items"]
   shipping: OrderPart["shipping"]
   surcharge: number
+  adjustmentName: string
   credits: CreditUse[]
   amount: number
 }
@@ -21,6 +22,7 @@ export function combineParts(parts: readonly OrderPart[]): CaptureContent {
     items: combineItemShares(parts.map((p) => p.items)),
     shipping: parts.flatMap((p) => p.shipping),
     surcharge: sumMinorUnits(parts.map((p) => p.surcharge), "surcharge"),
+    adjustmentName: parts[0]?.adjustmentName ?? ROUNDING_ADJUSTMENT_NAME,
     credits: combineCreditUses(parts.map((p) => p.credits)),
     amount: sumMinorUnits(parts.map((p) => p.amount), "amount"),
   }
@@ -34,9 +36,9 @@ export function combineParts(parts: readonly OrderPart[]): CaptureContent {
 export function captureLines(content: CaptureContent): KlarnaOrderLine[] {
   const lines: KlarnaOrderLine[] = content.items.map(itemShareLine)
   lines.push(...content.shipping.map(shippingLine))
-  if (content.surcharge > 0) lines.push(roundingAdjustmentLine(content.surcharge))
+  if (content.surcharge > 0) lines.push(roundingAdjustmentLine(content.surcharge, content.adjustmentName))
   for (const use of content.credits) {
-    lines.push(use.source.kind === "gift_card" ? giftCardLine(use.source.giftCard, use.amount) : roundingAdjustmentLine(-use.amount))
+    lines.push(use.source.kind === "gift_card" ? giftCardLine(use.source.giftCard, use.amount) : roundingAdjustmentLine(-use.amount, content.adjustmentName))
   }
   return lines
 }

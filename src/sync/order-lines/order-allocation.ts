@@ -1,5 +1,6 @@
 import { sumMinorUnits } from "../money"
 import type { OrderSnapshot, ShippingLine } from "../order-model"
+import { ORDER_TOTAL_ADJUSTMENT_NAME, ROUNDING_ADJUSTMENT_NAME } from "./adjustment-lines"
 import { OrderSnapshotError } from "./errors"
 import { type CreditSource, type CreditUse, consumeCredits } from "./gift-card-lines"
 import { assertValidOrderSnapshot } from "./snapshot-validation"
@@ -15,6 +16,8 @@ export interface OrderPart {
   shipping: ShippingLine[]
   /** Positive platform rounding difference carried by this part (first part only), else 0. */
   surcharge: number
+  /** Name of the adjustment lines (see ADJUSTMENT_TOLERANCE below). */
+  adjustmentName: string
   /** items + shipping + surcharge. */
   gross: number
   credits: CreditUse[]
@@ -44,7 +47,8 @@ export interface OrderAllocation {
  *   `order.fulfillments` order (or, with none, with what is not yet fulfilled).
  * - Platform rounding: d = totalAmount - (items + shipping - gift cards). d > 0 is carried by the
  *   first part as a separate "Rounding adjustment" surcharge line; d < 0 becomes a credit
- *   "Rounding adjustment" (a `discount` line) used after the gift cards.
+ *   "Rounding adjustment" (a `discount` line) used after the gift cards. (Named "Order total
+ *   adjustment" when |d| exceeds one unit per line + 1.)
  * - Credits (gift cards in `order.giftCards` order, then a negative rounding difference) are used
  *   greedily part by part, each part taking at most its gross (gift-card-lines.ts: consumeCredits).
  *
@@ -63,6 +67,13 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
   const giftCardTotal = sumMinorUnits(order.giftCards.map((g) => g.amount), "gift card total")
   const platformAdjustment = order.totalAmount - (itemsTotal + shippingTotal - giftCardTotal)
 
+  // A platform rounds at most one unit per line (per-line tax, spread discounts): a difference up to
+  // one unit per item, shipping and gift-card line (+1) is "Rounding adjustment"; a larger one is
+  // still sent explicitly, so the captures still add up to what the customer was charged, but named
+  // "Order total adjustment" (it most likely means the snapshot misses something: check the adapter).
+  const tolerance = order.items.length + order.shippingLines.length + order.giftCards.length + 1
+  const adjustmentName = Math.abs(platformAdjustment) <= tolerance ? ROUNDING_ADJUSTMENT_NAME : ORDER_TOTAL_ADJUSTMENT_NAME
+
   const creditSources: CreditSource[] = order.giftCards.map((g) => ({ kind: "gift_card", giftCard: g, amount: g.amount }))
   if (platformAdjustment < 0) creditSources.push({ kind: "rounding", amount: -platformAdjustment })
 
@@ -72,7 +83,7 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
     const shipping = first ? order.shippingLines : []
     const surcharge = first ? Math.max(platformAdjustment, 0) : 0
     const gross = sumMinorUnits([...items.map((s) => s.total), ...shipping.map((s) => s.total), surcharge], "part gross")
-    return { key, items, shipping, surcharge, gross }
+    return { key, items, shipping, surcharge, adjustmentName, gross }
   })
   const { uses, unallocated } = consumeCredits(
     drafts.map((d) => d.gross),
@@ -84,8 +95,8 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
   })
   const targetAmount = sumMinorUnits(parts.map((p) => p.amount), "target amount")
   if (units.canceled.length === 0 && targetAmount !== order.totalAmount) {
-    // Only possible if credits exceed everything capturable, i.e. gift cards > items + shipping while
-    // totalAmount >= 0 says otherwise; the checks above make this unreachable. Kept as a guard.
+    // Unreachable: with totalAmount >= 0 the credits never exceed items + shipping + surcharge.
+    // Kept as a guard so a future change cannot silently break "captures add up to the total".
     throw new OrderSnapshotError(
       order.orderId,
       "totalAmount",
@@ -100,8 +111,4 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
     unallocatedCredit: unallocated,
     targetAmount,
   }
-}
-
-export function partKeyEquals(a: PartKey, b: PartKey): boolean {
-  return a.kind === b.kind && (a.kind === "unfulfilled" || a.fulfillmentId === (b as typeof a).fulfillmentId)
 }
