@@ -20,7 +20,7 @@ import type { SimResponse } from "./http/io"
 export const IDEMPOTENCY_HEADER = "klarna-idempotency-key"
 export const IDEMPOTENCY_TTL_MS = DAY_MS
 
-interface Entry {
+export interface IdempotencyEntry {
   response: SimResponse
   storedAt: number
 }
@@ -30,7 +30,7 @@ export function isStorable(status: number): boolean {
 }
 
 export class IdempotencyStore {
-  private readonly entries = new Map<string, Entry>()
+  private readonly entries = new Map<string, IdempotencyEntry>()
 
   constructor(private readonly clock: Clock) {}
 
@@ -57,6 +57,17 @@ export class IdempotencyStore {
 
   get size(): number {
     return this.entries.size
+  }
+
+  /** Every stored entry, for persistence.ts (deep copies). */
+  snapshot(): Array<[string, IdempotencyEntry]> {
+    return [...this.entries.entries()].map(([k, e]) => [k, structuredClone(e)])
+  }
+
+  /** Replaces the entries with a snapshot() taken earlier (persistence.ts). */
+  restore(entries: Array<[string, IdempotencyEntry]>): void {
+    this.entries.clear()
+    for (const [k, e] of entries) this.entries.set(k, structuredClone(e))
   }
 
   clear(): void {

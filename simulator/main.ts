@@ -5,6 +5,7 @@
  *   KLARNA_SIMULATOR_USERNAME    default PK_SIMULATOR
  *   KLARNA_SIMULATOR_PASSWORD    default simulator-secret
  *   KLARNA_SIMULATOR_ARITHMETIC  "off" (or false/0/no) disables the order-line arithmetic checks
+ *   KLARNA_SIMULATOR_STATE_FILE  optional JSON file that keeps the state across restarts (persistence.ts)
  */
 import { DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_USERNAME, startSimulator } from "./server"
 
@@ -24,10 +25,12 @@ async function main(): Promise<void> {
     username: env.KLARNA_SIMULATOR_USERNAME || DEFAULT_USERNAME,
     password: env.KLARNA_SIMULATOR_PASSWORD || DEFAULT_PASSWORD,
     arithmeticChecks: arithmeticFromEnv(env.KLARNA_SIMULATOR_ARITHMETIC),
+    stateFile: env.KLARNA_SIMULATOR_STATE_FILE || undefined,
   })
   console.log(`Klarna simulator listening on ${sim.url}`)
   console.log(`  Order Management: ${sim.url}/ordermanagement/v1   Payments: ${sim.url}/payments/v1`)
   console.log(`  credentials (HTTP Basic): username=${sim.username} password=${sim.password}`)
+  if (env.KLARNA_SIMULATOR_STATE_FILE) console.log(`  state kept in ${env.KLARNA_SIMULATOR_STATE_FILE}`)
   console.log(`  arithmetic checks: ${arithmeticFromEnv(env.KLARNA_SIMULATOR_ARITHMETIC) ? "on" : "off"}   control API: ${sim.url}/__sim`)
 
   let stopping = false

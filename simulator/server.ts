@@ -15,6 +15,7 @@ import { FaultInjector, type ResolvedFault } from "./faults"
 import { BodyTooLarge, bodyForLog, readBody, send, serialize, type SimResponse } from "./http/io"
 import { IdempotencyStore } from "./idempotency"
 import { newUuid } from "./ids"
+import { loadSimState, saveSimState } from "./persistence"
 import { KlarnaPipeline } from "./pipeline"
 import { RequestLog, loggableHeaders } from "./request-log"
 import { SimState } from "./state"
@@ -33,6 +34,12 @@ export interface SimulatorOptions {
   arithmeticChecks?: boolean
   /** Base clock; POST /__sim/clock moves time relative to it. Default: real time. */
   now?: () => Date
+  /**
+   * Keep the state (orders, sessions, authorizations, idempotency keys) in this JSON file: loaded at
+   * start when it exists, rewritten after every request that may change it (see persistence.ts).
+   * Default: none (memory only).
+   */
+  stateFile?: string
 }
 
 export interface RunningSimulator {
@@ -62,6 +69,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const faults = new FaultInjector()
   const pipeline = new KlarnaPipeline(state, idempotency, { username, password })
   const control = new ControlApi({ state, faults, log, idempotency, validator: new RequestValidator() })
+  const stateFile = opts.stateFile
+  if (stateFile) loadSimState(stateFile, state, idempotency)
+  const persist = (method: string): void => {
+    if (stateFile && method !== "GET" && method !== "HEAD") saveSimState(stateFile, state, idempotency, clock.now())
+  }
 
   /** Timers of "timeout" faults, cleared on close so the process can exit. */
   const heldTimers = new Set<NodeJS.Timeout>()
@@ -82,7 +94,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     }
 
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
-      send(res, control.handle(method, path, parsed.searchParams, rawBody))
+      const controlResponse = control.handle(method, path, parsed.searchParams, rawBody)
+      persist(method)
+      send(res, controlResponse)
       return
     }
 
@@ -118,6 +132,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       replayed = result.replayed
     }
 
+    if (!fault || fault.type === "apply_then_drop") persist(method)
     const dropped = fault?.type === "apply_then_drop"
     log.add({
       ...base,
@@ -162,6 +177,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     password,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve, reject) => {
+        persist("POST")
         for (const t of heldTimers) clearTimeout(t)
         heldTimers.clear()
         server.close((err) => (err ? reject(err) : resolve()))

@@ -219,18 +219,25 @@ export class SyncEngine {
     const { store, logger } = this.deps
     const started = Date.now()
     let outcome: ActionOutcome
+    // Heartbeat: the lease only runs out when this worker is gone, never because Klarna was slow.
+    const heartbeat = this.keepLease(job, workerId)
     try {
       const loaded = await this.klarnaOrderFor(job.platform_order_id)
       if ("reason" in loaded) {
         outcome = { kind: "skipped", reason: loaded.reason }
       } else {
         outcome = await ACTIONS[job.operation](this.contextFor(job, workerId, loaded))
-        if (outcome.kind === "succeeded") await this.afterSuccess(job.platform_order_id)
+        // Also when an earlier attempt reached the goal but its worker died before the follow-ups ran.
+        if (outcome.kind === "succeeded" || (outcome.kind === "skipped" && outcome.settled)) {
+          await this.afterSuccess(job.platform_order_id)
+        }
       }
     } catch (error) {
+      clearInterval(heartbeat)
       await this.fail(job, workerId, error, Date.now() - started)
       return
     }
+    clearInterval(heartbeat)
     const durationMs = Date.now() - started
     if (outcome.kind === "defer") {
       await store.deferJob(job.id, workerId, new Date(Date.now() + outcome.delayMs), outcome.reason)
@@ -255,6 +262,21 @@ export class SyncEngine {
     })
     if (!finished) logger.warn(`klarna-order-sync: job ${job.id} finished after its lease moved to another worker`)
     else logger.debug(`klarna-order-sync: ${job.operation} ${job.job_key} ${outcome.kind}`)
+  }
+
+  /** Renews the job's lease every third of leaseMs while it runs. */
+  private keepLease(job: JobRecord, workerId: string): ReturnType<typeof setInterval> {
+    const { store, logger, options } = this.deps
+    const timer = setInterval(() => {
+      store.extendLease(job.id, workerId).then(
+        (kept) => {
+          if (!kept) logger.warn(`klarna-order-sync: job ${job.id} is no longer held by ${workerId}`)
+        },
+        (error: unknown) => logger.warn(`klarna-order-sync: could not renew the lease of job ${job.id}: ${(error as Error).message}`),
+      )
+    }, Math.max(Math.floor(options.leaseMs / 3), 100))
+    timer.unref?.()
+    return timer
   }
 
   private async fail(job: JobRecord, workerId: string, error: unknown, durationMs: number): Promise<void> {

@@ -154,6 +154,12 @@ export interface SyncStore {
    * and counts the attempt. Jobs running longer than `leaseMs` (a crashed worker) are claimable again.
    */
   claimNextJob(workerId: string, leaseMs: number): Promise<JobRecord | null>
+  /**
+   * Renews the lease of a job `workerId` is running (its heartbeat), so that a call slower than `leaseMs`
+   * (a long Retry-After, slow timeouts) is never mistaken for a dead worker. False when the job is no
+   * longer this worker's.
+   */
+  extendLease(jobId: string, workerId: string): Promise<boolean>
   /** Saves the request first sent for a job, so that retries resend exactly it. Guarded by the lock owner. */
   saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void>
   completeJob(jobId: string, workerId: string, state: "succeeded" | "skipped", result: Record<string, unknown>): Promise<boolean>

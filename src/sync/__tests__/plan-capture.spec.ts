@@ -169,6 +169,11 @@ const examples: Example[] = [
     captures: { F1: { amount: 999, lines: [["Item A", 1, 1000, 0, 1000, 0, 0], ["Rounding adjustment", 1, -1, 0, -1, 0, 0]] } },
   },
   {
+    name: "platform total 19.00 above the lines (snapshot misses something): still explicit, named as a total adjustment",
+    order: order({ items: [item("A", 1, 1000)], platformAdjustment: 1900, fulfillments: [fulfillment("F1", { A: 1 })] }),
+    captures: { F1: { amount: 2900, lines: [["Item A", 1, 1000, 0, 1000, 0, 0], ["Order total adjustment", 1, 1900, 0, 1900, 0, 0]] } },
+  },
+  {
     name: "canceled fulfillment: its units go back, shipping moves to the first active one",
     order: order({
       items: [item("A", 3, 3000)],

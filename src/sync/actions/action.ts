@@ -16,11 +16,17 @@ export interface ActionContext {
 
 export type ActionOutcome =
   | { kind: "succeeded"; result: Record<string, unknown> }
-  | { kind: "skipped"; reason: string }
+  /**
+   * Nothing to do. `settled`: because the job's goal was already reached (e.g. an earlier attempt's capture
+   * reached Klarna and the worker died before finishing the job), so the follow-ups of a success still run.
+   */
+  | { kind: "skipped"; reason: string; settled?: boolean }
   /** Not yet: another job of the order must finish first. Not counted as an attempt. */
   | { kind: "defer"; reason: string; delayMs: number }
 
 export type Action = (context: ActionContext) => Promise<ActionOutcome>
 
 export const skipped = (reason: string): ActionOutcome => ({ kind: "skipped", reason })
+/** Skipped because the job's goal is already reached: the engine still runs the follow-ups of a success. */
+export const alreadyDone = (reason: string): ActionOutcome => ({ kind: "skipped", reason, settled: true })
 export const deferred = (reason: string, delayMs = 1000): ActionOutcome => ({ kind: "defer", reason, delayMs })

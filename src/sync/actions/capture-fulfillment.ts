@@ -4,7 +4,7 @@ import { SyncNotPossibleError } from "../errors"
 import { validateOrderLines } from "../line-validation"
 import { planCapture } from "../plan-capture"
 import { shippingInfoFor } from "../shipping-info"
-import { skipped, type Action } from "./action"
+import { alreadyDone, skipped, type Action } from "./action"
 import { enqueueMissingTracking } from "./follow-ups"
 import { refreshOrderTotals } from "./order-totals"
 
@@ -12,7 +12,7 @@ export const captureFulfillment: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const fulfillmentId = String(job.payload.fulfillmentId)
   const existing = await store.findCaptureBySource(order.platform, fulfillmentId)
-  if (existing?.status === "captured") return skipped(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
+  if (existing?.status === "captured") return alreadyDone(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
 
   const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
   if (!fulfillment) throw new SyncNotPossibleError("NO_SUCH_FULFILLMENT", `Order ${order.orderId} has no fulfillment ${fulfillmentId}`)
@@ -25,14 +25,15 @@ export const captureFulfillment: Action = async (context) => {
     }
   }
 
+  const plan = job.request ? null : planCapture(order, fulfillmentId)
+  if (plan?.skip) return skipped(`fulfillment ${fulfillmentId}: nothing to capture (${plan.skip})`)
   const request = await context.freezeRequest<CaptureRequest>(() => {
-    const plan = planCapture(order, fulfillmentId)
     const shippingInfo = shippingInfoFor(fulfillment)
     return {
-      captured_amount: plan.capturedAmount,
+      captured_amount: plan!.capturedAmount,
       description: `Order ${order.displayId ?? order.orderId}, shipment ${fulfillmentId}`.slice(0, 255),
       reference: fulfillmentId.slice(0, 255),
-      order_lines: plan.orderLines,
+      order_lines: plan!.orderLines,
       ...(shippingInfo.length > 0 ? { shipping_info: shippingInfo } : {}),
     }
   })

@@ -6,30 +6,31 @@
 import type { CaptureRequest } from "../../klarna/types"
 import { validateOrderLines } from "../line-validation"
 import { planRemainingCapture } from "../plan-remaining"
-import { deferred, skipped, type Action } from "./action"
+import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { refreshOrderTotals } from "./order-totals"
 
 export const captureRemaining: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const sourceId = `remaining:${order.orderId}`
   const existing = await store.findCaptureBySource(order.platform, sourceId)
-  if (existing?.status === "captured") return skipped("the remaining amount is already captured")
+  if (existing?.status === "captured") return alreadyDone("the remaining amount is already captured")
   const jobs = await store.listJobs(order.platform, order.orderId)
   if (!job.request && jobs.some((other) => other.id !== job.id && other.operation === "capture" && (other.state === "pending" || other.state === "running"))) {
     return deferred("waiting for the fulfillments' captures", 1000)
   }
   const captures = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
-  const request = await context.freezeRequest<CaptureRequest>(() => {
-    const plan = planRemainingCapture(order, {
-      captures: captures.map((c) => ({ fulfillmentId: c.source_type === "fulfillment" ? c.source_id : null, amount: c.captured_amount })),
-    })
-    return {
-      captured_amount: plan.capturedAmount,
-      description: `Order ${order.displayId ?? order.orderId}, remaining amount`.slice(0, 255),
-      reference: order.orderId.slice(0, 255),
-      order_lines: plan.orderLines,
-    }
-  })
+  const plan = job.request
+    ? null
+    : planRemainingCapture(order, {
+        captures: captures.map((c) => ({ fulfillmentId: c.source_type === "fulfillment" ? c.source_id : null, amount: c.captured_amount })),
+      })
+  if (plan?.skip) return skipped(`nothing to capture (${plan.skip})`)
+  const request = await context.freezeRequest<CaptureRequest>(() => ({
+    captured_amount: plan!.capturedAmount,
+    description: `Order ${order.displayId ?? order.orderId}, remaining amount`.slice(0, 255),
+    reference: order.orderId.slice(0, 255),
+    order_lines: plan!.orderLines,
+  }))
   if (request.captured_amount === 0) return skipped("fulfillments already captured the whole order")
   validateOrderLines(request.captured_amount, request.order_lines ?? [], "capture of the remaining amount")
   const row = await store.ensureCapture({

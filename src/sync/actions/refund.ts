@@ -2,14 +2,14 @@
 import type { RefundRequest } from "../../klarna/types"
 import { validateOrderLines } from "../line-validation"
 import { planRefund } from "../plan-refund"
-import { deferred, skipped, type Action } from "./action"
+import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { refreshOrderTotals } from "./order-totals"
 
 export const refund: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const refundId = String(job.payload.refundId)
   const existing = await store.findRefund(order.platform, refundId)
-  if (existing?.status === "refunded") return skipped(`refund ${refundId} is already sent (${existing.refund_id})`)
+  if (existing?.status === "refunded") return alreadyDone(`refund ${refundId} is already sent (${existing.refund_id})`)
 
   const captures = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
   const refunds = (await store.listRefunds(order.platform, order.orderId)).filter(

@@ -1,4 +1,5 @@
 import type { KlarnaOrderLine } from "../../klarna/types"
+import { sumMinorUnits } from "../money"
 import type { GiftCardLine } from "../order-model"
 import { klarnaName, klarnaReference } from "./text"
 
@@ -46,7 +47,7 @@ export function consumeCredits(
     }
     return partUses
   })
-  return { uses, unallocated: left.reduce((a, b) => a + b, 0) }
+  return { uses, unallocated: sumMinorUnits(left, "unallocated credit") }
 }
 
 /**
