@@ -39,7 +39,8 @@ const klarnaOptions = {
 const plugins = [
   `medusa-fulfillment-manual`,
   `medusa-payment-manual`,
-  { resolve: pluginRoot, options: klarnaOptions },
+  // KLARNA_PLUGIN_DISABLED=true: the same store without this plugin (the benchmarks' baseline).
+  ...(process.env.KLARNA_PLUGIN_DISABLED === "true" ? [] : [{ resolve: pluginRoot, options: klarnaOptions }]),
 ]
 
 if (process.env.MEDUSA_ADMIN_SERVE === "true") {
