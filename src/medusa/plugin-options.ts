@@ -32,6 +32,8 @@ export interface WorkerOptions {
   baseBackoffMs: number
   maxBackoffMs: number
   leaseMs: number
+  /** How often the sweep looks for orders whose events were lost (also once at start); 0 disables it. */
+  sweepIntervalMs: number
 }
 
 export interface HttpOptions {
@@ -62,6 +64,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = {
   baseBackoffMs: 2000,
   maxBackoffMs: 300_000,
   leaseMs: 60_000,
+  sweepIntervalMs: 300_000,
 }
 
 export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = { timeoutMs: 10_000, maxRetries: 2 }

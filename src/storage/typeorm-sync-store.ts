@@ -25,6 +25,11 @@ import type {
  */
 const CLAIM_LOCK_ID = 7_253_110
 
+type ClaimedRow = JobRecord & {
+  __previous_state: string
+  __previous_worker: string | null
+}
+
 export class TypeormSyncStore implements SyncStore {
   constructor(private readonly manager: EntityManager) {}
 
@@ -70,14 +75,16 @@ export class TypeormSyncStore implements SyncStore {
     return { job: existing, created: false }
   }
 
-  async claimNextJob(workerId: string, leaseMs: number): Promise<JobRecord | null> {
+  async claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null> {
     return this.manager.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1)`, [CLAIM_LOCK_ID])
       const rows = (await tx.query(
         `WITH candidate AS (
-           SELECT j.id FROM klarna_sync_job j
+           SELECT j.id, j.state AS previous_state, j.locked_by AS previous_worker
+           FROM klarna_sync_job j
            WHERE ((j.state = 'pending' AND j.run_at <= now())
                OR (j.state = 'running' AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000)))
+             AND ($3::text IS NULL OR j.platform = $3)
              AND NOT EXISTS (
                SELECT 1 FROM klarna_sync_job r
                WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id
@@ -88,12 +95,41 @@ export class TypeormSyncStore implements SyncStore {
          UPDATE klarna_sync_job j
             SET state = 'running', locked_at = now(), locked_by = $1, attempts = j.attempts + 1, updated_at = now()
            FROM candidate WHERE j.id = candidate.id
-         RETURNING j.*`,
-        [workerId, leaseMs],
+         RETURNING j.*, candidate.previous_state AS "__previous_state", candidate.previous_worker AS "__previous_worker"`,
+        [workerId, leaseMs, platform ?? null],
       )) as unknown
-      const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as JobRecord[]) : (rows as JobRecord[])
-      return list[0] ?? null
+      const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as ClaimedRow[]) : (rows as ClaimedRow[])
+      const claimed = list[0]
+      if (!claimed) return null
+      const { __previous_state: previousState, __previous_worker: previousWorker, ...job } = claimed
+      if (previousState === "running") {
+        // The lease ran out: the worker of the previous attempt died (or lost the database) mid-job. Its
+        // attempt is logged here, so the audit log accounts for every attempt; whether its Klarna call got
+        // through is unknown, which the frozen request and its idempotency key make harmless.
+        await tx.query(
+          `INSERT INTO klarna_sync_attempt
+             (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, error, duration_ms)
+           VALUES ($1, $2, $3, $4, $5, $6, NULL, 'retry', $7, 0)`,
+          [
+            generateId("katt"),
+            job.id,
+            job.attempts - 1,
+            job.operation,
+            job.idempotency_key,
+            previousWorker ?? "unknown",
+            `Interrupted: worker ${previousWorker ?? "unknown"} stopped before finishing (lease expired); taken over by ${workerId}`,
+          ],
+        )
+      }
+      return job as JobRecord
     })
+  }
+
+  async extendLease(jobId: string, workerId: string): Promise<boolean> {
+    return this.updated(
+      `UPDATE klarna_sync_job SET locked_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id`,
+      [jobId, workerId],
+    )
   }
 
   async saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void> {

@@ -20,6 +20,7 @@ import { retryDelayMs, type BackoffPolicy } from "./backoff"
 import { describeError, SyncNotPossibleError } from "./errors"
 import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys, queueKeyFor } from "./job-keys"
+import type { FulfillmentSnapshot } from "./order-model"
 import { nothingMoreWillShip } from "./order-progress"
 import type {
   JobIntent,
@@ -54,6 +55,11 @@ export interface SyncEngineOptions {
   autoRelease: boolean
   /** Capture when a fulfillment is created (default) or when it is shipped. */
   captureOn: "fulfillment" | "shipment"
+  /**
+   * Another integration makes the captures (Shopify: Klarna's own payments app). The engine then never
+   * captures; tracking goes to the capture Klarna already has (actions/external-capture.ts).
+   */
+  capturesMadeElsewhere?: boolean
 }
 
 export interface SyncEngineDeps {
@@ -92,7 +98,7 @@ export class SyncEngine {
   }
 
   async fulfillmentCreated(platformOrderId: string, fulfillmentId: string): Promise<EventOutcome> {
-    if (this.deps.options.captureOn === "shipment") return this.orderPlaced(platformOrderId)
+    if (this.deps.options.captureOn === "shipment" || this.deps.options.capturesMadeElsewhere) return this.orderPlaced(platformOrderId)
     return this.enqueueFor(platformOrderId, [this.captureIntent(platformOrderId, fulfillmentId)])
   }
 
@@ -101,13 +107,14 @@ export class SyncEngine {
     if ("reason" in loaded) return { handled: false, reason: loaded.reason }
     const fulfillment = loaded.order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
     const intents: Omit<JobIntent, "platform">[] = []
-    if (this.deps.options.captureOn === "shipment") intents.push(this.captureIntent(platformOrderId, fulfillmentId))
+    const external = this.deps.options.capturesMadeElsewhere === true
+    if (this.deps.options.captureOn === "shipment" && !external) intents.push(this.captureIntent(platformOrderId, fulfillmentId))
     if (fulfillment && fulfillment.trackings.length > 0) {
       intents.push({
         platformOrderId,
         operation: "shipping_info",
         jobKey: jobKeys.shippingInfo(this.platform, fulfillmentId, fulfillment.trackings.map((t) => t.trackingNumber)),
-        payload: { fulfillmentId },
+        payload: external ? { fulfillmentId, externalCapture: true } : { fulfillmentId },
       })
     }
     return this.enqueueFor(platformOrderId, intents, loaded)
@@ -148,6 +155,66 @@ export class SyncEngine {
     const outcome = await this.enqueueFor(platformOrderId, intents, loaded)
     const releases = await this.maybeAutoRelease(order)
     return outcome.handled ? { handled: true, jobs: [...outcome.jobs, ...releases] } : outcome
+  }
+
+  /**
+   * Brings one order's Klarna side up to date from the order's current state alone, whichever events were
+   * lost (Medusa's local bus deletes a staged event once dispatched, so a server killed between the
+   * dispatch and our subscriber loses it): a capture per fulfillment (per shipped one when capturing on
+   * shipment), a shipping-info job per tracked fulfillment, a refund per refund, the cancel of a canceled
+   * order and the automatic release; and it tells the platform when Klarna holds the whole amount captured.
+   * Job keys make whatever is already queued a no-op. Returns how many jobs it queued that did not exist.
+   */
+  async converge(platformOrderId: string): Promise<{ handled: boolean; queued: string[]; reason?: string }> {
+    const loaded = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in loaded) return { handled: false, queued: [], reason: loaded.reason }
+    const { order } = loaded
+    const intents: Omit<JobIntent, "platform">[] = []
+    const external = this.deps.options.capturesMadeElsewhere === true
+    for (const fulfillment of order.fulfillments) {
+      if (fulfillment.canceled) continue
+      if (this.captureDue(fulfillment)) intents.push(this.captureIntent(platformOrderId, fulfillment.id))
+      if (fulfillment.trackings.length > 0) {
+        intents.push({
+          platformOrderId,
+          operation: "shipping_info",
+          jobKey: jobKeys.shippingInfo(this.platform, fulfillment.id, fulfillment.trackings.map((t) => t.trackingNumber)),
+          payload: external ? { fulfillmentId: fulfillment.id, externalCapture: true } : { fulfillmentId: fulfillment.id },
+        })
+      }
+    }
+    for (const refund of order.refunds) {
+      intents.push({ platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refund.id), payload: { refundId: refund.id } })
+    }
+    if (order.canceled) {
+      intents.push({ platformOrderId, operation: "cancel", jobKey: jobKeys.cancel(this.platform, platformOrderId), payload: {} })
+    }
+    const queued: string[] = []
+    for (const intent of intents) if ((await this.enqueueIntent({ ...intent, platform: this.platform })).created) queued.push(intent.jobKey)
+    if (!order.canceled) {
+      const release = await this.autoReleaseIntent(order)
+      if (release && (await this.enqueueIntent(release)).created) queued.push(release.jobKey)
+      const mapping = await this.deps.store.findOrder(this.platform, platformOrderId)
+      if (mapping && mapping.status !== "CANCELLED" && mapping.captured_amount > 0 && mapping.captured_amount >= mapping.authorized_amount) {
+        await this.deps.payments?.onFullyCaptured?.(platformOrderId)
+      }
+    }
+    return { handled: true, queued }
+  }
+
+  /** converge() for each order (the platform adapter picks the orders that look out of step). */
+  async sweep(platformOrderIds: string[]): Promise<{ orders: number; queued: string[]; failed: number }> {
+    const queued: string[] = []
+    let failed = 0
+    for (const orderId of platformOrderIds) {
+      try {
+        queued.push(...(await this.converge(orderId)).queued)
+      } catch (error) {
+        failed++
+        this.deps.logger.warn(`klarna-order-sync: sweep could not converge order ${orderId}: ${(error as Error).message}`)
+      }
+    }
+    return { orders: platformOrderIds.length, queued, failed }
   }
 
   // ---- Merchant actions -------------------------------------------------------------------------
@@ -197,7 +264,7 @@ export class SyncEngine {
 
   /** Claims and runs one due job. Returns false when none was due. */
   async processNext(workerId: string): Promise<boolean> {
-    const job = await this.deps.store.claimNextJob(workerId, this.deps.options.leaseMs)
+    const job = await this.deps.store.claimNextJob(workerId, this.deps.options.leaseMs, this.platform)
     if (!job) return false
     await this.run(job, workerId)
     return true
@@ -318,6 +385,7 @@ export class SyncEngine {
       klarna: this.deps.klarna.forCurrency(loaded.order.currency),
       store,
       logger: this.deps.logger,
+      captureDue: (fulfillment) => this.captureDue(fulfillment),
       freezeRequest: async <T extends object>(build: () => T): Promise<T> => {
         if (job.request) return job.request as T
         const request = build()
@@ -343,24 +411,37 @@ export class SyncEngine {
   }
 
   private async maybeAutoRelease(order: SyncableOrder): Promise<JobRecord[]> {
-    if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return []
+    const intent = await this.autoReleaseIntent(order)
+    if (!intent) return []
+    const { job } = await this.enqueueIntent(intent)
+    return [job]
+  }
+
+  /** The automatic release, when nothing more will ship and part of the authorization is still open. */
+  private async autoReleaseIntent(order: SyncableOrder): Promise<JobIntent | null> {
+    if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return null
     const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
-    if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return []
-    if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return []
-    const { job } = await this.enqueueIntent({
+    if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return null
+    if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return null
+    return {
       platform: this.platform,
       platformOrderId: order.orderId,
       operation: "release",
       jobKey: jobKeys.release(this.platform, order.orderId),
       payload: { automatic: true },
-    })
-    return [job]
+    }
   }
 
   // ---- Plumbing ---------------------------------------------------------------------------------
 
   private get platform(): Platform {
     return this.deps.options.platform
+  }
+
+  /** Whether the engine captures this fulfillment: not canceled, per captureOn, and only if it makes the captures. */
+  private captureDue(fulfillment: FulfillmentSnapshot): boolean {
+    if (fulfillment.canceled || this.deps.options.capturesMadeElsewhere) return false
+    return this.deps.options.captureOn === "fulfillment" || fulfillment.shipped === true
   }
 
   private captureIntent(platformOrderId: string, fulfillmentId: string): Omit<JobIntent, "platform"> {

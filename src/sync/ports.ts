@@ -152,8 +152,9 @@ export interface SyncStore {
   /**
    * Claims the oldest due job whose queue has no other job running, marks it running for `workerId`
    * and counts the attempt. Jobs running longer than `leaseMs` (a crashed worker) are claimable again.
+   * With `platform`, only that platform's jobs (a Medusa and a Shopify worker may share one database).
    */
-  claimNextJob(workerId: string, leaseMs: number): Promise<JobRecord | null>
+  claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null>
   /**
    * Renews the lease of a job `workerId` is running (its heartbeat), so that a call slower than `leaseMs`
    * (a long Retry-After, slow timeouts) is never mistaken for a dead worker. False when the job is no

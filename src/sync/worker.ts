@@ -12,6 +12,11 @@ export interface SyncWorkerOptions {
   pollIntervalMs: number
   /** Jobs run at once by this process (different orders; one order's jobs never overlap). */
   concurrency: number
+  /**
+   * A periodic catch-up (e.g. the Medusa adapter's sweep for orders whose events were lost): run once when
+   * the worker starts, then every intervalMs. Runs never overlap.
+   */
+  sweep?: { intervalMs: number; run: () => Promise<void> }
 }
 
 export class SyncWorker {
@@ -20,6 +25,8 @@ export class SyncWorker {
   private wake: (() => void) | null = null
   private loops: Promise<void>[] = []
   private unsubscribe: (() => void) | null = null
+  private sweepTimer: ReturnType<typeof setTimeout> | null = null
+  private sweeping: Promise<void> | null = null
 
   constructor(
     private readonly engine: SyncEngine,
@@ -32,14 +39,33 @@ export class SyncWorker {
     this.running = true
     this.unsubscribe = this.engine.onEnqueue(() => this.nudge())
     for (let i = 0; i < Math.max(1, this.options.concurrency); i++) this.loops.push(this.loop(`${this.id}#${i}`))
+    if (this.options.sweep) this.scheduleSweep(0)
   }
 
   async stop(): Promise<void> {
     this.running = false
     this.unsubscribe?.()
+    if (this.sweepTimer) clearTimeout(this.sweepTimer)
+    this.sweepTimer = null
     this.nudge()
-    await Promise.all(this.loops)
+    await Promise.all([...this.loops, this.sweeping])
     this.loops = []
+  }
+
+  private scheduleSweep(delayMs: number): void {
+    const sweep = this.options.sweep
+    if (!sweep || !this.running) return
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = null
+      this.sweeping = sweep
+        .run()
+        .catch((error: unknown) => this.logger.error(`klarna-order-sync: sweep failed: ${(error as Error).message}`))
+        .finally(() => {
+          this.sweeping = null
+          this.scheduleSweep(sweep.intervalMs)
+        })
+    }, delayMs)
+    this.sweepTimer.unref?.()
   }
 
   /** Run now rather than at the next poll. */

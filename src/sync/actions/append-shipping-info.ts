@@ -2,11 +2,14 @@
 import type { KlarnaShippingInfo } from "../../klarna/types"
 import { newShippingInfo, shippingInfoFor } from "../shipping-info"
 import { deferred, skipped, type Action } from "./action"
+import { externalCaptureFor } from "./external-capture"
 
 export const appendShippingInfo: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const fulfillmentId = String(job.payload.fulfillmentId)
-  const capture = await store.findCaptureBySource(order.platform, fulfillmentId)
+  let capture = await store.findCaptureBySource(order.platform, fulfillmentId)
+  // Captures made elsewhere (Shopify: Klarna's app): the tracking goes to the capture Klarna has.
+  if ((!capture || capture.status !== "captured") && job.payload.externalCapture === true) capture = await externalCaptureFor(context)
   if (!capture || capture.status !== "captured") {
     const jobs = await store.listJobs(order.platform, order.orderId)
     const captureJob = jobs.find((candidate) => candidate.operation === "capture" && candidate.payload.fulfillmentId === fulfillmentId)

@@ -12,7 +12,10 @@ export const captureFulfillment: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const fulfillmentId = String(job.payload.fulfillmentId)
   const existing = await store.findCaptureBySource(order.platform, fulfillmentId)
-  if (existing?.status === "captured") return alreadyDone(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
+  if (existing?.status === "captured") {
+    await refreshOrderTotals(context) // an earlier attempt may have died between recording the capture and the totals
+    return alreadyDone(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
+  }
 
   const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
   if (!fulfillment) throw new SyncNotPossibleError("NO_SUCH_FULFILLMENT", `Order ${order.orderId} has no fulfillment ${fulfillmentId}`)

@@ -13,7 +13,10 @@ export const captureRemaining: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const sourceId = `remaining:${order.orderId}`
   const existing = await store.findCaptureBySource(order.platform, sourceId)
-  if (existing?.status === "captured") return alreadyDone("the remaining amount is already captured")
+  if (existing?.status === "captured") {
+    await refreshOrderTotals(context) // an earlier attempt may have died between recording the capture and the totals
+    return alreadyDone("the remaining amount is already captured")
+  }
   const jobs = await store.listJobs(order.platform, order.orderId)
   if (!job.request && jobs.some((other) => other.id !== job.id && other.operation === "capture" && (other.state === "pending" || other.state === "running"))) {
     return deferred("waiting for the fulfillments' captures", 1000)

@@ -9,7 +9,10 @@ export const refund: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const refundId = String(job.payload.refundId)
   const existing = await store.findRefund(order.platform, refundId)
-  if (existing?.status === "refunded") return alreadyDone(`refund ${refundId} is already sent (${existing.refund_id})`)
+  if (existing?.status === "refunded") {
+    await refreshOrderTotals(context) // an earlier attempt may have died between recording the refund and the totals
+    return alreadyDone(`refund ${refundId} is already sent (${existing.refund_id})`)
+  }
 
   const captures = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
   const refunds = (await store.listRefunds(order.platform, order.orderId)).filter(

@@ -3,6 +3,7 @@
  * job of the order (captures first, or the release would strand them).
  */
 import { deferred, skipped, type Action, type ActionContext, type ActionOutcome } from "./action"
+import { jobKeys } from "../job-keys"
 import { refreshOrderTotals } from "./order-totals"
 
 export async function otherJobsUnderWay(context: ActionContext): Promise<boolean> {
@@ -22,7 +23,26 @@ export async function releaseRemaining(context: ActionContext): Promise<ActionOu
   return { kind: "succeeded", result: { released_amount: after.released } }
 }
 
+/**
+ * Queues the capture of every fulfillment that calls for one (the job key makes an existing one a no-op).
+ * A fulfillment's event may still be on the event bus (Medusa pumps it up to 3 s later) or lost: releasing
+ * before its capture would leave Klarna nothing to capture it against.
+ */
+async function enqueueDueCaptures(context: ActionContext): Promise<void> {
+  const { order } = context
+  for (const fulfillment of order.fulfillments) {
+    if (!context.captureDue(fulfillment)) continue
+    await context.enqueue({
+      platformOrderId: order.orderId,
+      operation: "capture",
+      jobKey: jobKeys.capture(order.platform, fulfillment.id),
+      payload: { fulfillmentId: fulfillment.id },
+    })
+  }
+}
+
 export const release: Action = async (context) => {
+  await enqueueDueCaptures(context)
   if (await otherJobsUnderWay(context)) return deferred("waiting for the order's other Klarna operations", 2000)
   return releaseRemaining(context)
 }

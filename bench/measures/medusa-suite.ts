@@ -1,0 +1,147 @@
+/**
+ * Measures 2-5 on real Medusa servers, sharing them to keep the run short:
+ *   start bare + plugin (+ plugin-redis) -> RSS idle -> request path (interleaved) -> capture latency ->
+ *   more fulfillments up to N syncs on bare and plugin -> RSS after -> Klarna calls mix -> admin view.
+ */
+import { checkout, createFulfillment } from "../../test/support/store-api"
+import { startRedis, type SimulatorProcess } from "../lib/infra"
+import { placeOrders, rssMb, startBenchServer, uniqueEmail, type BenchOrder, type BenchServer, type ServerKind } from "../lib/medusa-rig"
+import { progress, type Measure } from "../lib/report"
+import { waitUntil } from "../lib/stats"
+import { adminView } from "./admin-view"
+import { klarnaCalls } from "./klarna-calls"
+import { fulfillMany, memoryMeasure, sampleRss, waitForSyncDrained } from "./memory"
+import { captureLatencies, captureLatencyMeasure, quietRequests, requestPathMeasure, runRequestRounds } from "./request-path"
+
+export interface SuiteOptions {
+  serverUrl: string
+  sim: SimulatorProcess
+  quick: boolean
+  parts: Set<string>
+  record(measure: Measure): void
+}
+
+const EVENT_PUMP_MS = 3000
+
+export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
+  const { sim, quick, parts, record, serverUrl } = options
+  const sizes = quick
+    ? { rounds: 20, warmup: 3, syncs: 60, unitsPerOrder: 20, callSets: 1, viewReps: 20 }
+    : { rounds: 150, warmup: 10, syncs: 1000, unitsPerOrder: 25, callSets: 2, viewReps: 100 }
+  // Development knob: more sets of the order mix (measure 2) without the rest of a full run.
+  if (process.env.BENCH_CALL_SETS) sizes.callSets = Number(process.env.BENCH_CALL_SETS)
+  const wantRequest = parts.has("request")
+  const wantMemory = parts.has("memory")
+  const needBare = wantRequest || wantMemory
+
+  progress("Medusa: preparing the template database and starting servers")
+  const servers: BenchServer[] = []
+  const start = async (kind: ServerKind, redisUrl?: string) => {
+    const started = Date.now()
+    const server = await startBenchServer(serverUrl, kind, sim, { redisUrl })
+    progress(`Medusa ${kind} up in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${server.medusa.pid})`)
+    servers.push(server)
+    return server
+  }
+  const bare = needBare ? await start("bare") : undefined
+  const plugin = await start("plugin")
+  const redis = wantRequest ? await start("plugin-redis", await startRedis()) : undefined
+
+  const idle = wantMemory ? await sampleRss([bare as BenchServer, plugin]) : undefined
+  if (idle) progress(`RSS idle: ${[...idle].map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(", ")}`)
+
+  // Orders to fulfill, one unit per request.
+  const orders = new Map<ServerKind, BenchOrder[]>()
+  if (needBare) {
+    const units = Math.max(wantMemory ? sizes.syncs : 0, sizes.rounds + sizes.warmup)
+    const count = Math.ceil(units / sizes.unitsPerOrder) + 1
+    progress(`placing ${count} orders of ${sizes.unitsPerOrder} units on bare and plugin${redis ? ` (+ some on plugin-redis)` : ""}`)
+    const [a, b, c] = await Promise.all([
+      placeOrders(bare as BenchServer, sim, count, sizes.unitsPerOrder),
+      placeOrders(plugin, sim, count, sizes.unitsPerOrder),
+      redis ? placeOrders(redis, sim, Math.ceil((sizes.rounds + sizes.warmup) / sizes.unitsPerOrder) + 1, sizes.unitsPerOrder) : Promise.resolve([]),
+    ])
+    orders.set("bare", a)
+    orders.set("plugin", b)
+    if (redis) orders.set("plugin-redis", c)
+  }
+
+  let pluginFulfillments = 0
+  if (wantRequest) {
+    progress(`measure 3: ${sizes.rounds} interleaved create-fulfillment requests per server`)
+    const samples = await runRequestRounds({
+      servers: [bare, plugin, redis].filter(Boolean) as BenchServer[],
+      orders,
+      rounds: sizes.rounds,
+      warmup: sizes.warmup,
+    })
+    pluginFulfillments += sizes.rounds + sizes.warmup
+    const quiet = await quietRequests(plugin, samples.plugin ?? [])
+    record(requestPathMeasure(samples, quiet))
+    progress("measure 3: waiting for the captures (fulfillment -> capture recorded)")
+    const local = await captureLatencies(plugin, samples.plugin ?? [], 180_000)
+    const viaRedis = redis ? await captureLatencies(redis, samples["plugin-redis"] ?? [], 180_000) : undefined
+    record(captureLatencyMeasure(local, viaRedis, EVENT_PUMP_MS))
+  }
+  if (redis) {
+    await redis.medusa.stop()
+    servers.splice(servers.indexOf(redis), 1)
+  }
+
+  if (wantMemory) {
+    const left = sizes.syncs - pluginFulfillments
+    progress(`measure 5: ${left} more fulfillments on bare and plugin (to ${sizes.syncs} syncs)`)
+    // In four chunks, reading RSS after each: a leak grows steadily, a heap's high-water mark levels off.
+    const trend = new Map<string, number[]>([["bare", []], ["plugin", []]])
+    for (let chunk = 0; chunk < 4; chunk++) {
+      const count = Math.floor(left / 4) + (chunk < left % 4 ? 1 : 0)
+      await Promise.all([
+        fulfillMany(bare as BenchServer, orders.get("bare") ?? [], count),
+        fulfillMany(plugin, orders.get("plugin") ?? [], count),
+      ])
+      for (const server of [bare as BenchServer, plugin]) trend.get(server.kind)?.push(rssMb(server.medusa.pid))
+    }
+    await waitForSyncDrained(plugin, sizes.syncs, 600_000)
+    const [failed] = await plugin.query<{ count: string }>(`SELECT count(*)::text AS count FROM klarna_sync_job WHERE state = 'failed'`)
+    const after = await sampleRss([bare as BenchServer, plugin])
+    progress(`RSS after ${sizes.syncs} syncs: ${[...after].map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(", ")}`)
+    record(memoryMeasure(idle as Map<string, number>, after, sizes.syncs, Number(failed.count), trend))
+  }
+  if (bare) {
+    await bare.medusa.stop()
+    servers.splice(servers.indexOf(bare), 1)
+  }
+
+  let ordinaryOrderId: string | undefined
+  if (parts.has("calls")) {
+    progress(`measure 2: Klarna calls over ${sizes.callSets} set(s) of the order mix`)
+    const measure = await klarnaCalls({ server: plugin, sim, sets: sizes.callSets })
+    record(measure)
+  }
+  if (parts.has("view")) {
+    progress("measure 4: admin Klarna view of an order with 50 captures and 200 lines")
+    if (!ordinaryOrderId) ordinaryOrderId = await ordinaryOrder(plugin, sim)
+    record(await adminView({ serverUrl, sim, server: plugin, ordinaryOrderId, repetitions: sizes.viewReps }))
+  }
+}
+
+/** An ordinary Klarna order: 2 lines, shipped in 1 fulfillment, captured. */
+async function ordinaryOrder(server: BenchServer, sim: SimulatorProcess): Promise<string> {
+  const placed = await checkout(server.api, {
+    regionId: server.store.regionId,
+    shippingOptionId: server.store.shippingOptionId,
+    items: server.store.products.map((product) => ({ variantId: product.variantId, quantity: 1 })),
+    provider: "klarna",
+    email: uniqueEmail(),
+    simulatorUrl: sim.url,
+  })
+  await createFulfillment(server.api, placed.order.id, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+  await waitUntil(
+    async () =>
+      (await server.query(`SELECT 1 FROM klarna_capture WHERE platform_order_id = $1 AND status = 'captured'`, [placed.order.id])).length > 0,
+    60_000,
+    "the ordinary order's capture",
+    200,
+  )
+  return placed.order.id
+}

@@ -1,0 +1,165 @@
+/**
+ * Measure 1: fulfillments synced per second through the engine and its tables (enqueue from the event,
+ * claim, plan, freeze, capture at the simulator, record), next to the bare Klarna client sending the
+ * same capture requests with the same concurrency: the limit the engine could reach.
+ *
+ * Rounds alternate (client, engine, engine, client, ...) on fresh Klarna orders, so machine drift
+ * affects both sides alike. Goal: engine >= 50% of the bare client.
+ */
+import { idempotencyKeyFor } from "../../src/sync/idempotency"
+import { planCapture } from "../../src/sync/plan-capture"
+import { shippingInfoFor } from "../../src/sync/shipping-info"
+import type { CaptureRequest } from "../../src/klarna/types"
+import type { SyncableOrder } from "../../src/sync/ports"
+import {
+  authorizeAtSimulator,
+  benchOrderId,
+  buildSnapshot,
+  CountingLogger,
+  engineRig,
+  klarnaClient,
+  openDataSource,
+} from "../lib/engine-harness"
+import { createDatabase, type SimulatorProcess } from "../lib/infra"
+import { pool, round } from "../lib/stats"
+import type { Measure } from "../lib/report"
+
+export interface ThroughputOptions {
+  serverUrl: string
+  sim: SimulatorProcess
+  rounds: number
+  perRound: number
+  /** Worker lanes = client concurrency. The Medusa service runs its worker with 2. */
+  concurrency: number
+}
+
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000
+
+const SHAPE = { items: 3, fulfillments: 1, tracking: true }
+
+async function freshOrders(sim: SimulatorProcess, prefix: string, count: number): Promise<SyncableOrder[]> {
+  const orders = Array.from({ length: count }, () => buildSnapshot(benchOrderId(prefix), SHAPE))
+  await pool(orders, 8, (order) => authorizeAtSimulator(sim, order))
+  return orders
+}
+
+/** The request the engine would freeze for the order's fulfillment. */
+function captureRequestFor(order: SyncableOrder): CaptureRequest {
+  const fulfillment = order.fulfillments[0]
+  const plan = planCapture(order, fulfillment.id)
+  return {
+    captured_amount: plan.capturedAmount,
+    description: `Order ${order.displayId}, shipment ${fulfillment.id}`,
+    reference: fulfillment.id,
+    order_lines: plan.orderLines,
+    shipping_info: shippingInfoFor(fulfillment),
+  }
+}
+
+export async function syncThroughput(options: ThroughputOptions): Promise<Measure> {
+  const { sim, concurrency, perRound } = options
+  const url = await createDatabase(options.serverUrl, "kos_bench_engine")
+  const counter = new CountingLogger()
+  const dataSource = await openDataSource(url, counter)
+  await dataSource.runMigrations({ transaction: "each" })
+  const client = klarnaClient(sim)
+
+  const engineRuns: { ms: number; n: number; sql: number; cpuMs: number }[] = []
+  const clientRuns: { ms: number; n: number; cpuMs: number }[] = []
+  let failures = 0
+  let sqlRoundTripMs = NaN
+
+  async function clientRound(count = perRound): Promise<void> {
+    const orders = await freshOrders(sim, "cli", count)
+    const requests = orders.map((order) => ({ order, request: captureRequestFor(order) }))
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    await pool(requests, concurrency, ({ order, request }) =>
+      client.createCapture(order.klarnaOrderId as string, request, {
+        idempotencyKey: idempotencyKeyFor(`bench:capture:${order.fulfillments[0].id}`),
+      }),
+    )
+    clientRuns.push({ ms: performance.now() - started, n: count, cpuMs: cpuMs(process.cpuUsage(cpu)) })
+  }
+
+  async function engineRound(count = perRound): Promise<void> {
+    const orders = await freshOrders(sim, "eng", count)
+    const rig = engineRig(dataSource, sim, concurrency)
+    for (const order of orders) rig.orders.orders.set(order.orderId, order)
+    rig.worker.start()
+    const done = rig.store.waitForMore(count, 300_000)
+    const sqlBefore = counter.queries
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    // The events, as Medusa's subscribers would deliver them, while the worker drains the outbox.
+    await pool(orders, concurrency, (order) => rig.engine.fulfillmentCreated(order.orderId, order.fulfillments[0].id))
+    await done
+    const ms = performance.now() - started
+    const cpuUsed = cpuMs(process.cpuUsage(cpu))
+    const sql = counter.queries - sqlBefore
+    await rig.worker.stop()
+    failures += rig.store.failures.length
+    const states = await rig.store.countJobs({ platform: "medusa" })
+    if (states.pending + states.running + states.failed > 0) {
+      throw new Error(`engine round left jobs unfinished: ${JSON.stringify(states)}`)
+    }
+    engineRuns.push({ ms, n: count, sql, cpuMs: cpuUsed })
+  }
+
+  try {
+    // One trivial statement through the same TypeORM manager: the price of each of the engine's round trips.
+    for (let i = 0; i < 50; i++) await dataSource.manager.query("SELECT 1")
+    const rtStarted = performance.now()
+    for (let i = 0; i < 300; i++) await dataSource.manager.query("SELECT 1")
+    sqlRoundTripMs = (performance.now() - rtStarted) / 300
+    // Warm-up (JIT, connection pools, simulator): one small batch each, not counted.
+    await clientRound(Math.min(30, perRound))
+    await engineRound(Math.min(30, perRound))
+    clientRuns.length = 0
+    engineRuns.length = 0
+    failures = 0
+    for (let i = 0; i < options.rounds; i++) {
+      if (i % 2 === 0) {
+        await clientRound()
+        await engineRound()
+      } else {
+        await engineRound()
+        await clientRound()
+      }
+    }
+  } finally {
+    await dataSource.destroy()
+  }
+
+  const total = (runs: { ms: number; n: number }[]) => runs.reduce((sum, run) => sum + run.n, 0) / (runs.reduce((sum, run) => sum + run.ms, 0) / 1000)
+  const enginePerS = total(engineRuns)
+  const clientPerS = total(clientRuns)
+  const ratio = enginePerS / clientPerS
+  const n = engineRuns.reduce((sum, run) => sum + run.n, 0)
+  const sqlPerSync = engineRuns.reduce((sum, run) => sum + run.sql, 0) / n
+  // Time a worker lane spends per sync beyond the Klarna call itself.
+  const overheadMs = (concurrency * 1000) / enginePerS - (concurrency * 1000) / clientPerS
+  return {
+    measure: "sync_throughput",
+    engine_per_s: round(enginePerS, 1),
+    client_per_s: round(clientPerS, 1),
+    ratio: round(ratio, 3),
+    goal: ">=0.5",
+    met: ratio >= 0.5,
+    n,
+    concurrency,
+    rounds: options.rounds,
+    engine_rounds_per_s: engineRuns.map((run) => round((run.n * 1000) / run.ms, 1)),
+    client_rounds_per_s: clientRuns.map((run) => round((run.n * 1000) / run.ms, 1)),
+    sql_per_sync: round(sqlPerSync, 1),
+    engine_overhead_ms_per_sync: round(overheadMs, 2),
+    // CPU of this (the engine's) Node process per sync / per bare capture: JS work, not waiting.
+    engine_cpu_ms_per_sync: round(engineRuns.reduce((sum, run) => sum + run.cpuMs, 0) / n, 2),
+    client_cpu_ms_per_capture: round(clientRuns.reduce((sum, run) => sum + run.cpuMs, 0) / clientRuns.reduce((sum, run) => sum + run.n, 0), 2),
+    sql_round_trip_ms: round(sqlRoundTripMs, 3),
+    client_ms_per_capture: round((concurrency * 1000) / clientPerS, 2),
+    // What the ratio would be if Klarna answered in 150 ms (the simulator answers in ~1 ms).
+    projected_ratio_at_150ms_klarna: round(150 / (150 + Math.max(overheadMs, 0)), 3),
+    job_failures: failures,
+  }
+}

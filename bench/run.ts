@@ -1,0 +1,102 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=throughput,calls,request,view,memory]`
+ *
+ * Runs the benchmarks and prints one JSON object per measure on stdout, the last line a summary.
+ * Progress goes to stderr. Everything the run starts (PostgreSQL, the simulator, redis-server, Medusa
+ * servers) is stopped at the end, on Ctrl-C and on failure. See bench/README.md.
+ */
+import { cleanupAll } from "./lib/processes"
+import { machine, startBenchPostgres, startSimulatorProcess } from "./lib/infra"
+import { emit, progress, type Measure } from "./lib/report"
+import { syncThroughput } from "./measures/sync-throughput"
+import { runMedusaMeasures } from "./measures/medusa-suite"
+
+const ALL = ["throughput", "request", "memory", "calls", "view"] as const
+type Part = (typeof ALL)[number]
+
+function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurrency: number } {
+  let quick = false
+  let concurrency = 2
+  let only = new Set<Part>(ALL)
+  for (const arg of argv) {
+    if (arg === "--quick") quick = true
+    else if (arg.startsWith("--concurrency=")) concurrency = Number(arg.slice("--concurrency=".length))
+    else if (arg.startsWith("--only=")) {
+      const wanted = arg.slice("--only=".length).split(",").map((part) => part.trim())
+      const unknown = wanted.filter((part) => !(ALL as readonly string[]).includes(part))
+      if (unknown.length) throw new Error(`unknown --only part(s): ${unknown.join(", ")} (known: ${ALL.join(", ")})`)
+      only = new Set(wanted as Part[])
+    } else if (arg === "--help" || arg === "-h") {
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=2]\n`)
+      process.exit(0)
+    } else throw new Error(`unknown argument ${arg}`)
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error("--concurrency must be a positive integer")
+  return { quick, only, concurrency }
+}
+
+async function main(): Promise<void> {
+  const { quick, only, concurrency } = parseArgs(process.argv.slice(2))
+  const startedAt = Date.now()
+  const machineAtStart = machine()
+  const results: Measure[] = []
+  const record = (measure: Measure) => {
+    results.push(measure)
+    emit(measure)
+  }
+  const failures: { part: string; error: string }[] = []
+
+  progress(`starting PostgreSQL and the Klarna simulator (${quick ? "quick" : "full"} run)`)
+  const pg = await startBenchPostgres()
+  const sim = await startSimulatorProcess()
+
+  if (only.has("throughput")) {
+    progress("measure 1: sync throughput (engine vs bare client)")
+    try {
+      record(
+        await syncThroughput({
+          serverUrl: pg.url,
+          sim,
+          rounds: quick ? 2 : 4,
+          perRound: quick ? 60 : 300,
+          concurrency,
+        }),
+      )
+    } catch (error) {
+      failures.push({ part: "throughput", error: (error as Error).stack ?? String(error) })
+    }
+  }
+
+  const medusaParts = ALL.filter((part) => part !== "throughput" && only.has(part))
+  if (medusaParts.length > 0) {
+    try {
+      await runMedusaMeasures({ serverUrl: pg.url, sim, quick, parts: new Set(medusaParts), record })
+    } catch (error) {
+      failures.push({ part: medusaParts.join(","), error: (error as Error).stack ?? String(error) })
+    }
+  }
+
+  for (const failure of failures) progress(`FAILED ${failure.part}: ${failure.error}`)
+  const summary = {
+    summary: true,
+    quick,
+    met: results.filter((r) => r.met).map((r) => r.measure),
+    missed: results.filter((r) => !r.met).map((r) => r.measure),
+    errors: failures.map((f) => ({ part: f.part, error: f.error.split("\n")[0] })),
+    notes: Object.fromEntries(results.filter((r) => !r.met && r.note).map((r) => [r.measure, r.note])),
+    duration_s: Math.round((Date.now() - startedAt) / 1000),
+    machine: { ...machineAtStart, load_avg_end: machine().load_avg },
+  }
+  process.stdout.write(`${JSON.stringify(summary)}\n`)
+  if (failures.length) process.exitCode = 1
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`)
+    process.exitCode = 1
+  })
+  .finally(async () => {
+    progress("stopping everything the bench started")
+    await cleanupAll()
+  })

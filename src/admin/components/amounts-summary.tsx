@@ -1,0 +1,55 @@
+/**
+ * Where the authorization stands: one bar (captured, of which refunded; released; still open) and the
+ * five amounts under it, in the order's currency.
+ */
+import type { KlarnaOrder } from "../lib/types"
+import { formatMoney } from "../lib/money"
+
+const SEGMENTS = {
+  captured: "bg-emerald-50",
+  refunded: "bg-orange-40",
+  released: "bg-grey-40",
+  remaining: "bg-grey-10",
+} as const
+
+function share(part: number, whole: number): string {
+  if (whole <= 0 || part <= 0) return "0%"
+  return `${Math.min(100, (part / whole) * 100)}%`
+}
+
+export function AmountsSummary({ view }: { view: KlarnaOrder }) {
+  const { authorized, captured, refunded, released, remaining } = view.amounts
+  const money = (minor: number) => formatMoney(minor, view.currency)
+  const keptCaptured = Math.max(captured - refunded, 0)
+  const items: { key: string; label: string; amount: number; dot?: string }[] = [
+    { key: "authorized", label: "Authorized", amount: authorized },
+    { key: "captured", label: "Captured", amount: captured, dot: SEGMENTS.captured },
+    { key: "refunded", label: "Refunded", amount: refunded, dot: SEGMENTS.refunded },
+    { key: "released", label: "Released", amount: released, dot: SEGMENTS.released },
+    { key: "remaining", label: "Remaining", amount: remaining, dot: "bg-grey-20" },
+  ]
+  return (
+    <div className="mt-6" data-testid="klarna-amounts">
+      <div
+        className="bg-grey-10 flex h-2 w-full overflow-hidden rounded-full"
+        role="img"
+        aria-label={`Captured ${money(captured)} of ${money(authorized)} authorized, refunded ${money(refunded)}, released ${money(released)}, remaining ${money(remaining)}`}
+      >
+        <div className={SEGMENTS.captured} style={{ width: share(keptCaptured, authorized) }} />
+        <div className={SEGMENTS.refunded} style={{ width: share(Math.min(refunded, captured), authorized) }} />
+        <div className={SEGMENTS.released} style={{ width: share(released, authorized) }} />
+      </div>
+      <dl className="mt-4 grid grid-cols-5 divide-x divide-grey-20">
+        {items.map((item, index) => (
+          <div key={item.key} className={index === 0 ? "pr-4" : "px-4"} data-testid={`klarna-amount-${item.key}`}>
+            <dt className="inter-small-regular text-grey-50 mb-1 flex items-center gap-x-1.5">
+              {item.dot && <span className={`inline-block h-2 w-2 rounded-full ${item.dot}`} />}
+              {item.label}
+            </dt>
+            <dd className="inter-base-semibold text-grey-90 whitespace-nowrap">{money(item.amount)}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  )
+}

@@ -1,0 +1,90 @@
+/**
+ * The Klarna section of the order page. Renders nothing for orders not paid with Klarna (the API
+ * answers 404), a quiet card while loading one that is, and otherwise what Klarna holds.
+ */
+import { Button, Copy, StatusBadge } from "@medusajs/ui"
+import type { KlarnaOrder } from "../lib/types"
+import { orderStatus } from "../lib/labels"
+import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
+import { AmountsSummary } from "./amounts-summary"
+import { CaptureList } from "./capture-list"
+import { Card } from "./card"
+import { FailedJobs } from "./failed-jobs"
+import type { Notify } from "./notify"
+import { OrderActions } from "./order-actions"
+import { RefundList } from "./refund-list"
+import { SyncLog } from "./sync-log"
+
+export interface PanelOrder {
+  id: string
+  payments?: { provider_id: string }[] | null
+}
+
+/** A hint only (provider ids are configurable): decides whether to show a loading card. */
+function looksLikeKlarna(order: PanelOrder): boolean {
+  return (order.payments ?? []).some((payment) => payment.provider_id.toLowerCase().includes("klarna"))
+}
+
+function Subtitle({ view }: { view: KlarnaOrder }) {
+  return (
+    <span className="inline-flex items-center gap-x-1" data-testid="klarna-order-id">
+      Klarna order <span className="text-grey-90 font-mono">{view.klarna_order_id}</span>
+      <Copy content={view.klarna_order_id} className="text-grey-40" />
+      {view.klarna_reference && <span className="ml-2">· Reference {view.klarna_reference}</span>}
+    </span>
+  )
+}
+
+function Status({ view }: { view: KlarnaOrder }) {
+  const status = orderStatus(view.status)
+  return (
+    <StatusBadge color={status.color} data-testid="klarna-status">
+      {status.label}
+    </StatusBadge>
+  )
+}
+
+export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Notify }) {
+  const query = useKlarnaOrder(order.id)
+  const refetch = () => void query.refetch()
+
+  if (query.isLoading) {
+    if (!looksLikeKlarna(order)) return null
+    return (
+      <Card title="Klarna" subtitle="Loading what Klarna holds…">
+        <div className="mt-6 flex flex-col gap-y-3" aria-busy="true">
+          <div className="bg-grey-10 h-2 w-full animate-pulse rounded-full" />
+          <div className="bg-grey-10 h-16 w-full animate-pulse rounded" />
+        </div>
+      </Card>
+    )
+  }
+  if (query.isError || !query.data) {
+    if (statusOf(query.error) === 404) return null
+    return (
+      <Card title="Klarna" subtitle="The Klarna details of this order could not be loaded">
+        <div className="mt-4 flex items-center justify-between gap-x-4" data-testid="klarna-load-error">
+          <p className="inter-small-regular text-rose-50">{messageOf(query.error)}</p>
+          <Button variant="secondary" size="small" onClick={refetch}>
+            Try again
+          </Button>
+        </div>
+      </Card>
+    )
+  }
+  const view = query.data.klarna_order
+  return (
+    <Card
+      title="Klarna"
+      subtitle={<Subtitle view={view} />}
+      status={<Status view={view} />}
+      footer={<OrderActions view={view} notify={notify} onChanged={refetch} />}
+    >
+      <AmountsSummary view={view} />
+      <FailedJobs jobs={view.jobs} notify={notify} onChanged={refetch} />
+      <CaptureList captures={view.captures} currency={view.currency} orderId={view.order_id} notify={notify} onChanged={refetch} />
+      <RefundList refunds={view.refunds} currency={view.currency} />
+      <SyncLog jobs={view.jobs} />
+    </Card>
+  )
+}

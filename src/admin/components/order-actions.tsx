@@ -1,0 +1,61 @@
+/** The card's footer: reconcile with Klarna, release what will not be captured. */
+import { Button, usePrompt } from "@medusajs/ui"
+import type { KlarnaOrder } from "../lib/types"
+import { formatMoney } from "../lib/money"
+import { messageOf, useReconcile, useReleaseRemaining } from "../lib/api"
+import type { Notify } from "./notify"
+
+export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChanged: () => void }) {
+  const { view, notify, onChanged } = props
+  const prompt = usePrompt()
+  const release = useReleaseRemaining(view.order_id)
+  const reconcile = useReconcile(view.order_id)
+  const remaining = view.amounts.remaining
+  const canRelease = remaining > 0 && view.status !== "CANCELLED" && view.status !== "CLOSED"
+  const releaseQueued = view.jobs.some((job) => job.operation === "release" && (job.state === "pending" || job.state === "running"))
+
+  const onRelease = async () => {
+    const confirmed = await prompt({
+      title: "Release the remaining authorization?",
+      description: `Klarna releases ${formatMoney(remaining, view.currency)} that has not been captured. The customer will not be charged for it, and it cannot be captured afterwards.`,
+      confirmText: "Release",
+      cancelText: "Cancel",
+    })
+    if (!confirmed) return
+    release.mutate({} as Record<string, never>, {
+      onSuccess: () => {
+        notify.success("Klarna", "Releasing the remaining authorization")
+        onChanged()
+      },
+      onError: (error) => notify.error("Klarna", messageOf(error)),
+    })
+  }
+
+  const onReconcile = () =>
+    reconcile.mutate({} as Record<string, never>, {
+      onSuccess: (data) => {
+        const changes = data.reconcile.changes
+        notify.success("Klarna", changes.length === 0 ? "In sync with Klarna: nothing to repair" : `Repaired from Klarna: ${changes.join("; ")}`)
+        onChanged()
+      },
+      onError: (error) => notify.error("Klarna", messageOf(error)),
+    })
+
+  return (
+    <div className="flex items-center justify-end gap-x-2">
+      <Button variant="secondary" size="small" isLoading={reconcile.isLoading} onClick={onReconcile} data-testid="klarna-reconcile">
+        Check with Klarna
+      </Button>
+      <Button
+        variant="secondary"
+        size="small"
+        disabled={!canRelease || releaseQueued}
+        isLoading={release.isLoading}
+        onClick={() => void onRelease()}
+        data-testid="klarna-release"
+      >
+        {canRelease ? `Release remaining ${formatMoney(remaining, view.currency)}` : "Nothing left to release"}
+      </Button>
+    </div>
+  )
+}

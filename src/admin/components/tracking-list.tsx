@@ -1,0 +1,38 @@
+/** A capture's parcels: carrier and tracking number, linked to the tracking page. */
+import { ArrowUpRightMini } from "@medusajs/icons"
+import type { KlarnaShippingInfo } from "../lib/types"
+import { carrierName, trackingHref } from "../lib/tracking"
+
+export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
+  if (entries.length === 0) {
+    return <p className="inter-small-regular text-grey-50" data-testid="klarna-no-tracking">Not shipped yet: no tracking number</p>
+  }
+  return (
+    <ul className="flex flex-col gap-y-1" data-testid="klarna-tracking">
+      {entries.map((entry, index) => {
+        const href = trackingHref(entry)
+        const carrier = carrierName(entry.shipping_company)
+        return (
+          <li key={`${entry.tracking_number ?? ""}-${index}`} className="inter-small-regular flex items-center gap-x-2">
+            <span className="text-grey-50 w-24 shrink-0 truncate" data-testid="klarna-carrier">{carrier ?? "Carrier not set"}</span>
+            {href ? (
+              <a
+                href={href}
+                target="_blank"
+                rel="noopener noreferrer"
+                className="text-blue-60 hover:text-blue-50 inline-flex items-center gap-x-0.5"
+                data-testid="klarna-tracking-link"
+              >
+                {entry.tracking_number}
+                <ArrowUpRightMini className="-mt-0.5 h-3.5 w-3.5 shrink-0" />
+              </a>
+            ) : (
+              <span className="text-grey-90">{entry.tracking_number}</span>
+            )}
+            {entry.shipping_method && <span className="text-grey-40">{entry.shipping_method}</span>}
+          </li>
+        )
+      })}
+    </ul>
+  )
+}

@@ -1,0 +1,98 @@
+/** The widget's pure helpers: money in the order's currency, carriers and tracking links, labels. */
+import { currencyDigits, formatMoney, minorToDecimalString } from "../../src/admin/lib/money"
+import { carrierName, trackingHref } from "../../src/admin/lib/tracking"
+import { jobState, orderStatus, operationLabel } from "../../src/admin/lib/labels"
+
+describe("money", () => {
+  test.each([
+    ["sek", 2],
+    ["SEK", 2],
+    ["eur", 2],
+    ["jpy", 0],
+    ["krw", 0],
+    ["kwd", 3],
+    ["xxx-not-a-currency", 2],
+  ])("%s has %i decimals", (currency, digits) => {
+    expect(currencyDigits(currency)).toBe(digits)
+  })
+
+  test.each([
+    [123450, 2, "1234.50"],
+    [5, 2, "0.05"],
+    [-5, 2, "-0.05"],
+    [0, 2, "0.00"],
+    [1200, 0, "1200"],
+    [1234, 3, "1.234"],
+    [Number.MAX_SAFE_INTEGER, 2, "90071992547409.91"],
+  ])("%i minor units with %i decimals is %s", (minor, digits, decimal) => {
+    expect(minorToDecimalString(minor, digits)).toBe(decimal)
+  })
+
+  test("refuses what is not an integer amount", () => {
+    expect(() => minorToDecimalString(12.5, 2)).toThrow(RangeError)
+  })
+
+  test.each([
+    [123000, "sek", "SEK 1,230.00"],
+    [1, "sek", "SEK 0.01"],
+    [-500, "sek", "-SEK 5.00"],
+    [1200, "jpy", "¥1,200"],
+    [1234, "kwd", "KWD 1.234"],
+    [999, "eur", "€9.99"],
+    // Exact beyond what a float division by 100 would keep.
+    [Number.MAX_SAFE_INTEGER, "usd", "$90,071,992,547,409.91"],
+  ])("%i %s shows as %s (en-US)", (minor, currency, text) => {
+    expect(formatMoney(minor, currency, "en-US").replace(/\u00a0/g, " ")).toBe(text)
+  })
+
+  test("the locale decides the format, the currency the decimals", () => {
+    expect(formatMoney(123000, "sek", "sv-SE").replace(/\s/g, " ")).toBe("1 230,00 kr")
+  })
+})
+
+describe("tracking", () => {
+  test("the store's tracking URL wins", () => {
+    expect(trackingHref({ tracking_number: "1Z999", tracking_uri: "https://track.example.com/1Z999", shipping_company: "ups" })).toBe(
+      "https://track.example.com/1Z999",
+    )
+  })
+
+  test("else the carrier's tracking page, with the number encoded", () => {
+    expect(trackingHref({ tracking_number: "00370712345678901234", shipping_company: "postnord" })).toBe(
+      "https://www.postnord.se/en/our-tools/track-and-trace?shipmentId=00370712345678901234",
+    )
+    expect(trackingHref({ tracking_number: "A B&C", shipping_company: "UPS" })).toBe("https://www.ups.com/track?tracknum=A%20B%26C")
+  })
+
+  test("no link for an unknown carrier, a carrier without a public page, or a non-http URL", () => {
+    expect(trackingHref({ tracking_number: "X1", shipping_company: "acme" })).toBeUndefined()
+    expect(trackingHref({ tracking_number: "X1", shipping_company: "gls" })).toBeUndefined()
+    expect(trackingHref({ tracking_number: "X1" })).toBeUndefined()
+    expect(trackingHref({ tracking_number: "X1", tracking_uri: "javascript:alert(1)" })).toBeUndefined()
+  })
+
+  test("carrier names", () => {
+    expect(carrierName("postnord")).toBe("PostNord")
+    expect(carrierName("DHL")).toBe("DHL")
+    expect(carrierName("acme-freight")).toBe("acme-freight")
+    expect(carrierName(undefined)).toBeUndefined()
+  })
+})
+
+describe("labels", () => {
+  test("Klarna statuses", () => {
+    expect(orderStatus("PART_CAPTURED")).toEqual({ label: "Partly captured", color: "orange" })
+    expect(orderStatus("SOMETHING_NEW")).toEqual({ label: "SOMETHING_NEW", color: "grey" })
+  })
+
+  test("a queued job that already failed once is retrying", () => {
+    expect(jobState({ state: "pending", attempts: 0 }).label).toBe("Queued")
+    expect(jobState({ state: "pending", attempts: 2 }).label).toBe("Retrying")
+    expect(jobState({ state: "failed", attempts: 1 })).toEqual({ label: "Failed", color: "red" })
+  })
+
+  test("operations", () => {
+    expect(operationLabel("trigger_send_out")).toBe("Resend to customer")
+    expect(operationLabel("new_thing")).toBe("new_thing")
+  })
+})

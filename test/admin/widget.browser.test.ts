@@ -1,0 +1,291 @@
+/**
+ * Issue 6, the widget in a real browser: Debian's Chromium (playwright-core) against the Medusa admin
+ * built WITH the plugin's widget (scripts/build-admin.ts) and served by a real Medusa 1.20 server with
+ * the plugin, PostgreSQL and the Klarna simulator.
+ *
+ * The merchant logs in, opens a Klarna order with two captures (tracking on both) and a third capture
+ * Klarna refused, reads the widget, presses Retry and sees the capture go through; presses Resend on a
+ * capture; releases the remaining authorization of another order; and sees no Klarna section on an
+ * order paid otherwise. Screenshots go to test/artifacts/.
+ */
+import fs from "node:fs"
+import path from "node:path"
+import { chromium, type Browser, type Page } from "playwright-core"
+import { ensureAdminBuild } from "../../scripts/build-admin"
+import { formatMoney } from "../../src/admin/lib/money"
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from "../support/medusa"
+import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
+import { simOrder, simRequests } from "../support/simulator-client"
+import { createFulfillment, createRefund, createShipment, eventually, type CheckoutResult } from "../support/store-api"
+import { itemOf, klarnaCheckout, manualCheckout, refuseNextCapture, REFUSAL, viewWhen } from "./support"
+
+jest.setTimeout(300_000)
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+const ARTIFACTS = path.join(__dirname, "..", "artifacts")
+/** What a fulfillment provider that knows its tracking pages records in tracking_link.url. */
+const STORE_TRACKING_URL = "https://track.example-3pl.com/parcels/"
+
+let stack: MedusaStack
+let browser: Browser
+let page: Page
+const pageErrors: string[] = []
+
+const money = (minor: number) => formatMoney(minor, "SEK", "en-US")
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`)
+  const admin = await ensureAdminBuild()
+  stack = await startMedusaStack({
+    name: "kos_admin_ui",
+    medusa: { env: { MEDUSA_ADMIN_SERVE: "true", MEDUSA_ADMIN_BUILD_DIR: admin.outDir, KLARNA_ENABLE_UI: "true" } },
+  })
+  // The admin asks every new user about analytics in a modal that covers the page: answer it up front.
+  await stack.api.admin("POST", "/analytics-configs", { opt_out: true, anonymize: true })
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] })
+  // Tall: the admin scrolls an inner container, so only what fits the viewport can be screenshot.
+  const context = await browser.newContext({ viewport: { width: 1440, height: 2400 }, locale: "en-US", timezoneId: "Europe/Stockholm" })
+  page = await context.newPage()
+  page.on("pageerror", (error) => pageErrors.push(error.message))
+  await login(page)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await stack?.close()
+  if (pageErrors.length > 0) console.warn(`errors in the admin page:\n${pageErrors.join("\n")}`) // eslint-disable-line no-console
+})
+
+async function login(p: Page): Promise<void> {
+  await p.goto(`${stack.medusa.url}/app/login`)
+  await p.locator('input[name="email"]').fill(ADMIN_EMAIL)
+  await p.locator('input[name="password"]').fill(ADMIN_PASSWORD)
+  await p.locator('button[type="submit"]').click()
+  await p.waitForURL(/\/app\/a\//, { timeout: 30_000 })
+}
+
+async function openOrder(orderId: string): Promise<void> {
+  await page.goto(`${stack.medusa.url}/app/a/orders/${orderId}`)
+  // The order page is there when its own Customer card is.
+  await page.getByRole("heading", { name: "Customer" }).waitFor({ timeout: 30_000 })
+}
+
+const widget = () => page.getByTestId("klarna-widget")
+
+/**
+ * A Klarna order of 3 × Tomatoes and 1 × Rain jacket, fulfilled in three parts: capture 1 (with a tracking
+ * URL recorded by the store), capture 2 (two parcels, no URL: the widget links PostNord's page) and a third
+ * capture that Klarna refuses (403), parked for a manual retry.
+ */
+async function orderWithTwoCapturesAndARefusal(): Promise<{ placed: CheckoutResult; orderId: string; klarnaId: string }> {
+  const placed = await klarnaCheckout(stack, [
+    { product: 0, quantity: 3 },
+    { product: 1, quantity: 1 },
+  ])
+  const orderId = placed.order.id
+  const klarnaId = placed.klarnaOrderId as string
+  const tomatoes = itemOf(stack, placed, 0)
+  const jacket = itemOf(stack, placed, 1)
+
+  // Medusa's admin API records tracking numbers without URLs; a fulfillment provider would add them.
+  await stack.sql(`
+    CREATE OR REPLACE FUNCTION kos_test_tracking_url() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.url IS NULL THEN NEW.url := '${STORE_TRACKING_URL}' || NEW.tracking_number; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql`)
+  await stack.sql(`DROP TRIGGER IF EXISTS kos_test_tracking_url ON tracking_link`)
+  await stack.sql(`CREATE TRIGGER kos_test_tracking_url BEFORE INSERT ON tracking_link FOR EACH ROW EXECUTE FUNCTION kos_test_tracking_url()`)
+  const first = await createFulfillment(stack.api, orderId, [{ itemId: tomatoes.id, quantity: 1 }])
+  await createShipment(stack.api, orderId, first.fulfillment.id, ["00370712345678901234"])
+  await stack.sql(`DROP TRIGGER kos_test_tracking_url ON tracking_link`)
+
+  const second = await createFulfillment(stack.api, orderId, [
+    { itemId: tomatoes.id, quantity: 1 },
+    { itemId: jacket.id, quantity: 1 },
+  ])
+  await createShipment(stack.api, orderId, second.fulfillment.id, ["JJD000390007781234", "JJD000390007785678"])
+  await viewWhen(
+    stack.api,
+    orderId,
+    (v) => v.captures.length === 2 && v.captures.every((c) => c.status === "captured") && v.captures.reduce((n, c) => n + c.shipping_info.length, 0) === 3,
+    "two captures with their tracking",
+  )
+
+  await refuseNextCapture(stack.simulator.url, klarnaId)
+  await createFulfillment(stack.api, orderId, [{ itemId: tomatoes.id, quantity: 1 }])
+  await viewWhen(stack.api, orderId, (v) => v.has_failures, "the third capture refused")
+  return { placed, orderId, klarnaId }
+}
+
+describe("the Klarna widget on the order page", () => {
+  test("shows amounts, captures with lines and tracking, Klarna's refusal; Retry gets the capture through", async () => {
+    const { placed, orderId, klarnaId } = await orderWithTwoCapturesAndARefusal()
+    const remote = await simOrder(stack.simulator.url, klarnaId)
+
+    await openOrder(orderId)
+    await widget().waitFor({ timeout: 20_000 })
+    await widget().scrollIntoViewIfNeeded()
+
+    // Header: Klarna's order id and status.
+    await expectText(page.getByTestId("klarna-order-id"), klarnaId)
+    await expectText(page.getByTestId("klarna-status"), "Partly captured")
+
+    // Amounts, in the order's currency.
+    await expectText(page.getByTestId("klarna-amount-authorized"), money(placed.order.total))
+    await expectText(page.getByTestId("klarna-amount-captured"), money(remote.captured_amount))
+    await expectText(page.getByTestId("klarna-amount-remaining"), money(placed.order.total - remote.captured_amount))
+
+    // One row per capture, with its items and each tracking number linked to its tracking page.
+    const captures = page.getByTestId("klarna-capture")
+    const captured = page.locator('[data-testid="klarna-capture"][data-capture-status="captured"]')
+    expect(await captured.count()).toBe(2)
+    // The refused one is listed too, as not captured.
+    expect(await captures.count()).toBe(3)
+    await expectText(captures.nth(2), "Not captured yet")
+    // Which fulfillment Klarna captured first depends on the event bus; find each by its parcel.
+    const one = captured.filter({ hasText: "00370712345678901234" })
+    const two = captured.filter({ hasText: "JJD000390007781234" })
+    await expectText(one.getByTestId("klarna-order-lines"), "1 × Tomatoes")
+    await expectText(two.getByTestId("klarna-order-lines"), "1 × Rain jacket")
+    await expectText(captured.nth(0).getByTestId("klarna-order-lines"), "Shipping") // with the first capture
+    expect(await one.getByTestId("klarna-carrier").first().innerText()).toBe("PostNord")
+    const oneLinks = one.getByTestId("klarna-tracking-link")
+    expect(await oneLinks.count()).toBe(1)
+    expect(await oneLinks.first().innerText()).toContain("00370712345678901234")
+    expect(await oneLinks.first().getAttribute("href")).toBe(`${STORE_TRACKING_URL}00370712345678901234`)
+    const twoLinks = two.getByTestId("klarna-tracking-link")
+    expect(await twoLinks.count()).toBe(2)
+    const hrefs = await twoLinks.evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href))
+    expect(hrefs.sort()).toEqual([
+      "https://www.postnord.se/en/our-tools/track-and-trace?shipmentId=JJD000390007781234",
+      "https://www.postnord.se/en/our-tools/track-and-trace?shipmentId=JJD000390007785678",
+    ])
+
+    // The error state: Klarna's code, message and correlation id, and a Retry button.
+    const failure = page.getByTestId("klarna-failure")
+    expect(await failure.count()).toBe(1)
+    await expectText(failure, "Capture failed")
+    await expectText(failure.getByTestId("klarna-error-code"), REFUSAL.error_code)
+    await expectText(failure.getByTestId("klarna-error-message"), REFUSAL.error_messages[0])
+    await expectText(failure.getByTestId("klarna-correlation-id"), REFUSAL.correlation_id)
+    await expectText(failure, "HTTP 403")
+    await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-failed.png") })
+    const failedJobId = (await failure.getAttribute("data-job-id")) as string
+
+    await failure.getByTestId("klarna-retry").click()
+    // The widget follows the job by itself: the alert goes, the third capture arrives.
+    await page.getByTestId("klarna-failure").waitFor({ state: "detached", timeout: 20_000 })
+    await eventually(async () => (await captured.count()) === 3, { what: "third capture in the widget" })
+    await expectText(page.getByTestId("klarna-status"), "Captured")
+    await expectText(page.getByTestId("klarna-amount-captured"), money(placed.order.total))
+    await expectText(page.getByTestId("klarna-amount-remaining"), money(0))
+    await expectText(page.getByTestId("klarna-release"), "Nothing left to release")
+    expect(await page.getByTestId("klarna-release").isDisabled()).toBe(true)
+    // The order page's own Payment card follows (Medusa's payment is marked captured with Klarna's order).
+    await eventually(async () => (await page.getByText("Awaiting payment").count()) === 0, {
+      what: "Medusa's Payment card no longer awaiting payment",
+      timeoutMs: 15_000,
+    })
+    const after = await simOrder(stack.simulator.url, klarnaId)
+    expect(after.captures).toHaveLength(3)
+    expect(after.captured_amount).toBe(placed.order.total)
+
+    // The sync log folds out: one row per Klarna call, the retried capture among them.
+    await page.getByTestId("klarna-sync-log-toggle").click()
+    const jobs = page.getByTestId("klarna-job")
+    expect(await jobs.count()).toBeGreaterThanOrEqual(3)
+    expect(await page.locator('[data-testid="klarna-job"][data-job-state="failed"]').count()).toBe(0)
+    // A row folds out into its attempts, with what Klarna answered each time.
+    const retried = page.locator(`[data-testid="klarna-job"][data-job-id="${failedJobId}"]`)
+    await expectText(retried, "Done")
+    await retried.click()
+    await expectText(page.getByTestId("klarna-sync-log"), `HTTP 403 · ${REFUSAL.error_code}`)
+    await expectText(page.getByTestId("klarna-sync-log"), `correlation id ${REFUSAL.correlation_id}`)
+    await page.getByTestId("klarna-sync-log").screenshot({ path: path.join(ARTIFACTS, "klarna-widget-sync-log.png") })
+    await page.getByTestId("klarna-sync-log-toggle").click()
+
+    // Resend the customer communication of the first capture.
+    const firstCaptureId = (await captures.nth(0).getAttribute("data-capture-id")) as string
+    await captures.nth(0).getByTestId("klarna-resend").click()
+    await eventually(
+      async () => (await simRequests(stack.simulator.url, `/captures/${firstCaptureId}/trigger-send-out`)).some((r) => r.method === "POST"),
+      { what: "Klarna's trigger-send-out" },
+    )
+
+    await page.mouse.move(0, 0)
+    await page.waitForTimeout(500) // let the toasts fade
+    await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget.png") })
+    await page.screenshot({ path: path.join(ARTIFACTS, "klarna-order-page.png") })
+    expect(pageErrors.filter((e) => /klarna/i.test(e))).toEqual([])
+  })
+
+  test("a refund shows up with its amount and lines", async () => {
+    const placed = await klarnaCheckout(stack, [{ product: 0, quantity: 2 }])
+    const orderId = placed.order.id
+    await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 2 }])
+    await viewWhen(stack.api, orderId, (v) => v.status === "CAPTURED", "the full capture")
+    // Medusa refunds only a captured payment; the plugin marks it captured once Klarna's order is.
+    await eventually(async () => (await stack.api.admin<{ order: { payment_status: string } }>("GET", `/orders/${orderId}`)).order.payment_status === "captured", {
+      what: "Medusa payment captured",
+    })
+    await createRefund(stack.api, orderId, 500, "discount", "Goodwill")
+    await viewWhen(stack.api, orderId, (v) => v.refunds.some((r) => r.status === "refunded"), "the refund")
+
+    await openOrder(orderId)
+    await widget().waitFor({ timeout: 20_000 })
+    await expectText(page.getByTestId("klarna-refunds"), "Refund 1")
+    await expectText(page.getByTestId("klarna-refunds"), money(500))
+    await expectText(page.getByTestId("klarna-amount-refunded"), money(500))
+    await page.mouse.move(0, 0)
+    await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-refund.png") })
+  })
+
+  test("Release remaining asks for confirmation, then Klarna releases what will not be captured", async () => {
+    const placed = await klarnaCheckout(stack, [
+      { product: 0, quantity: 1 },
+      { product: 1, quantity: 1 },
+    ])
+    const orderId = placed.order.id
+    const klarnaId = placed.klarnaOrderId as string
+    await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
+    const view = await viewWhen(stack.api, orderId, (v) => v.captures.some((c) => c.status === "captured"), "the capture")
+    const remaining = view.amounts.remaining
+    expect(remaining).toBeGreaterThan(0)
+
+    await openOrder(orderId)
+    await widget().waitFor({ timeout: 20_000 })
+    const release = page.getByTestId("klarna-release")
+    await expectText(release, `Release remaining ${money(remaining)}`)
+    await release.click()
+    const dialog = page.getByRole("alertdialog")
+    await dialog.waitFor()
+    await expectText(dialog, money(remaining))
+    await dialog.getByRole("button", { name: "Release" }).click()
+    await eventually(async () => (await page.getByTestId("klarna-amount-released").innerText()).includes(money(remaining)), {
+      what: "released amount in the widget",
+      timeoutMs: 20_000,
+    })
+    await expectText(page.getByTestId("klarna-amount-remaining"), money(0))
+    expect((await simOrder(stack.simulator.url, klarnaId)).remaining_authorized_amount).toBe(0)
+    await page.mouse.move(0, 0)
+    await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-released.png") })
+  })
+
+  test("an order not paid with Klarna shows no Klarna section", async () => {
+    const placed = await manualCheckout(stack)
+    await openOrder(placed.order.id)
+    await page.waitForLoadState("networkidle")
+    expect(await widget().count()).toBe(0)
+    expect(await page.getByText("Klarna order").count()).toBe(0)
+  })
+})
+
+async function expectText(locator: ReturnType<Page["getByTestId"]>, text: string): Promise<void> {
+  await eventually(async () => (await locator.innerText()).includes(text), { what: `"${text}" in the widget`, timeoutMs: 10_000 }).catch(
+    async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; text was: ${await locator.innerText().catch(() => "(none)")}`)
+    },
+  )
+}

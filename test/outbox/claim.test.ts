@@ -1,0 +1,188 @@
+/**
+ * The outbox's claim protocol against a real PostgreSQL (TypeormSyncStore.claimNextJob and the guarded
+ * updates), with several connection pools standing in for several servers:
+ * - concurrent claimers never get the same job;
+ * - one order's jobs never run at the same time, and run oldest first;
+ * - a running job whose worker stopped renewing its lease is taken over, its lost attempt logged;
+ * - completeJob / failJob / deferJob / saveJobRequest / extendLease only work for the worker holding the job.
+ */
+import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import type { JobRecord } from "../../src/sync/ports"
+import { addJob, outboxDatabase, sleep, type OutboxDatabase } from "./support"
+
+jest.setTimeout(60_000)
+
+let db: OutboxDatabase
+
+beforeEach(async () => {
+  db = await outboxDatabase()
+})
+
+afterEach(async () => {
+  await db?.close()
+})
+
+const HOUR = 3_600_000
+
+describe("claiming jobs", () => {
+  test("two servers with four claim loops each never get the same job", async () => {
+    const servers = [await db.server(6), await db.server(6)]
+    const jobs = 240
+    for (let i = 0; i < jobs; i++) await addJob(servers[0], `order_${i}`, `medusa:capture:ful_${i}`)
+
+    const claims: { job: string; worker: string }[] = []
+    const loop = async (store: TypeormSyncStore, worker: string) => {
+      for (;;) {
+        const job = await store.claimNextJob(worker, HOUR)
+        if (!job) return
+        claims.push({ job: job.id, worker })
+      }
+    }
+    await Promise.all(servers.flatMap((store, s) => [0, 1, 2, 3].map((w) => loop(store, `server${s}#${w}`))))
+
+    const ids = claims.map((claim) => claim.job)
+    expect(new Set(ids).size).toBe(ids.length) // nobody got a job twice
+    expect(ids).toHaveLength(jobs) // and every job was claimed
+    expect(new Set(claims.map((claim) => claim.worker)).size).toBeGreaterThan(1) // the work was shared
+    const rows = await db.sql<{ state: string; attempts: number; n: string }>(
+      `SELECT state, attempts, count(*)::text AS n FROM klarna_sync_job GROUP BY state, attempts`,
+    )
+    expect(rows).toEqual([{ state: "running", attempts: 1, n: String(jobs) }])
+  })
+
+  test("one order's jobs run one at a time, oldest first, across servers", async () => {
+    const servers = [await db.server(6), await db.server(6)]
+    const orders = 12
+    const perOrder = 5
+    for (let j = 0; j < perOrder; j++) {
+      for (let o = 0; o < orders; o++) await addJob(servers[0], `order_${o}`, `medusa:capture:ful_${o}_${j}`, { payload: { seq: j } })
+    }
+    const running = new Map<string, string>() // queue -> job running now
+    const order = new Map<string, number[]>() // queue -> sequence numbers in the order they ran
+    const overlaps: string[] = []
+    const loop = async (store: TypeormSyncStore, worker: string) => {
+      for (let idle = 0; idle < 20; ) {
+        const job = await store.claimNextJob(worker, HOUR)
+        if (!job) {
+          idle++
+          await sleep(5)
+          continue
+        }
+        idle = 0
+        if (running.has(job.queue_key)) overlaps.push(`${job.id} while ${running.get(job.queue_key)}`)
+        running.set(job.queue_key, job.id)
+        order.set(job.queue_key, [...(order.get(job.queue_key) ?? []), Number(job.payload.seq)])
+        await sleep(Math.random() * 8)
+        running.delete(job.queue_key)
+        expect(await store.completeJob(job.id, worker, "succeeded", {})).toBe(true)
+      }
+    }
+    await Promise.all(servers.flatMap((store, s) => [0, 1, 2].map((w) => loop(store, `server${s}#${w}`))))
+    expect(overlaps).toEqual([])
+    expect(order.size).toBe(orders)
+    for (const sequence of order.values()) expect(sequence).toEqual([0, 1, 2, 3, 4])
+  })
+
+  test("a job of an order waits while another job of that order runs, even when it is due", async () => {
+    const [a, b] = [await db.server(), await db.server()]
+    const first = await addJob(a, "order_1", "medusa:capture:ful_1")
+    const second = await addJob(a, "order_1", "medusa:refund:ref_1", { operation: "refund" })
+    const other = await addJob(a, "order_2", "medusa:capture:ful_2")
+    expect((await a.claimNextJob("a", HOUR))?.id).toBe(first.id)
+    expect((await b.claimNextJob("b", HOUR))?.id).toBe(other.id) // order_1 is busy: the next order's job
+    expect(await b.claimNextJob("b", HOUR)).toBeNull()
+    expect(await a.completeJob(first.id, "a", "succeeded", {})).toBe(true)
+    expect((await b.claimNextJob("b", HOUR))?.id).toBe(second.id)
+  })
+
+  test("jobs that are not due yet, finished or parked are not claimed", async () => {
+    const store = await db.server()
+    await addJob(store, "order_1", "medusa:capture:later", { runAt: new Date(Date.now() + HOUR) })
+    const done = await addJob(store, "order_2", "medusa:capture:done")
+    const parked = await addJob(store, "order_3", "medusa:capture:parked")
+    await store.claimNextJob("w", HOUR)
+    await store.claimNextJob("w", HOUR)
+    await store.completeJob(done.id, "w", "succeeded", {})
+    await store.failJob(parked.id, "w", { message: "403 Forbidden" }, null)
+    expect(await store.claimNextJob("w", HOUR)).toBeNull()
+    expect((await store.getJob(parked.id))?.state).toBe("failed")
+  })
+})
+
+describe("leases", () => {
+  test("a job whose worker stopped renewing its lease is taken over, and the lost attempt is logged", async () => {
+    const [a, b] = [await db.server(), await db.server()]
+    const job = await addJob(a, "order_1", "medusa:capture:ful_1")
+    const claimed = (await a.claimNextJob("worker-a", 400)) as JobRecord
+    expect(claimed).toMatchObject({ id: job.id, state: "running", attempts: 1, locked_by: "worker-a" })
+    expect(await b.claimNextJob("worker-b", 400)).toBeNull() // still leased
+
+    await sleep(600) // worker-a is gone: no heartbeat
+    const taken = (await b.claimNextJob("worker-b", 400)) as JobRecord
+    expect(taken).toMatchObject({ id: job.id, state: "running", attempts: 2, locked_by: "worker-b" })
+    expect(Object.keys(taken).some((key) => key.startsWith("__"))).toBe(false)
+    const attempts = await b.listAttempts([job.id])
+    expect(attempts).toHaveLength(1)
+    expect(attempts[0]).toMatchObject({ attempt: 1, worker_id: "worker-a", outcome: "retry" })
+    expect(attempts[0].error).toMatch(/Interrupted: worker worker-a stopped before finishing \(lease expired\); taken over by worker-b/)
+
+    // worker-a comes back (it was only slow): nothing it does to the job counts any more.
+    await a.saveJobRequest(job.id, "worker-a", { captured_amount: 1 })
+    expect(await a.extendLease(job.id, "worker-a")).toBe(false)
+    expect(await a.completeJob(job.id, "worker-a", "succeeded", { capture_id: "from-a" })).toBe(false)
+    expect(await a.failJob(job.id, "worker-a", { message: "boom" }, null)).toBe(false)
+    expect(await a.deferJob(job.id, "worker-a", new Date(), "later")).toBe(false)
+    expect(await b.getJob(job.id)).toMatchObject({ state: "running", locked_by: "worker-b", request: null, result: null })
+
+    expect(await b.completeJob(job.id, "worker-b", "succeeded", { capture_id: "from-b" })).toBe(true)
+    expect(await b.getJob(job.id)).toMatchObject({ state: "succeeded", result: { capture_id: "from-b" } })
+    expect(await b.completeJob(job.id, "worker-b", "succeeded", {})).toBe(false) // finished jobs stay finished
+  })
+
+  test("a worker that renews its lease keeps its job however long the call takes", async () => {
+    const [a, b] = [await db.server(), await db.server()]
+    const job = await addJob(a, "order_1", "medusa:capture:ful_1")
+    await a.claimNextJob("worker-a", 400)
+    for (let i = 0; i < 8; i++) {
+      await sleep(130)
+      expect(await a.extendLease(job.id, "worker-a")).toBe(true)
+      expect(await b.claimNextJob("worker-b", 400)).toBeNull()
+    }
+    expect(await b.extendLease(job.id, "worker-b")).toBe(false)
+    expect(await a.completeJob(job.id, "worker-a", "succeeded", {})).toBe(true)
+    expect(await b.listAttempts([job.id])).toEqual([])
+  })
+
+  test("failJob reschedules or parks, deferJob does not count an attempt, resetJob only revives parked jobs", async () => {
+    const store = await db.server()
+    const job = await addJob(store, "order_1", "medusa:capture:ful_1", { maxAttempts: 3 })
+    await store.claimNextJob("w", HOUR)
+    const retryAt = new Date(Date.now() + 50)
+    expect(await store.failJob(job.id, "w", { message: "503", httpStatus: 503, correlationId: "corr-1" }, retryAt)).toBe(true)
+    expect(await store.getJob(job.id)).toMatchObject({ state: "pending", attempts: 1, last_http_status: 503, last_correlation_id: "corr-1" })
+    expect(await store.resetJob(job.id)).toBeNull() // not parked
+
+    await sleep(80)
+    await store.claimNextJob("w", HOUR)
+    expect(await store.deferJob(job.id, "w", new Date(), "waiting")).toBe(true)
+    expect((await store.getJob(job.id))?.attempts).toBe(1)
+
+    expect((await store.claimNextJob("w", HOUR))?.attempts).toBe(2)
+    expect(await store.failJob(job.id, "w", { message: "403", httpStatus: 403, errorCode: "NOT_ALLOWED" }, null)).toBe(true)
+    expect(await store.getJob(job.id)).toMatchObject({ state: "failed", attempts: 2, last_error_code: "NOT_ALLOWED" })
+    expect(await store.claimNextJob("w", HOUR)).toBeNull()
+
+    const revived = await store.resetJob(job.id)
+    expect(revived).toMatchObject({ id: job.id, state: "pending", attempts: 0, locked_by: null })
+    expect((await store.claimNextJob("w", HOUR))?.id).toBe(job.id)
+  })
+
+  test("the same job key enqueued twice (two events, two servers) is one job", async () => {
+    const [a, b] = [await db.server(), await db.server()]
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => addJob(i % 2 ? a : b, "order_1", "medusa:capture:ful_1")),
+    )
+    expect(new Set(results.map((job) => job.id)).size).toBe(1)
+    expect(await db.sql(`SELECT id FROM klarna_sync_job`)).toHaveLength(1)
+  })
+})
