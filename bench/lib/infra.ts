@@ -19,7 +19,7 @@ export async function startBenchPostgres(): Promise<RunningPostgres> {
   const pg = await startPostgres({ dataDir, fresh: true, database: "kos_bench" })
   onCleanup("postgres", async () => {
     await pg.stop()
-    fs.rmSync(dataDir, { recursive: true, force: true })
+    fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
   })
   return pg
 }

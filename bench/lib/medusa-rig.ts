@@ -8,6 +8,8 @@
  * migrations and the admin user), which is much faster than migrating each.
  */
 import fs from "node:fs"
+import os from "node:os"
+import path from "node:path"
 import { prepareDatabase, startMedusa, type MedusaServer } from "../../test/support/medusa"
 import { checkout, connect, seedStore, type SeededStore, type StoreApi } from "../../test/support/store-api"
 import { createDatabase, sql, type SimulatorProcess } from "./infra"
@@ -69,7 +71,12 @@ export async function startBenchServer(
     klarnaUsername: sim.username,
     klarnaPassword: sim.password,
     redisUrl: kind === "plugin-redis" ? options.redisUrl : undefined,
-    env: withPlugin ? { KLARNA_PLUGIN_DISABLED: undefined } : { KLARNA_PLUGIN_DISABLED: "true" },
+    env: {
+      KLARNA_PLUGIN_DISABLED: withPlugin ? undefined : "true",
+      MALLOC_ARENA_MAX: "2",
+      // Both servers alike: a full GC + memory report on SIGUSR2 (see gc-on-signal.js).
+      NODE_OPTIONS: `--expose-gc --require ${path.join(__dirname, "gc-on-signal.js")}`,
+    },
     startTimeoutMs: 180_000,
   })
   onCleanup(`medusa ${kind}`, async () => {
@@ -148,6 +155,51 @@ export async function fulfillOneUnit(server: BenchServer, order: BenchOrder): Pr
   if (created.length !== 1) throw new Error(`fulfillment on ${server.kind}: expected one new fulfillment, found ${created.length}`)
   for (const fulfillment of fulfillments) order.fulfillmentIds.add(fulfillment.id)
   return { orderId: order.id, fulfillmentId: created[0].id, ms, at }
+}
+
+export interface MemoryReport {
+  /** Resident set size after a full GC, MB. */
+  rss: number
+  /** V8 heap in use after a full GC, MB. */
+  heapUsed: number
+  /** V8 heap committed (in use + free pages V8 keeps), MB. */
+  heapTotal: number
+  /** Of which the young generation (grown under allocation pressure, never given back), MB. */
+  young: number
+  /** Memory of C++ objects bound to JS (buffers etc.), MB. */
+  external: number
+}
+
+/** Asks the server (gc-on-signal.js) for a full GC and its memory figures. */
+export async function memoryAfterGc(pid: number): Promise<MemoryReport> {
+  const file = path.join(os.tmpdir(), `kos-bench-mem-${pid}.json`)
+  const sent = Date.now()
+  process.kill(pid, "SIGUSR2")
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    if (!fs.existsSync(file)) continue
+    const report = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      at: number
+      gc: boolean
+      heapUsed: number
+      heapTotal: number
+      young: number
+      external: number
+    }
+    if (report.at < sent) continue
+    if (!report.gc) throw new Error(`server ${pid} runs without --expose-gc`)
+    fs.rmSync(file, { force: true })
+    const mb = (bytes: number) => bytes / 1024 / 1024
+    // RSS read now (after the GC), not as reported from inside the handler.
+    return {
+      rss: rssMb(pid),
+      heapUsed: mb(report.heapUsed),
+      heapTotal: mb(report.heapTotal),
+      young: mb(report.young),
+      external: mb(report.external),
+    }
+  }
+  throw new Error(`server ${pid} did not report its memory (is gc-on-signal.js preloaded?)`)
 }
 
 /** Resident set size of a process in MB (Linux /proc). */

@@ -9,6 +9,9 @@ export interface Measure {
   [key: string]: unknown
 }
 
+// A reader that stops early (`| head -1`) must not crash the run before it stopped what it started.
+process.stdout.on("error", () => undefined)
+
 export function emit(measure: Measure): void {
   process.stdout.write(`${JSON.stringify(measure)}\n`)
 }

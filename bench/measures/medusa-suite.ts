@@ -5,12 +5,12 @@
  */
 import { checkout, createFulfillment } from "../../test/support/store-api"
 import { startRedis, type SimulatorProcess } from "../lib/infra"
-import { placeOrders, rssMb, startBenchServer, uniqueEmail, type BenchOrder, type BenchServer, type ServerKind } from "../lib/medusa-rig"
+import { memoryAfterGc, placeOrders, startBenchServer, uniqueEmail, type BenchOrder, type BenchServer, type ServerKind } from "../lib/medusa-rig"
 import { progress, type Measure } from "../lib/report"
 import { waitUntil } from "../lib/stats"
 import { adminView } from "./admin-view"
 import { klarnaCalls } from "./klarna-calls"
-import { fulfillMany, memoryMeasure, sampleRss, waitForSyncDrained } from "./memory"
+import { fulfillMany, memoryMeasure, sampleMemory, waitForSyncDrained } from "./memory"
 import { captureLatencies, captureLatencyMeasure, quietRequests, requestPathMeasure, runRequestRounds } from "./request-path"
 
 export interface SuiteOptions {
@@ -22,6 +22,9 @@ export interface SuiteOptions {
 }
 
 const EVENT_PUMP_MS = 3000
+
+const describe = (memory: Map<string, { rss: number; heapUsed: number; heapTotal: number }>) =>
+  [...memory].map(([kind, m]) => `${kind} rss ${m.rss.toFixed(0)} MB heap ${m.heapUsed.toFixed(0)}/${m.heapTotal.toFixed(0)} MB`).join(", ")
 
 export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
   const { sim, quick, parts, record, serverUrl } = options
@@ -43,12 +46,13 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
     servers.push(server)
     return server
   }
-  const bare = needBare ? await start("bare") : undefined
-  const plugin = await start("plugin")
+  // Started side by side: whichever boots first reads node_modules from a cold cache, boots ~3x slower and
+  // ends up ~30 MB bigger at idle, which would skew the memory comparison.
+  const [bare, plugin] = await Promise.all([needBare ? start("bare") : Promise.resolve(undefined), start("plugin")])
   const redis = wantRequest ? await start("plugin-redis", await startRedis()) : undefined
 
-  const idle = wantMemory ? await sampleRss([bare as BenchServer, plugin]) : undefined
-  if (idle) progress(`RSS idle: ${[...idle].map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(", ")}`)
+  const idle = wantMemory ? await sampleMemory([bare as BenchServer, plugin]) : undefined
+  if (idle) progress(`memory idle: ${describe(idle)}`)
 
   // Orders to fulfill, one unit per request.
   const orders = new Map<ServerKind, BenchOrder[]>()
@@ -91,7 +95,7 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
   if (wantMemory) {
     const left = sizes.syncs - pluginFulfillments
     progress(`measure 5: ${left} more fulfillments on bare and plugin (to ${sizes.syncs} syncs)`)
-    // In four chunks, reading RSS after each: a leak grows steadily, a heap's high-water mark levels off.
+    // In four chunks, reading the heap after GC after each: a leak grows steadily from chunk to chunk.
     const trend = new Map<string, number[]>([["bare", []], ["plugin", []]])
     for (let chunk = 0; chunk < 4; chunk++) {
       const count = Math.floor(left / 4) + (chunk < left % 4 ? 1 : 0)
@@ -99,13 +103,13 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
         fulfillMany(bare as BenchServer, orders.get("bare") ?? [], count),
         fulfillMany(plugin, orders.get("plugin") ?? [], count),
       ])
-      for (const server of [bare as BenchServer, plugin]) trend.get(server.kind)?.push(rssMb(server.medusa.pid))
+      for (const server of [bare as BenchServer, plugin]) trend.get(server.kind)?.push((await memoryAfterGc(server.medusa.pid)).heapUsed)
     }
     await waitForSyncDrained(plugin, sizes.syncs, 600_000)
     const [failed] = await plugin.query<{ count: string }>(`SELECT count(*)::text AS count FROM klarna_sync_job WHERE state = 'failed'`)
-    const after = await sampleRss([bare as BenchServer, plugin])
-    progress(`RSS after ${sizes.syncs} syncs: ${[...after].map(([k, v]) => `${k} ${v.toFixed(0)} MB`).join(", ")}`)
-    record(memoryMeasure(idle as Map<string, number>, after, sizes.syncs, Number(failed.count), trend))
+    const after = await sampleMemory([bare as BenchServer, plugin])
+    progress(`memory after ${sizes.syncs} syncs: ${describe(after)}`)
+    record(memoryMeasure(idle as NonNullable<typeof idle>, after, sizes.syncs, Number(failed.count), trend))
   }
   if (bare) {
     await bare.medusa.stop()

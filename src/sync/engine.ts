@@ -420,6 +420,8 @@ export class SyncEngine {
   /** The automatic release, when nothing more will ship and part of the authorization is still open. */
   private async autoReleaseIntent(order: SyncableOrder): Promise<JobIntent | null> {
     if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return null
+    // Capturing on shipment: a fulfilled but unshipped parcel is still to be captured.
+    if (this.deps.options.captureOn === "shipment" && order.fulfillments.some((f) => !f.canceled && !f.shipped)) return null
     const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
     if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return null
     if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return null

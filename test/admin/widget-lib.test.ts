@@ -2,6 +2,7 @@
 import { currencyDigits, formatMoney, minorToDecimalString } from "../../src/admin/lib/money"
 import { carrierName, trackingHref } from "../../src/admin/lib/tracking"
 import { jobState, orderStatus, operationLabel } from "../../src/admin/lib/labels"
+import { fulfillmentTitles } from "../../src/admin/lib/fulfillment-titles"
 
 describe("money", () => {
   test.each([
@@ -94,5 +95,22 @@ describe("labels", () => {
   test("operations", () => {
     expect(operationLabel("trigger_send_out")).toBe("Resend to customer")
     expect(operationLabel("new_thing")).toBe("new_thing")
+  })
+})
+
+describe("fulfillment titles", () => {
+  test("named and ordered like the order page's Fulfillment card", () => {
+    const titles = fulfillmentTitles({
+      fulfillments: [{ id: "ful_a" }, { id: "ful_b" }],
+      claims: [{ fulfillments: [{ id: "ful_c" }] }],
+      swaps: [{ fulfillments: [{ id: "ful_d" }] }, { fulfillments: null }],
+    })
+    expect([...titles.entries()]).toEqual([
+      ["ful_a", "Fulfillment #1"],
+      ["ful_b", "Fulfillment #2"],
+      ["ful_c", "Claim fulfillment #1"],
+      ["ful_d", "Swap fulfillment #1"],
+    ])
+    expect(fulfillmentTitles({}).size).toBe(0)
   })
 })

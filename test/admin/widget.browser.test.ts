@@ -30,6 +30,8 @@ let stack: MedusaStack
 let browser: Browser
 let page: Page
 const pageErrors: string[] = []
+const consoleErrors: string[] = []
+const pending = new Set<string>()
 
 const money = (minor: number) => formatMoney(minor, "SEK", "en-US")
 
@@ -48,6 +50,12 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 2400 }, locale: "en-US", timezoneId: "Europe/Stockholm" })
   page = await context.newPage()
   page.on("pageerror", (error) => pageErrors.push(error.message))
+  page.on("request", (request) => pending.add(`${request.method()} ${request.url()}`))
+  page.on("requestfinished", (request) => pending.delete(`${request.method()} ${request.url()}`))
+  page.on("requestfailed", (request) => pending.delete(`${request.method()} ${request.url()}`))
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text())
+  })
   await login(page)
 })
 
@@ -66,9 +74,28 @@ async function login(p: Page): Promise<void> {
 }
 
 async function openOrder(orderId: string): Promise<void> {
+  const customerCard = page.getByRole("heading", { name: "Customer" })
   await page.goto(`${stack.medusa.url}/app/a/orders/${orderId}`)
   // The order page is there when its own Customer card is.
-  await page.getByRole("heading", { name: "Customer" }).waitFor({ timeout: 30_000 })
+  try {
+    await customerCard.waitFor({ timeout: 15_000 })
+    return
+  } catch {
+    // Seen now and then (about one page load in twenty, with no request left unanswered and no page
+    // error): the admin stays on its loading spinner. Note it and load the page once more.
+    const dom = await page.evaluate(() => document.body.innerHTML.slice(0, 1500)).catch(() => "(no DOM)")
+    console.warn(`admin order page still loading after 15 s, reloading. DOM: ${dom}`) // eslint-disable-line no-console
+  }
+  await page.reload()
+  try {
+    await customerCard.waitFor({ timeout: 30_000 })
+  } catch (error) {
+    await page.screenshot({ path: path.join(ARTIFACTS, `order-page-not-loaded-${Date.now()}.png`) })
+    throw new Error(
+      `${(error as Error).message}\nurl: ${page.url()}\npage errors: ${pageErrors.join("\n")}\nconsole: ${consoleErrors.join("\n")}` +
+        `\nunanswered requests: ${[...pending].join("\n")}\nMedusa's last output:\n${stack.medusa.logs().slice(-4000)}`,
+    )
+  }
 }
 
 const widget = () => page.getByTestId("klarna-widget")
@@ -137,19 +164,21 @@ describe("the Klarna widget on the order page", () => {
     await expectText(page.getByTestId("klarna-amount-captured"), money(remote.captured_amount))
     await expectText(page.getByTestId("klarna-amount-remaining"), money(placed.order.total - remote.captured_amount))
 
-    // One row per capture, with its items and each tracking number linked to its tracking page.
+    // One row per capture, named and ordered like the Fulfillment card above it, with its items and each
+    // tracking number linked to its tracking page. The refused one is listed too, as not captured.
     const captures = page.getByTestId("klarna-capture")
     const captured = page.locator('[data-testid="klarna-capture"][data-capture-status="captured"]')
     expect(await captured.count()).toBe(2)
-    // The refused one is listed too, as not captured.
     expect(await captures.count()).toBe(3)
-    await expectText(captures.nth(2), "Not captured yet")
-    // Which fulfillment Klarna captured first depends on the event bus; find each by its parcel.
-    const one = captured.filter({ hasText: "00370712345678901234" })
-    const two = captured.filter({ hasText: "JJD000390007781234" })
+    expect(await page.getByTestId("klarna-capture-title").allInnerTexts()).toEqual(["Fulfillment #1", "Fulfillment #2", "Fulfillment #3"])
+    const [one, two, three] = [captures.nth(0), captures.nth(1), captures.nth(2)]
+    expect(await one.getAttribute("data-capture-status")).toBe("captured")
+    expect(await two.getAttribute("data-capture-status")).toBe("captured")
+    await expectText(three, "Not captured yet")
     await expectText(one.getByTestId("klarna-order-lines"), "1 × Tomatoes")
+    await expectText(one.getByTestId("klarna-order-lines"), "Shipping") // with the first fulfillment
+    await expectText(two.getByTestId("klarna-order-lines"), "1 × Tomatoes")
     await expectText(two.getByTestId("klarna-order-lines"), "1 × Rain jacket")
-    await expectText(captured.nth(0).getByTestId("klarna-order-lines"), "Shipping") // with the first capture
     expect(await one.getByTestId("klarna-carrier").first().innerText()).toBe("PostNord")
     const oneLinks = one.getByTestId("klarna-tracking-link")
     expect(await oneLinks.count()).toBe(1)

@@ -116,6 +116,16 @@ export const DUPLICATE_EVENTS_SQL = `
   CREATE TRIGGER kos_soak_duplicate_event AFTER INSERT ON staged_job FOR EACH ROW EXECUTE FUNCTION kos_soak_duplicate_event();
 `
 
+/** The error lines the servers logged last, to tell why a step failed. */
+function serverErrors(servers: MedusaServer[]): string {
+  return servers
+    .map((server, i) => {
+      const lines = server.logs().split("\n").filter((line) => /error|exception|ECONN|timeout/i.test(line))
+      return `--- Medusa ${i === 0 ? "A" : "B"} (last error lines) ---\n${lines.slice(-25).join("\n")}`
+    })
+    .join("\n")
+}
+
 /** Runs a pool of async tasks, `concurrency` at a time. */
 async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0
@@ -188,7 +198,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           return await fn(api)
         } catch (error) {
           driverRetries++
-          if (attempt >= 8) throw new Error(`${what}: ${(error as Error).message}`)
+          if (attempt >= 8) throw new Error(`${what}: ${(error as Error).message}\n${serverErrors(servers)}`)
           await sleep(300 * attempt)
         }
       }
@@ -211,7 +221,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             provider: "klarna",
             simulatorUrl: sim.url,
           }),
-        )
+        ).catch((error: unknown) => {
+          problems.push(`checkout ${i} failed: ${(error as Error).message}`)
+          log(`  checkout ${i} failed: ${(error as Error).message}`)
+          return undefined
+        })
+        if (!result) return
         placed.push({
           index: i,
           id: result.order.id,
@@ -279,14 +294,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       if (done % 100 === 0) log(`  fulfilled ${done}/${options.orders}`)
     }
-    await pool(placed, concurrency, fulfil)
+    await pool(placed, concurrency, (order) =>
+      fulfil(order).catch((error: unknown) => {
+        problems.push(`order ${order.id}: ${(error as Error).message}`)
+        log(`  order ${order.id}: ${(error as Error).message}`)
+      }),
+    )
     await crash
     phase("fulfillments and shipments")
 
     // ---- Phase 3: refunds, once Medusa shows the payment captured (the plugin marks it when Klarna has it all)
     const settleDeadline = Date.now() + (options.settleTimeoutMs ?? 180_000)
     let refunded = 0
-    await pool(placed, concurrency, async (order) => {
+    const refund = async (order: PlacedOrder) => {
       const i = order.index
       const amounts = i % 3 === 0 ? [1500, 700] : [1000 + (i % 5) * 100]
       let current: MedusaOrder | undefined
@@ -307,7 +327,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       refunded++
       if (refunded % 100 === 0) log(`  refunded ${refunded}/${options.orders}`)
-    })
+    }
+    await pool(placed, concurrency, (order) =>
+      refund(order).catch((error: unknown) => {
+        problems.push(`order ${order.id}: ${(error as Error).message}`)
+        log(`  order ${order.id}: ${(error as Error).message}`)
+      }),
+    )
     phase("refunds")
 
     // ---- Settle: nothing staged, no job open, nothing for the sweep to add, three times in a row ------

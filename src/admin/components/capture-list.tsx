@@ -37,7 +37,14 @@ function ResendButton(props: { orderId: string; captureId: string; notify: Notif
   )
 }
 
-function CaptureRow(props: { index: number; capture: KlarnaCapture; currency: string; orderId: string; notify: Notify; onChanged: () => void }) {
+function captureTitle(capture: KlarnaCapture, titles: Map<string, string>): string {
+  if (capture.source_type === "remaining") return "Remaining amount"
+  // Recorded by reconcile: a capture someone made at Klarna, not from a fulfillment of this store.
+  if (capture.source_id.startsWith("klarna:")) return "Captured at Klarna"
+  return titles.get(capture.source_id) ?? "Fulfillment"
+}
+
+function CaptureRow(props: { title: string; capture: KlarnaCapture; currency: string; orderId: string; notify: Notify; onChanged: () => void }) {
   const { capture } = props
   const captured = capture.status === "captured" && capture.capture_id
   return (
@@ -50,7 +57,9 @@ function CaptureRow(props: { index: number; capture: KlarnaCapture; currency: st
       <div className="flex items-start justify-between gap-x-4">
         <div className="min-w-0">
           <div className="flex items-center gap-x-2">
-            <span className="inter-small-semibold text-grey-90">Capture {props.index + 1}</span>
+            <span className="inter-small-semibold text-grey-90" data-testid="klarna-capture-title">
+              {props.title}
+            </span>
             {!captured && (
               <Badge size="2xsmall" color="orange">
                 {capture.status === "pending" ? "Not captured yet" : capture.status}
@@ -80,23 +89,35 @@ function CaptureRow(props: { index: number; capture: KlarnaCapture; currency: st
   )
 }
 
-/** In the order Klarna took them; those not captured yet last. */
-function inCaptureOrder(captures: KlarnaCapture[]): KlarnaCapture[] {
+/** In the order of the Fulfillment card; captures of no fulfillment of the order after them, oldest first. */
+function inFulfillmentOrder(captures: KlarnaCapture[], titles: Map<string, string>): KlarnaCapture[] {
+  const position = [...titles.keys()]
+  const rank = (capture: KlarnaCapture) => {
+    const index = capture.source_type === "fulfillment" ? position.indexOf(capture.source_id) : -1
+    return index === -1 ? position.length : index
+  }
   const at = (capture: KlarnaCapture) => (capture.captured_at ? Date.parse(capture.captured_at) : Number.POSITIVE_INFINITY)
-  return [...captures].sort((a, b) => at(a) - at(b))
+  return [...captures].sort((a, b) => rank(a) - rank(b) || at(a) - at(b))
 }
 
-export function CaptureList(props: { captures: KlarnaCapture[]; currency: string; orderId: string; notify: Notify; onChanged: () => void }) {
+export function CaptureList(props: {
+  captures: KlarnaCapture[]
+  fulfillmentTitles: Map<string, string>
+  currency: string
+  orderId: string
+  notify: Notify
+  onChanged: () => void
+}) {
   return (
     <Section title={`Captures (${props.captures.length})`} testId="klarna-captures">
       {props.captures.length === 0 ? (
         <p className="inter-small-regular text-grey-50">Nothing captured yet. Each fulfillment becomes a capture.</p>
       ) : (
         <ul className="flex flex-col gap-y-3">
-          {inCaptureOrder(props.captures).map((capture, index) => (
+          {inFulfillmentOrder(props.captures, props.fulfillmentTitles).map((capture) => (
             <CaptureRow
               key={capture.id}
-              index={index}
+              title={captureTitle(capture, props.fulfillmentTitles)}
               capture={capture}
               currency={props.currency}
               orderId={props.orderId}

@@ -4,6 +4,7 @@
  */
 import { Button, Copy, StatusBadge } from "@medusajs/ui"
 import type { KlarnaOrder } from "../lib/types"
+import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillment-titles"
 import { orderStatus } from "../lib/labels"
 import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
@@ -15,7 +16,7 @@ import { OrderActions } from "./order-actions"
 import { RefundList } from "./refund-list"
 import { SyncLog } from "./sync-log"
 
-export interface PanelOrder {
+export interface PanelOrder extends OrderWithFulfillments {
   id: string
   payments?: { provider_id: string }[] | null
 }
@@ -82,7 +83,14 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
     >
       <AmountsSummary view={view} />
       <FailedJobs jobs={view.jobs} notify={notify} onChanged={refetch} />
-      <CaptureList captures={view.captures} currency={view.currency} orderId={view.order_id} notify={notify} onChanged={refetch} />
+      <CaptureList
+        captures={view.captures}
+        fulfillmentTitles={fulfillmentTitles(order)}
+        currency={view.currency}
+        orderId={view.order_id}
+        notify={notify}
+        onChanged={refetch}
+      />
       <RefundList refunds={view.refunds} currency={view.currency} />
       <SyncLog jobs={view.jobs} />
     </Card>

@@ -20,11 +20,11 @@ export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
                 href={href}
                 target="_blank"
                 rel="noopener noreferrer"
-                className="text-blue-60 hover:text-blue-50 inline-flex items-center gap-x-0.5"
+                className="text-blue-60 hover:text-blue-50 inline-flex items-center"
                 data-testid="klarna-tracking-link"
               >
                 {entry.tracking_number}
-                <ArrowUpRightMini className="-mt-0.5 h-3.5 w-3.5 shrink-0" />
+                <ArrowUpRightMini className="-my-1 -ml-0.5 shrink-0" />
               </a>
             ) : (
               <span className="text-grey-90">{entry.tracking_number}</span>
