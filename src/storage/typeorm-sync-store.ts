@@ -209,15 +209,20 @@ export class TypeormSyncStore implements SyncStore {
     )
   }
 
-  async resetJob(jobId: string): Promise<JobRecord | null> {
-    return this.one<JobRecord>(
+  async resetJob(jobId: string, restart?: { idempotencyKey: string } | { replan: true }): Promise<JobRecord | null> {
+    const rows = (await this.manager.query(
       `UPDATE klarna_sync_job
           SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, locked_at = NULL, locked_by = NULL,
+              request = CASE WHEN $2 THEN NULL ELSE request END,
+              idempotency_key = COALESCE($3, idempotency_key),
               updated_at = now()
         WHERE id = $1 AND state = 'failed'
         RETURNING *`,
-      [jobId],
-    ).then((row) => (Array.isArray(row) ? (row[0] as JobRecord) ?? null : row))
+      [jobId, restart !== undefined, restart && "idempotencyKey" in restart ? restart.idempotencyKey : null],
+    )) as unknown
+    // UPDATE … RETURNING comes back from TypeORM's pg driver as [rows, count].
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as JobRecord[]) : (rows as JobRecord[])
+    return list[0] ?? null
   }
 
   getJob(jobId: string) {

@@ -253,9 +253,28 @@ export class SyncEngine {
     ])
   }
 
-  /** Manual retry of a parked job, after the merchant fixed the cause. */
+  /**
+   * Manual retry of a parked job, after the merchant fixed the cause. How it is resent depends on how
+   * it failed:
+   * - Klarna refused it outright (a 4xx other than 408/409/429): nothing was applied, and Klarna would
+   *   replay its stored refusal for the same key for 24 h. The request is planned again from the order as
+   *   it is now and sent under a new key, derived from the old one.
+   * - It failed before anything was sent (the plan itself was refused): planned again, same key.
+   * - Anything else (5xx, timeouts, dropped connections): Klarna may have applied it, so exactly the same
+   *   request goes again under the same key, and Klarna's replay tells us what happened.
+   */
   async retryJob(jobId: string): Promise<JobRecord | null> {
-    const job = await this.deps.store.resetJob(jobId)
+    const current = await this.deps.store.getJob(jobId)
+    if (!current || current.state !== "failed") return null
+    const status = current.last_http_status
+    const refusedByKlarna = status !== null && status >= 400 && status < 500 && ![408, 409, 429].includes(status)
+    const neverSent = status === null && current.request === null
+    const restart = refusedByKlarna
+      ? { idempotencyKey: idempotencyKeyFor(`${current.job_key}:after:${current.idempotency_key}`) }
+      : neverSent
+        ? ({ replan: true } as const)
+        : undefined
+    const job = await this.deps.store.resetJob(jobId, restart)
     if (job) this.notify()
     return job
   }

@@ -169,8 +169,12 @@ export interface SyncStore {
   /** Puts a job back in line now (e.g. it waits for another job of its order). Does not count as an attempt. */
   deferJob(jobId: string, workerId: string, runAt: Date, reason: string): Promise<boolean>
   recordAttempt(attempt: Omit<AttemptRecord, "id" | "created_at">): Promise<void>
-  /** Manual retry of a parked job: pending again, attempt count restarted. Returns null if the job is not failed. */
-  resetJob(jobId: string): Promise<JobRecord | null>
+  /**
+   * Manual retry of a parked job: pending again, attempt count restarted. `restart` also forgets the frozen
+   * request (it is planned again) and, with `idempotencyKey`, sends it under that new key. Null if the job
+   * is not failed.
+   */
+  resetJob(jobId: string, restart?: { idempotencyKey: string } | { replan: true }): Promise<JobRecord | null>
   getJob(jobId: string): Promise<JobRecord | null>
   listJobs(platform: Platform, platformOrderId: string): Promise<JobRecord[]>
   listAttempts(jobIds: string[]): Promise<AttemptRecord[]>

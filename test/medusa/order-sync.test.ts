@@ -241,3 +241,53 @@ describe("Klarna order sync in a real Medusa store", () => {
     }
   })
 })
+
+describe("a sync Klarna refused, retried by the merchant", () => {
+  async function simClock(body: Record<string, unknown>) {
+    const response = await fetch(`${stack.simulator.url}/__sim/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })
+    expect(response.ok).toBe(true)
+  }
+
+  afterEach(async () => {
+    await simClock({ now: null })
+  })
+
+  test("is parked with Klarna's error, then resent under a new key once the cause is gone", async () => {
+    const placed = await klarnaCheckout([{ product: 0, quantity: 1 }])
+    const orderId = placed.order.id
+    const klarnaId = placed.klarnaOrderId as string
+    // The authorization runs out before the parcel ships: Klarna answers 403 CAPTURE_NOT_ALLOWED.
+    await simClock({ advance_days: 40 })
+    await createFulfillment(stack.api, orderId, [{ itemId: placed.order.items[0].id, quantity: 1 }])
+    const [failed] = await eventually(
+      async () => {
+        const rows = await stack.sql<{ id: string; state: string; attempts: number; last_http_status: number; last_error_code: string; last_error_messages: string[]; last_correlation_id: string; idempotency_key: string }>(
+          `SELECT id, state, attempts, last_http_status, last_error_code, last_error_messages, last_correlation_id, idempotency_key
+             FROM klarna_sync_job WHERE platform_order_id = $1 AND operation = 'capture' AND state = 'failed'`,
+          [orderId],
+        )
+        return rows.length > 0 ? rows : undefined
+      },
+      { what: "capture parked as failed", timeoutMs: 20_000 },
+    )
+    // A 4xx is not retried blindly: one attempt, Klarna's fields kept.
+    expect(failed).toMatchObject({ attempts: 1, last_http_status: 403, last_error_code: "CAPTURE_NOT_ALLOWED" })
+    expect(failed.last_error_messages.join(" ")).toMatch(/expired/i)
+    expect(failed.last_correlation_id).toEqual(expect.any(String))
+
+    // The merchant gets the authorization back (here: time moves back), then presses Retry.
+    await simClock({ now: null })
+    const retry = await stack.api.admin<{ job: { state: string } }>("POST", `/klarna/jobs/${failed.id}/retry`)
+    expect(retry.job.state).toBe("pending")
+    const captured = await simWhen(klarnaId, (o) => o.captures.length === 1, "capture after retry")
+    expect(captured.captured_amount).toBe(placed.order.total)
+    const [job] = await stack.sql<{ state: string; idempotency_key: string }>(`SELECT state, idempotency_key FROM klarna_sync_job WHERE id = $1`, [failed.id])
+    expect(job.state).toBe("succeeded")
+    // Klarna replays a stored refusal for the same key, so the retry had to use a new one.
+    expect(job.idempotency_key).not.toBe(failed.idempotency_key)
+  })
+})
