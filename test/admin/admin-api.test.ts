@@ -51,8 +51,12 @@ async function orderWithOneTrackedCapture(): Promise<{ placed: CheckoutResult; o
   const view = await viewWhen(
     stack.api,
     orderId,
-    (v) => v.captures.length === 1 && v.captures[0].shipping_info.length === 1,
-    "a capture with its tracking",
+    (v) =>
+      v.captures.length === 1 &&
+      v.captures[0].shipping_info.length === 1 &&
+      v.amounts.captured > 0 &&
+      v.jobs.every((j) => j.state !== "pending" && j.state !== "running"),
+    "a capture with its tracking, all jobs done",
   )
   return { placed, orderId, klarnaId: placed.klarnaOrderId as string, view }
 }

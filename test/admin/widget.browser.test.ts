@@ -279,7 +279,13 @@ describe("the Klarna widget on the order page", () => {
     const orderId = placed.order.id
     const klarnaId = placed.klarnaOrderId as string
     await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
-    const view = await viewWhen(stack.api, orderId, (v) => v.captures.some((c) => c.status === "captured"), "the capture")
+    // The capture's job done: the order's amounts are updated too.
+    const view = await viewWhen(
+      stack.api,
+      orderId,
+      (v) => v.amounts.captured > 0 && v.jobs.every((j) => j.state !== "pending" && j.state !== "running"),
+      "the capture",
+    )
     const remaining = view.amounts.remaining
     expect(remaining).toBeGreaterThan(0)
 
