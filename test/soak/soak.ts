@@ -640,7 +640,7 @@ export function formatReport(report: SoakReport): string {
     `(${report.attempts.interrupted} interrupted by the crash, taken over after the lease)\n` +
     `Klarna mutations ${report.klarna.mutations}: faulted ${report.klarna.faulted}, applied-then-dropped ${report.klarna.droppedAfterApply}, ` +
     `idempotent replays ${report.klarna.replayed}, unknown keys ${report.klarna.unknownKeys}\n` +
-    `events staged twice ${report.duplicatedEvents}; sweep runs ${report.sweep.runs}, jobs it queued ${report.sweep.queued}; ` +
+    `events staged twice ${report.duplicatedEvents}; sweeps that found work ${report.sweep.runs}, jobs they queued ${report.sweep.queued}; ` +
     `crash: killed pid ${report.crash.killedPid ?? "-"}, restart ${report.crash.restartMs ?? "-"} ms; driver retries ${report.driverRetries}\n` +
     `wall times (s): ${Object.entries(report.wallMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(", ")}\n` +
     list("amount mismatches", report.amountMismatches) +
@@ -649,7 +649,7 @@ export function formatReport(report: SoakReport): string {
     list("attempts not accounted for", report.attempts.unaccounted) +
     list("keys sent more often than attempts allow", report.klarna.overSent) +
     list("problems", report.problems) +
-    list("sweep repairs", report.sweep.lines) +
+    list("jobs the sweep queued before their event was handled (slow) or in its place (lost)", report.sweep.lines) +
     list("subscriber errors logged by Medusa's event bus", report.subscriberErrors)
   )
 }
