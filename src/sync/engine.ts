@@ -133,28 +133,13 @@ export class SyncEngine {
   }
 
   /**
-   * Something changed on the order (items returned, a fulfillment canceled, …): converge. Queues every
-   * Klarna operation the order's current state calls for; job keys make the ones already queued no-ops.
-   * Needed because Medusa does not emit an event for everything (a refund made while receiving a
-   * return emits only order.items_returned).
+   * Something changed on the order (items returned, a fulfillment canceled, …): converge. Needed because
+   * Medusa does not emit an event for everything (a refund made while receiving a return emits only
+   * order.items_returned).
    */
   async orderChanged(platformOrderId: string): Promise<EventOutcome> {
-    const loaded = await this.klarnaOrderFor(platformOrderId)
-    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
-    const { order } = loaded
-    const intents: Omit<JobIntent, "platform">[] = []
-    for (const fulfillment of order.fulfillments) {
-      if (fulfillment.canceled) continue
-      if (this.deps.options.captureOn === "fulfillment" || fulfillment.shipped) {
-        intents.push(this.captureIntent(platformOrderId, fulfillment.id))
-      }
-    }
-    for (const refund of order.refunds) {
-      intents.push({ platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refund.id), payload: { refundId: refund.id } })
-    }
-    const outcome = await this.enqueueFor(platformOrderId, intents, loaded)
-    const releases = await this.maybeAutoRelease(order)
-    return outcome.handled ? { handled: true, jobs: [...outcome.jobs, ...releases] } : outcome
+    const result = await this.converge(platformOrderId)
+    return result.handled ? { handled: true, jobs: result.jobs } : { handled: false, reason: result.reason ?? "not handled" }
   }
 
   /**
@@ -165,9 +150,9 @@ export class SyncEngine {
    * order and the automatic release; and it tells the platform when Klarna holds the whole amount captured.
    * Job keys make whatever is already queued a no-op. Returns how many jobs it queued that did not exist.
    */
-  async converge(platformOrderId: string): Promise<{ handled: boolean; queued: string[]; reason?: string }> {
+  async converge(platformOrderId: string): Promise<{ handled: boolean; queued: string[]; jobs: JobRecord[]; reason?: string }> {
     const loaded = await this.klarnaOrderFor(platformOrderId)
-    if ("reason" in loaded) return { handled: false, queued: [], reason: loaded.reason }
+    if ("reason" in loaded) return { handled: false, queued: [], jobs: [], reason: loaded.reason }
     const { order } = loaded
     const intents: Omit<JobIntent, "platform">[] = []
     const external = this.deps.options.capturesMadeElsewhere === true
@@ -189,17 +174,24 @@ export class SyncEngine {
     if (order.canceled) {
       intents.push({ platformOrderId, operation: "cancel", jobKey: jobKeys.cancel(this.platform, platformOrderId), payload: {} })
     }
-    const queued: string[] = []
-    for (const intent of intents) if ((await this.enqueueIntent({ ...intent, platform: this.platform })).created) queued.push(intent.jobKey)
     if (!order.canceled) {
       const release = await this.autoReleaseIntent(order)
-      if (release && (await this.enqueueIntent(release)).created) queued.push(release.jobKey)
+      if (release) intents.push(release)
+    }
+    const queued: string[] = []
+    const jobs: JobRecord[] = []
+    for (const intent of intents) {
+      const stored = await this.enqueueIntent({ ...intent, platform: this.platform })
+      jobs.push(stored.job)
+      if (stored.created) queued.push(intent.jobKey)
+    }
+    if (!order.canceled) {
       const mapping = await this.deps.store.findOrder(this.platform, platformOrderId)
       if (mapping && mapping.status !== "CANCELLED" && mapping.captured_amount > 0 && mapping.captured_amount >= mapping.authorized_amount) {
         await this.deps.payments?.onFullyCaptured?.(platformOrderId)
       }
     }
-    return { handled: true, queued }
+    return { handled: true, queued, jobs }
   }
 
   /** converge() for each order (the platform adapter picks the orders that look out of step). */

@@ -341,20 +341,21 @@ describe("convergence", () => {
     const engine = engineWith()
     const first = await engine.converge(placed.orderId)
     const expected = [`medusa:capture:${ful1}`, `medusa:shipping_info:${ful1}:TRK-1,TRK-2`, `medusa:refund:${ref1}`, `medusa:release:${placed.orderId}`]
-    expect(first).toEqual({ handled: true, queued: expected }) // capture, shipping info, refund, release
+    expect(first).toMatchObject({ handled: true, queued: expected }) // capture, shipping info, refund, release
+    expect(first.jobs.map((job) => job.job_key)).toEqual(expected)
     expect((await db.sql<{ job_key: string }>(`SELECT job_key FROM klarna_sync_job ORDER BY created_at`)).map((j) => j.job_key)).toEqual(expected)
     await drain(engine)
     const klarna = await simOrder(sim.url, placed.klarnaOrderId as string)
     expect(klarna.captures).toHaveLength(1)
     expect(klarna.captures[0].shipping_info?.map((s) => s.tracking_number).sort()).toEqual(["TRK-1", "TRK-2"])
     expect(klarna.refunds.map((r) => r.refunded_amount)).toEqual([1000])
-    expect(await engine.converge(placed.orderId)).toEqual({ handled: true, queued: [] })
+    expect(await engine.converge(placed.orderId)).toMatchObject({ handled: true, queued: [] })
     expect(paid).toContain(placed.orderId)
   })
 
   test("converge() of an order not paid with Klarna does nothing", async () => {
     orders.set("order_manual", { ...order({ items: [item("i", 1, 100)] }), orderId: "order_manual" })
-    expect(await engineWith().converge("order_manual")).toEqual({ handled: false, queued: [], reason: "order order_manual was not paid with Klarna" })
+    expect(await engineWith().converge("order_manual")).toEqual({ handled: false, queued: [], jobs: [], reason: "order order_manual was not paid with Klarna" })
     expect(await db.sql(`SELECT 1 FROM klarna_sync_job`)).toEqual([])
   })
 })
