@@ -70,7 +70,14 @@ async function main(): Promise<void> {
   const medusaParts = ALL.filter((part) => part !== "throughput" && only.has(part))
   if (medusaParts.length > 0) {
     try {
-      await runMedusaMeasures({ serverUrl: pg.url, sim, quick, parts: new Set(medusaParts), record })
+      await runMedusaMeasures({
+        serverUrl: pg.url,
+        sim,
+        quick,
+        parts: new Set(medusaParts),
+        record,
+        fail: (part, error) => failures.push({ part, error: (error as Error).stack ?? String(error) }),
+      })
     } catch (error) {
       failures.push({ part: medusaParts.join(","), error: (error as Error).stack ?? String(error) })
     }

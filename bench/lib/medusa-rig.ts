@@ -11,7 +11,7 @@ import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { prepareDatabase, startMedusa, type MedusaServer } from "../../test/support/medusa"
-import { checkout, connect, seedStore, type SeededStore, type StoreApi } from "../../test/support/store-api"
+import { checkout, connect, MedusaApiError, seedStore, type SeededStore, type StoreApi } from "../../test/support/store-api"
 import { createDatabase, sql, type SimulatorProcess } from "./infra"
 import { onCleanup } from "./processes"
 import { pool } from "./stats"
@@ -73,7 +73,6 @@ export async function startBenchServer(
     redisUrl: kind === "plugin-redis" ? options.redisUrl : undefined,
     env: {
       KLARNA_PLUGIN_DISABLED: withPlugin ? undefined : "true",
-      MALLOC_ARENA_MAX: "2",
       // Both servers alike: a full GC + memory report on SIGUSR2 (see gc-on-signal.js).
       NODE_OPTIONS: `--expose-gc --require ${path.join(__dirname, "gc-on-signal.js")}`,
     },
@@ -107,14 +106,14 @@ export async function startBenchServer(
 /** Orders of `quantity` units of one product (fulfilled one unit at a time by the benchmarks). */
 export async function placeOrders(server: BenchServer, sim: SimulatorProcess, count: number, quantity: number): Promise<BenchOrder[]> {
   return pool(Array.from({ length: count }), 2, async () => {
-    const placed = await checkout(server.api, {
+    const placed = await retryOnce5xx(`checkout on ${server.kind}`, server, () => checkout(server.api, {
       regionId: server.store.regionId,
       shippingOptionId: server.store.shippingOptionId,
       items: [{ variantId: server.store.products[0].variantId, quantity }],
       provider: server.withPlugin ? "klarna" : "manual",
       email: uniqueEmail(),
       simulatorUrl: sim.url,
-    })
+    }))
     return {
       id: placed.order.id,
       itemId: placed.order.items[0].id,
@@ -123,6 +122,17 @@ export async function placeOrders(server: BenchServer, sim: SimulatorProcess, co
       fulfillmentIds: new Set<string>(),
     }
   })
+}
+
+/** A 5xx from Medusa on a loaded machine (seen once at cart completion): logged with the server's log, retried once. */
+async function retryOnce5xx<T>(what: string, server: BenchServer, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!(error instanceof MedusaApiError) || error.status < 500) throw error
+    process.stderr.write(`bench: ${what} failed, retrying once: ${error.message}\nserver log:\n${serverLogTail(server, 4000)}\n`)
+    return run()
+  }
 }
 
 export interface TimedFulfillment {
@@ -208,4 +218,14 @@ export function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+)\s+kB/.exec(status)
   if (!match) throw new Error(`no VmRSS for pid ${pid}`)
   return Number(match[1]) / 1024
+}
+
+/** The server's output without the access log, last `chars` characters (for failure reports). */
+export function serverLogTail(server: BenchServer, chars = 6000): string {
+  return server.medusa
+    .logs()
+    .split("\n")
+    .filter((line) => !/"(GET|POST|DELETE) \/(admin|store)\//.test(line) && !/Processing \S+ which has \d+ subscribers/.test(line))
+    .join("\n")
+    .slice(-chars)
 }

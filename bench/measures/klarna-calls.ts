@@ -24,7 +24,7 @@ import {
   type CheckoutResult,
 } from "../../test/support/store-api"
 import { simRequests, type SimLogEntry, type SimulatorProcess } from "../lib/infra"
-import { uniqueEmail, type BenchServer } from "../lib/medusa-rig"
+import { serverLogTail, uniqueEmail, type BenchServer } from "../lib/medusa-rig"
 import type { Measure } from "../lib/report"
 import { pool, round, sleep, waitUntil } from "../lib/stats"
 
@@ -109,7 +109,15 @@ async function medusaPaymentCaptured(context: ScenarioContext): Promise<boolean>
     `SELECT operation, state, attempts, last_error, created_at, finished_at FROM klarna_sync_job WHERE platform_order_id = $1 ORDER BY created_at`,
     [context.facts.orderId],
   )
-  process.stderr.write(`klarna_calls: ${context.facts.scenario} ${context.facts.orderId}: ${context.facts.stall}; jobs ${JSON.stringify(jobs)}\n`)
+  const logLines = context.server.medusa
+    .logs()
+    .split("\n")
+    .filter((line) => line.includes(context.facts.orderId) && !/"(GET|POST) \/admin\//.test(line) || /could not|error|warn/i.test(line))
+    .slice(-30)
+  process.stderr.write(
+    `klarna_calls: ${context.facts.scenario} ${context.facts.orderId}: ${context.facts.stall}; jobs ${JSON.stringify(jobs)}\n` +
+      `server log lines about it:\n${logLines.join("\n")}\n`,
+  )
   return false
 }
 
@@ -209,15 +217,28 @@ async function settled(server: BenchServer, orderId: string): Promise<void> {
   }
 }
 
+/** Checkouts that Medusa answered with a 5xx (retried once with a new cart; reported, not hidden). */
+const checkoutFailures: string[] = []
+
 async function runScenario(server: BenchServer, sim: SimulatorProcess, scenario: Scenario): Promise<Facts> {
-  const placed = await checkout(server.api, {
-    regionId: server.store.regionId,
-    shippingOptionId: server.store.shippingOptionId,
-    items: scenario.items.map((item) => ({ variantId: server.store.products[item.product].variantId, quantity: item.quantity })),
-    provider: "klarna",
-    email: uniqueEmail(),
-    simulatorUrl: sim.url,
-  })
+  const place = () =>
+    checkout(server.api, {
+      regionId: server.store.regionId,
+      shippingOptionId: server.store.shippingOptionId,
+      items: scenario.items.map((item) => ({ variantId: server.store.products[item.product].variantId, quantity: item.quantity })),
+      provider: "klarna",
+      email: uniqueEmail(),
+      simulatorUrl: sim.url,
+    })
+  let placed: CheckoutResult
+  try {
+    placed = await place()
+  } catch (error) {
+    if (!(error instanceof MedusaApiError) || error.status < 500) throw error
+    checkoutFailures.push(`${scenario.name}: ${error.message.slice(0, 300)}`)
+    process.stderr.write(`klarna_calls: checkout failed, retrying once: ${error.message}\nserver log:\n${serverLogTail(server, 4000)}\n`)
+    placed = await place()
+  }
   const facts: Facts = {
     scenario: scenario.name,
     orderId: placed.order.id,
@@ -245,8 +266,7 @@ async function runScenario(server: BenchServer, sim: SimulatorProcess, scenario:
     process.stderr.write(
       `klarna_calls: scenario ${scenario.name} (order ${facts.orderId}) failed: ${(error as Error).message}\n` +
         `payments: ${JSON.stringify(payments)}\nactive database sessions: ${JSON.stringify(activity, null, 1)}\n` +
-        `jobs: ${JSON.stringify(jobs, null, 1)}\nserver log (access log left out):\n` +
-        `${server.medusa.logs().split("\n").filter((line) => !/"(GET|POST) \/(admin|store)\//.test(line)).join("\n").slice(-8000)}\n`,
+        `jobs: ${JSON.stringify(jobs, null, 1)}\nserver log (access log left out):\n${serverLogTail(server, 8000)}\n`,
     )
     throw error
   }
@@ -451,6 +471,8 @@ export async function klarnaCalls(options: CallsOptions): Promise<Measure> {
     non_2xx: nonSuccess,
     by_kind: totals,
     payment_capture_stalls: stalls.length,
+    checkout_5xx: checkoutFailures.length,
+    ...(checkoutFailures.length ? { checkout_failures: checkoutFailures.slice(0, 3) } : {}),
     ...(stalls.length ? { stalls: stalls.slice(0, 5) } : {}),
     mix: Object.fromEntries(SCENARIOS.map((s) => [s.name, options.sets])),
     ...(avoidableDetail.length ? { detail: avoidableDetail.slice(0, 10) } : {}),

@@ -5,7 +5,7 @@
  */
 import { checkout, createFulfillment } from "../../test/support/store-api"
 import { startRedis, type SimulatorProcess } from "../lib/infra"
-import { memoryAfterGc, placeOrders, startBenchServer, uniqueEmail, type BenchOrder, type BenchServer, type ServerKind } from "../lib/medusa-rig"
+import { memoryAfterGc, placeOrders, serverLogTail, startBenchServer, uniqueEmail, type BenchOrder, type BenchServer, type ServerKind } from "../lib/medusa-rig"
 import { progress, type Measure } from "../lib/report"
 import { waitUntil } from "../lib/stats"
 import { adminView } from "./admin-view"
@@ -19,6 +19,8 @@ export interface SuiteOptions {
   quick: boolean
   parts: Set<string>
   record(measure: Measure): void
+  /** A measure that could not be taken; the others still run. */
+  fail(part: string, error: unknown): void
 }
 
 const EVENT_PUMP_MS = 3000
@@ -28,6 +30,17 @@ const describe = (memory: Map<string, { rss: number; heapUsed: number; heapTotal
 
 export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
   const { sim, quick, parts, record, serverUrl } = options
+  // One measure failing must not cost the others: report it (with the servers' log tails) and go on.
+  const attempt = async (part: string, run: () => Promise<void>) => {
+    try {
+      await run()
+    } catch (error) {
+      for (const server of servers) {
+        if (server.medusa.running) progress(`${part}: log tail of ${server.kind}:\n${serverLogTail(server, 3000)}`)
+      }
+      options.fail(part, error)
+    }
+  }
   const sizes = quick
     ? { rounds: 20, warmup: 3, syncs: 60, unitsPerOrder: 20, callSets: 1, viewReps: 20 }
     : { rounds: 150, warmup: 10, syncs: 1000, unitsPerOrder: 25, callSets: 2, viewReps: 100 }
@@ -70,22 +83,22 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
     if (redis) orders.set("plugin-redis", c)
   }
 
-  let pluginFulfillments = 0
   if (wantRequest) {
-    progress(`measure 3: ${sizes.rounds} interleaved create-fulfillment requests per server`)
-    const samples = await runRequestRounds({
-      servers: [bare, plugin, redis].filter(Boolean) as BenchServer[],
-      orders,
-      rounds: sizes.rounds,
-      warmup: sizes.warmup,
+    await attempt("request", async () => {
+      progress(`measure 3: ${sizes.rounds} interleaved create-fulfillment requests per server`)
+      const samples = await runRequestRounds({
+        servers: [bare, plugin, redis].filter(Boolean) as BenchServer[],
+        orders,
+        rounds: sizes.rounds,
+        warmup: sizes.warmup,
+      })
+      const quiet = await quietRequests(plugin, samples.plugin ?? [])
+      record(requestPathMeasure(samples, quiet))
+      progress("measure 3: waiting for the captures (fulfillment -> capture recorded)")
+      const local = await captureLatencies(plugin, samples.plugin ?? [], 180_000)
+      const viaRedis = redis ? await captureLatencies(redis, samples["plugin-redis"] ?? [], 180_000) : undefined
+      record(captureLatencyMeasure(local, viaRedis, EVENT_PUMP_MS))
     })
-    pluginFulfillments += sizes.rounds + sizes.warmup
-    const quiet = await quietRequests(plugin, samples.plugin ?? [])
-    record(requestPathMeasure(samples, quiet))
-    progress("measure 3: waiting for the captures (fulfillment -> capture recorded)")
-    const local = await captureLatencies(plugin, samples.plugin ?? [], 180_000)
-    const viaRedis = redis ? await captureLatencies(redis, samples["plugin-redis"] ?? [], 180_000) : undefined
-    record(captureLatencyMeasure(local, viaRedis, EVENT_PUMP_MS))
   }
   if (redis) {
     await redis.medusa.stop()
@@ -93,39 +106,42 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
   }
 
   if (wantMemory) {
-    const left = sizes.syncs - pluginFulfillments
-    progress(`measure 5: ${left} more fulfillments on bare and plugin (to ${sizes.syncs} syncs)`)
-    // In four chunks, reading the heap after GC after each: a leak grows steadily from chunk to chunk.
-    const trend = new Map<string, number[]>([["bare", []], ["plugin", []]])
-    for (let chunk = 0; chunk < 4; chunk++) {
-      const count = Math.floor(left / 4) + (chunk < left % 4 ? 1 : 0)
-      await Promise.all([
-        fulfillMany(bare as BenchServer, orders.get("bare") ?? [], count),
-        fulfillMany(plugin, orders.get("plugin") ?? [], count),
-      ])
-      for (const server of [bare as BenchServer, plugin]) trend.get(server.kind)?.push((await memoryAfterGc(server.medusa.pid)).heapUsed)
-    }
-    await waitForSyncDrained(plugin, sizes.syncs, 600_000)
-    const [failed] = await plugin.query<{ count: string }>(`SELECT count(*)::text AS count FROM klarna_sync_job WHERE state = 'failed'`)
-    const after = await sampleMemory([bare as BenchServer, plugin])
-    progress(`memory after ${sizes.syncs} syncs: ${describe(after)}`)
-    record(memoryMeasure(idle as NonNullable<typeof idle>, after, sizes.syncs, Number(failed.count), trend))
+    await attempt("memory", async () => {
+      const done = (kind: ServerKind) => (orders.get(kind) ?? []).reduce((sum, order) => sum + order.fulfillmentIds.size, 0)
+      const left = { bare: sizes.syncs - done("bare"), plugin: sizes.syncs - done("plugin") }
+      progress(`measure 5: ${left.plugin} more fulfillments on bare and plugin (to ${sizes.syncs} syncs)`)
+      // In four chunks, reading the heap after GC after each: a leak grows steadily from chunk to chunk.
+      const trend = new Map<string, number[]>([["bare", []], ["plugin", []]])
+      const chunk = (total: number, i: number) => Math.floor(total / 4) + (i < total % 4 ? 1 : 0)
+      for (let i = 0; i < 4; i++) {
+        await Promise.all([
+          fulfillMany(bare as BenchServer, orders.get("bare") ?? [], chunk(left.bare, i)),
+          fulfillMany(plugin, orders.get("plugin") ?? [], chunk(left.plugin, i)),
+        ])
+        for (const server of [bare as BenchServer, plugin]) trend.get(server.kind)?.push((await memoryAfterGc(server.medusa.pid)).heapUsed)
+      }
+      await waitForSyncDrained(plugin, sizes.syncs, 600_000)
+      const [failed] = await plugin.query<{ count: string }>(`SELECT count(*)::text AS count FROM klarna_sync_job WHERE state = 'failed'`)
+      const after = await sampleMemory([bare as BenchServer, plugin])
+      progress(`memory after ${sizes.syncs} syncs: ${describe(after)}`)
+      record(memoryMeasure(idle as NonNullable<typeof idle>, after, sizes.syncs, Number(failed.count), trend))
+    })
   }
   if (bare) {
     await bare.medusa.stop()
     servers.splice(servers.indexOf(bare), 1)
   }
 
-  let ordinaryOrderId: string | undefined
   if (parts.has("calls")) {
     progress(`measure 2: Klarna calls over ${sizes.callSets} set(s) of the order mix`)
-    const measure = await klarnaCalls({ server: plugin, sim, sets: sizes.callSets })
-    record(measure)
+    await attempt("calls", async () => record(await klarnaCalls({ server: plugin, sim, sets: sizes.callSets })))
   }
   if (parts.has("view")) {
     progress("measure 4: admin Klarna view of an order with 50 captures and 200 lines")
-    if (!ordinaryOrderId) ordinaryOrderId = await ordinaryOrder(plugin, sim)
-    record(await adminView({ serverUrl, sim, server: plugin, ordinaryOrderId, repetitions: sizes.viewReps }))
+    await attempt("view", async () => {
+      const ordinaryOrderId = await ordinaryOrder(plugin, sim)
+      record(await adminView({ serverUrl, sim, server: plugin, ordinaryOrderId, repetitions: sizes.viewReps }))
+    })
   }
 }
 

@@ -6,6 +6,7 @@
  * Rounds alternate (client, engine, engine, client, ...) on fresh Klarna orders, so machine drift
  * affects both sides alike. Goal: engine >= 50% of the bare client.
  */
+import { Client } from "pg"
 import { idempotencyKeyFor } from "../../src/sync/idempotency"
 import { planCapture } from "../../src/sync/plan-capture"
 import { shippingInfoFor } from "../../src/sync/shipping-info"
@@ -56,6 +57,28 @@ function captureRequestFor(order: SyncableOrder): CaptureRequest {
   }
 }
 
+/**
+ * Time the engine's statements spend in flight (sent to PostgreSQL, answer not yet read), summed over
+ * all lanes: pg.Client#query is what TypeORM's query runner awaits for every statement.
+ */
+function timeDatabaseWaits(): { ms: () => number; restore: () => void } {
+  type Query = (...args: unknown[]) => unknown
+  const proto = Client.prototype as unknown as { query: Query }
+  const original = proto.query
+  let total = 0
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const started = performance.now()
+    const result = original.apply(this, args)
+    if (result && typeof (result as Promise<unknown>).finally === "function") {
+      return (result as Promise<unknown>).finally(() => {
+        total += performance.now() - started
+      })
+    }
+    return result
+  }
+  return { ms: () => total, restore: () => void (proto.query = original) }
+}
+
 export async function syncThroughput(options: ThroughputOptions): Promise<Measure> {
   const { sim, concurrency, perRound } = options
   const url = await createDatabase(options.serverUrl, "kos_bench_engine")
@@ -64,7 +87,7 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
   await dataSource.runMigrations({ transaction: "each" })
   const client = klarnaClient(sim)
 
-  const engineRuns: { ms: number; n: number; sql: number; cpuMs: number }[] = []
+  const engineRuns: { ms: number; n: number; sql: number; cpuMs: number; dbMs: number }[] = []
   const clientRuns: { ms: number; n: number; cpuMs: number }[] = []
   let failures = 0
   let sqlRoundTripMs = NaN
@@ -90,6 +113,7 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     rig.worker.start()
     const done = rig.store.waitForMore(count, 300_000)
     const sqlBefore = counter.queries
+    const dbWait = timeDatabaseWaits()
     const cpu = process.cpuUsage()
     const started = performance.now()
     // The events, as Medusa's subscribers would deliver them, while the worker drains the outbox.
@@ -97,6 +121,8 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     await done
     const ms = performance.now() - started
     const cpuUsed = cpuMs(process.cpuUsage(cpu))
+    const dbMs = dbWait.ms()
+    dbWait.restore()
     const sql = counter.queries - sqlBefore
     await rig.worker.stop()
     failures += rig.store.failures.length
@@ -106,7 +132,7 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     if (states.succeeded !== enqueuedSoFar) {
       throw new Error(`engine round: expected ${enqueuedSoFar} succeeded jobs, found ${JSON.stringify(states)}`)
     }
-    engineRuns.push({ ms, n: count, sql, cpuMs: cpuUsed })
+    engineRuns.push({ ms, n: count, sql, cpuMs: cpuUsed, dbMs })
   }
 
   try {
@@ -143,13 +169,17 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
   // Time a worker lane spends per sync beyond the Klarna call itself.
   const overheadMs = (concurrency * 1000) / enginePerS - (concurrency * 1000) / clientPerS
   const projected = 150 / (150 + Math.max(overheadMs, 0))
+  const dbWaitPerSync = engineRuns.reduce((sum, run) => sum + run.dbMs, 0) / n
+  const lanePerSync = (concurrency * 1000) / enginePerS
   const note =
     ratio >= 0.5
       ? undefined
-      : `each sync costs a worker lane ${round(overheadMs, 1)} ms beyond the Klarna call, mostly ${round(sqlPerSync, 0)} sequential ` +
-        `SQL round trips (${round(sqlRoundTripMs, 2)} ms each when idle, more on a loaded machine); the simulator answers in ` +
-        `${round((concurrency * 1000) / clientPerS, 1)} ms, so the bookkeeping dominates. Fix: fewer round trips per sync ` +
-        `(see bench/README.md) and more worker lanes; against a Klarna answering in 150 ms the same overhead gives ~${round(projected, 2)}`
+      : `a sync holds a worker lane ${round(lanePerSync, 1)} ms against ${round((concurrency * 1000) / clientPerS, 1)} ms for the ` +
+        `bare capture; per sync the engine waits ${round(dbWaitPerSync, 1)} ms in all on its ${round(sqlPerSync, 0)} SQL ` +
+        `statements (${round(dbWaitPerSync / sqlPerSync, 2)} ms each under this load; a lone SELECT 1 takes ` +
+        `${round(sqlRoundTripMs, 2)} ms) and spends ${round(engineRuns.reduce((sum, run) => sum + run.cpuMs, 0) / n, 1)} ms of ` +
+        `CPU: the bookkeeping, not Klarna, sets the pace. Fix: fewer statements per sync and more worker lanes ` +
+        `(bench/README.md); against a Klarna answering in 150 ms the same overhead gives ~${round(projected, 2)}`
   return {
     measure: "sync_throughput",
     engine_per_s: round(enginePerS, 1),
@@ -168,6 +198,9 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     engine_cpu_ms_per_sync: round(engineRuns.reduce((sum, run) => sum + run.cpuMs, 0) / n, 2),
     client_cpu_ms_per_capture: round(clientRuns.reduce((sum, run) => sum + run.cpuMs, 0) / clientRuns.reduce((sum, run) => sum + run.n, 0), 2),
     sql_round_trip_ms: round(sqlRoundTripMs, 3),
+    // Per sync: time its statements were in flight at PostgreSQL, and the time it held a worker lane.
+    engine_db_wait_ms_per_sync: round(dbWaitPerSync, 2),
+    engine_lane_ms_per_sync: round(lanePerSync, 2),
     client_ms_per_capture: round((concurrency * 1000) / clientPerS, 2),
     // What the ratio would be if Klarna answered in 150 ms (the simulator answers in ~1 ms).
     projected_ratio_at_150ms_klarna: round(projected, 3),

@@ -552,6 +552,11 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
     }
   }
 
+  /**
+   * From the session data alone: Medusa asks during checkout, right after authorizePayment stored the
+   * Klarna order id and fraud status, so reading the order back from Klarna would only repeat them.
+   * (What happens to the order afterwards is the sync engine's business, shown in the admin widget.)
+   */
   async getPaymentStatus(paymentSessionData: Record<string, unknown>): Promise<PaymentSessionStatus> {
     const orderId = asString(paymentSessionData.order_id)
     if (!orderId) {
@@ -559,36 +564,14 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
         ? PaymentSessionStatus.PENDING
         : PaymentSessionStatus.REQUIRES_MORE
     }
-    const currency = asString(paymentSessionData.purchase_currency)
-    if (!currency) return PaymentSessionStatus.AUTHORIZED
-    try {
-      const order = await this.client(currency).getOrder(orderId)
-      switch (order.status) {
-        case "CANCELLED":
-          return PaymentSessionStatus.CANCELED
-        case "EXPIRED":
-          return PaymentSessionStatus.ERROR
-        default:
-          return PaymentSessionStatus.AUTHORIZED
-      }
-    } catch (err) {
-      this.logger_?.warn(`[${PLUGIN_NAME}] reading Klarna order ${orderId} failed: ${(err as Error).message}`)
-      return PaymentSessionStatus.AUTHORIZED
-    }
+    return asString(paymentSessionData.fraud_status) === "REJECTED" ? PaymentSessionStatus.ERROR : PaymentSessionStatus.AUTHORIZED
   }
 
+  /** payment.data is the session data with the Klarna order id: no need to fetch the order at checkout. */
   async retrievePayment(
     paymentSessionData: Record<string, unknown>
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
-    const orderId = asString(paymentSessionData.order_id)
-    const currency = asString(paymentSessionData.purchase_currency)
-    if (!orderId || !currency) return paymentSessionData
-    try {
-      const order = await this.client(currency).getOrder(orderId)
-      return { ...paymentSessionData, klarna_order: order }
-    } catch (err) {
-      return this.toError(`reading Klarna order ${orderId}`, err)
-    }
+    return paymentSessionData
   }
 
   /** The cart dropped this session: release an authorization that never became an order. */

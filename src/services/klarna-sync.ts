@@ -16,12 +16,15 @@ import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-sourc
 import { parsePluginOptions, type KlarnaPluginOptions } from "../medusa/plugin-options"
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 
+type OrderServiceLike = MedusaOrderReader & {
+  retrieve(id: string, config?: { select?: string[] }): Promise<{ id: string; payment_status: string; status: string }>
+  capturePayment(id: string): Promise<unknown>
+  withTransaction(manager: EntityManager): OrderServiceLike
+}
+
 type InjectedDependencies = {
   manager: EntityManager
-  orderService: MedusaOrderReader & {
-    retrieve(id: string, config?: { select?: string[] }): Promise<{ id: string; payment_status: string; status: string }>
-    capturePayment(id: string): Promise<unknown>
-  }
+  orderService: OrderServiceLike
   logger: SyncLogger & { error(message: string, error?: unknown): void }
 }
 
@@ -97,7 +100,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
     const { worker } = this.options
     this.engine = new SyncEngine({
       store: this.store,
-      orders: new MedusaOrderSource(this.orderService_, this.options),
+      orders: new MedusaOrderSource({ retrieveWithTotals: (id, config) => this.withOrderService((orders) => orders.retrieveWithTotals(id, config)) }, this.options),
       klarna: { forCurrency: (currency) => clientForCurrency(this.options, currency, { logger: this.logger_ }) },
       payments: { onFullyCaptured: (orderId) => this.markMedusaPaymentCaptured(orderId) },
       logger: this.logger_,
@@ -198,10 +201,11 @@ export default class KlarnaSyncService extends TransactionBaseService {
   async captureRemainingForPayment(paymentData: Record<string, unknown>): Promise<void> {
     const orderId = await this.medusaOrderIdFor(paymentData)
     if (!orderId) throw new Error("klarna-order-sync: this payment has no Klarna order id; nothing can be captured")
-    const outcome = await this.engine.captureRemaining(orderId)
-    if (!outcome.handled) throw new Error(`klarna-order-sync: ${outcome.reason}`)
+    // Fully captured by the fulfillments already (this is also how the engine marks Medusa's payment captured).
     const mapping = await this.store.findOrder("medusa", orderId)
     if (mapping && mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return
+    const outcome = await this.engine.captureRemaining(orderId)
+    if (!outcome.handled) throw new Error(`klarna-order-sync: ${outcome.reason}`)
     const job = outcome.jobs[0]
     this.worker?.nudge()
     const finished = await this.engine.waitForJob(job.id, CAPTURE_WAIT_MS)
@@ -282,13 +286,22 @@ export default class KlarnaSyncService extends TransactionBaseService {
   // ---- Plumbing ----------------------------------------------------------------------------------
 
   private async markMedusaPaymentCaptured(orderId: string): Promise<void> {
-    const order = await this.orderService_.retrieve(orderId, { select: ["id", "payment_status", "status"] })
+    const order = await this.withOrderService((orders) => orders.retrieve(orderId, { select: ["id", "payment_status", "status"] }))
     if (order.payment_status === "captured" || order.status === "canceled") return
     try {
-      await this.orderService_.capturePayment(orderId)
+      await this.withOrderService((orders) => orders.capturePayment(orderId))
     } catch (error) {
       this.logger_.warn(`klarna-order-sync: could not mark the payment of order ${orderId} as captured in Medusa: ${(error as Error).message}`)
     }
+  }
+
+  /**
+   * Runs Medusa's OrderService in a transaction of its own. The shared instance must not be used from
+   * the worker's concurrent lanes: Medusa v1 services keep the transaction of an atomicPhase_ on the
+   * instance, so two lanes would run queries in each other's transaction ("Query runner already released").
+   */
+  private withOrderService<T>(work: (orders: OrderServiceLike) => Promise<T>): Promise<T> {
+    return this.manager_.transaction((manager) => work(this.orderService_.withTransaction(manager)))
   }
 
   /** The Medusa order of a payment, found by its Klarna order id (the processor only sees payment.data). */
