@@ -75,6 +75,7 @@ describe("tracking", () => {
   test("carrier names", () => {
     expect(carrierName("postnord")).toBe("PostNord")
     expect(carrierName("DHL")).toBe("DHL")
+    expect(carrierName("dhl-express")).toBe("DHL Express")
     expect(carrierName("acme-freight")).toBe("acme-freight")
     expect(carrierName(undefined)).toBeUndefined()
   })

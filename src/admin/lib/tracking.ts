@@ -6,6 +6,8 @@
 const CARRIERS: Record<string, { name: string; trackingUrl?: (trackingNumber: string) => string }> = {
   postnord: { name: "PostNord", trackingUrl: (n) => `https://www.postnord.se/en/our-tools/track-and-trace?shipmentId=${n}` },
   dhl: { name: "DHL", trackingUrl: (n) => `https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=${n}` },
+  // Klarna's carrier codes use dashes ("dhl-express"); keys here are normalised without them.
+  dhlexpress: { name: "DHL Express", trackingUrl: (n) => `https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=${n}` },
   ups: { name: "UPS", trackingUrl: (n) => `https://www.ups.com/track?tracknum=${n}` },
   fedex: { name: "FedEx", trackingUrl: (n) => `https://www.fedex.com/fedextrack/?trknbr=${n}` },
   bring: { name: "Bring", trackingUrl: (n) => `https://tracking.bring.com/tracking/${n}` },
