@@ -8,6 +8,7 @@ import fs from "node:fs"
 import path from "node:path"
 import { DEMO_DIR, medusaChildEnv, REPO_ROOT } from "../scripts/medusa-cli"
 import { sleep } from "./processes"
+import { isHealthy } from "../scripts/http-health"
 
 const SERVER_SCRIPT = path.join(REPO_ROOT, "scripts", "medusa-server.ts")
 const EXIT_WITH_PARENT = path.join(REPO_ROOT, "demo", "exit-with-parent.js")
@@ -43,15 +44,6 @@ export class MedusaStartFailed extends Error {
   }
 }
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
-    await res.text()
-    return res.status === 200
-  } catch {
-    return false
-  }
-}
 
 export async function startMedusaProcess(options: MedusaProcessOptions): Promise<MedusaProcess> {
   const started = Date.now()
@@ -113,7 +105,7 @@ export async function startMedusaProcess(options: MedusaProcessOptions): Promise
 
   const deadline = started + (options.startTimeoutMs ?? 120_000)
   while (Date.now() < deadline && running()) {
-    if (ready && (await healthy(url))) {
+    if (ready && (await isHealthy(url))) {
       return { url, port: options.port, pid: child.pid ?? -1, startupMs: Date.now() - started, running, stop, exited }
     }
     await sleep(100)

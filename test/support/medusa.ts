@@ -16,6 +16,7 @@ import fs from "node:fs"
 import path from "node:path"
 import { createAdminUser, DEMO_DIR, medusaChildEnv, REPO_ROOT, runMigrations } from "../../scripts/medusa-cli"
 import { query } from "./db"
+import { isHealthy } from "../../scripts/http-health"
 
 export const ADMIN_EMAIL = "admin@klarna-order-sync.test"
 export const ADMIN_PASSWORD = "supersecret-admin-password"
@@ -181,15 +182,6 @@ function serverEnv(options: StartMedusaOptions): NodeJS.ProcessEnv {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
-    await res.text()
-    return res.status === 200
-  } catch {
-    return false
-  }
-}
 
 class ServerProcess implements MedusaServer {
   url = ""
@@ -268,7 +260,7 @@ class ServerProcess implements MedusaServer {
       if (exit) break
       if (readyPort !== undefined) {
         const url = `http://127.0.0.1:${readyPort}`
-        if (await healthy(url)) {
+        if (await isHealthy(url)) {
           this.port = readyPort
           this.url = url
           this.startupMs = Date.now() - started

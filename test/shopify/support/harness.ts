@@ -11,6 +11,7 @@ import { startShopifyServer, type RunningShopifyServer } from "../../../src/shop
 import type { ShopifyAdapterOptions } from "../../../src/shopify/options"
 import type { SyncLogger } from "../../../src/sync/ports"
 import { createTestDatabase, query, uniqueDatabaseName } from "../../support/db"
+import { eventually as eventuallyWithOptions } from "../../support/store-api"
 
 // Loaded with require(): TypeScript's "node" resolution would compile the package's shipped .ts sources
 // instead of following its `exports` map to the built files (see src/shopify/verify-webhook.ts).
@@ -150,20 +151,9 @@ export async function klarnaRequests(sim: Simulator, klarnaOrderId: string): Pro
 
 // ---- Waiting -----------------------------------------------------------------------------------
 
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await fn()
-      if (value) return value
-      last = value
-    } catch (error) {
-      last = error
-    }
-    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** The suite's eventually(), with the arguments these tests use. */
+export function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  return eventuallyWithOptions(fn, { what, timeoutMs, intervalMs: 100 })
 }
 
 export interface JobRow extends Record<string, unknown> {
