@@ -5,6 +5,7 @@
  * Progress goes to stderr. Everything the run starts (PostgreSQL, the simulator, redis-server, Medusa
  * servers) is stopped at the end, on Ctrl-C and on failure. See bench/README.md.
  */
+import { DEFAULT_WORKER_OPTIONS } from "../src/medusa/plugin-options"
 import { cleanupAll } from "./lib/processes"
 import { machine, startBenchPostgres, startSimulatorProcess } from "./lib/infra"
 import { emit, progress, type Measure } from "./lib/report"
@@ -16,7 +17,8 @@ type Part = (typeof ALL)[number]
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurrency: number } {
   let quick = false
-  let concurrency = 2
+  // Measure 1 runs as many worker lanes as the plugin's worker does by default (worker.concurrency).
+  let concurrency = DEFAULT_WORKER_OPTIONS.concurrency
   let only = new Set<Part>(ALL)
   for (const arg of argv) {
     if (arg === "--quick") quick = true
@@ -27,7 +29,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurren
       if (unknown.length) throw new Error(`unknown --only part(s): ${unknown.join(", ")} (known: ${ALL.join(", ")})`)
       only = new Set(wanted as Part[])
     } else if (arg === "--help" || arg === "-h") {
-      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=2]\n`)
+      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=${DEFAULT_WORKER_OPTIONS.concurrency}]\n`)
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}`)
   }

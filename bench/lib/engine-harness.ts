@@ -49,8 +49,8 @@ export class ObservedStore extends TypeormSyncStore {
   failures: { jobId: string; failure: JobFailure; retrying: boolean }[] = []
   private waiters: { target: number; resolve: () => void }[] = []
 
-  override async completeJob(jobId: string, workerId: string, state: "succeeded" | "skipped", result: Record<string, unknown>) {
-    const done = await super.completeJob(jobId, workerId, state, result)
+  override async completeJob(...args: Parameters<TypeormSyncStore["completeJob"]>) {
+    const done = await super.completeJob(...args)
     if (done) this.bump()
     return done
   }

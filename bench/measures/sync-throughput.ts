@@ -30,7 +30,7 @@ export interface ThroughputOptions {
   sim: SimulatorProcess
   rounds: number
   perRound: number
-  /** Worker lanes = client concurrency. The Medusa service runs its worker with 2. */
+  /** Worker lanes = client concurrency. The Medusa service runs its worker with worker.concurrency (default 4). */
   concurrency: number
 }
 

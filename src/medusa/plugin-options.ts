@@ -34,6 +34,8 @@ export interface WorkerOptions {
   leaseMs: number
   /** How often the sweep looks for orders whose events were lost (also once at start); 0 disables it. */
   sweepIntervalMs: number
+  /** How many jobs the worker runs at once (jobs of one order never run concurrently). */
+  concurrency: number
 }
 
 export interface HttpOptions {
@@ -65,6 +67,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = {
   maxBackoffMs: 300_000,
   leaseMs: 60_000,
   sweepIntervalMs: 300_000,
+  concurrency: 4,
 }
 
 export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = { timeoutMs: 10_000, maxRetries: 2 }

@@ -119,12 +119,12 @@ export default class KlarnaSyncService extends TransactionBaseService {
 
   startWorker(): void {
     if (this.worker || !this.options.worker.enabled) return
-    const { pollIntervalMs, sweepIntervalMs } = this.options.worker
+    const { pollIntervalMs, sweepIntervalMs, concurrency } = this.options.worker
     this.worker = new SyncWorker(
       this.engine,
       {
         pollIntervalMs,
-        concurrency: 2,
+        concurrency,
         sweep: sweepIntervalMs > 0 ? { intervalMs: sweepIntervalMs, run: async () => void (await this.sweep()) } : undefined,
       },
       this.logger_,

@@ -13,6 +13,7 @@ import type {
   JobRecord,
   JobState,
   KlarnaOrderRecord,
+  OrderTotals,
   Platform,
   RefundRecord,
   SyncStore,
@@ -139,15 +140,32 @@ export class TypeormSyncStore implements SyncStore {
     )
   }
 
-  async completeJob(jobId: string, workerId: string, state: "succeeded" | "skipped", result: Record<string, unknown>) {
-    return this.updated(
-      `UPDATE klarna_sync_job
+  async completeJob(
+    jobId: string,
+    workerId: string,
+    state: "succeeded" | "skipped",
+    result: Record<string, unknown>,
+    attempt?: Omit<AttemptRecord, "id" | "created_at">,
+  ) {
+    const complete = `UPDATE klarna_sync_job
           SET state = $3, result = $4, finished_at = now(), locked_at = NULL, updated_at = now(),
               last_http_status = NULL, last_error_code = NULL, last_error_messages = NULL, last_correlation_id = NULL, last_error = NULL
         WHERE id = $1 AND locked_by = $2 AND state = 'running'
-        RETURNING id`,
-      [jobId, workerId, state, JSON.stringify(result)],
+        RETURNING id`
+    if (!attempt) return this.updated(complete, [jobId, workerId, state, JSON.stringify(result)])
+    // One round trip: the guarded completion and the attempt log row (recorded whether or not the job was
+    // still this worker's, as a separate recordAttempt would be).
+    const row = await this.one<{ completed: number }>(
+      `WITH done AS (${complete}),
+            logged AS (
+              INSERT INTO klarna_sync_attempt
+                (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, http_status,
+                 error_code, error_messages, correlation_id, error, duration_ms)
+              VALUES ($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18))
+       SELECT count(*)::int AS completed FROM done`,
+      [jobId, workerId, state, JSON.stringify(result), ...this.attemptParams(attempt)],
     )
+    return Number(row?.completed ?? 0) > 0
   }
 
   async failJob(jobId: string, workerId: string, failure: JobFailure, retryAt: Date | null) {
@@ -190,7 +208,12 @@ export class TypeormSyncStore implements SyncStore {
          (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, http_status,
           error_code, error_messages, correlation_id, error, duration_ms)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
+      this.attemptParams(attempt),
+    )
+  }
+
+  private attemptParams(attempt: Omit<AttemptRecord, "id" | "created_at">): unknown[] {
+    return [
         generateId("katt"),
         attempt.job_id,
         attempt.attempt,
@@ -205,8 +228,7 @@ export class TypeormSyncStore implements SyncStore {
         attempt.correlation_id,
         attempt.error,
         Math.round(attempt.duration_ms),
-      ],
-    )
+    ]
   }
 
   async resetJob(jobId: string, restart?: { idempotencyKey: string } | { replan: true }): Promise<JobRecord | null> {
@@ -270,12 +292,21 @@ export class TypeormSyncStore implements SyncStore {
   }
 
   async ensureOrder(order: Parameters<SyncStore["ensureOrder"]>[0]): Promise<KlarnaOrderRecord> {
-    await this.manager.query(
-      `INSERT INTO klarna_order (id, platform, platform_order_id, klarna_order_id, currency, authorized_amount)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (platform, platform_order_id) DO NOTHING`,
+    // One statement: the new row, or the existing one. The SELECT shares the statement's snapshot, so a
+    // row inserted concurrently but not yet committed when it started is read afterwards (below).
+    const row = await this.one<KlarnaOrderRecord>(
+      `WITH inserted AS (
+         INSERT INTO klarna_order (id, platform, platform_order_id, klarna_order_id, currency, authorized_amount)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (platform, platform_order_id) DO NOTHING
+         RETURNING *)
+       SELECT * FROM inserted
+       UNION ALL
+       SELECT * FROM klarna_order
+        WHERE platform = $2 AND platform_order_id = $3 AND NOT EXISTS (SELECT 1 FROM inserted)`,
       [generateId("kord"), order.platform, order.platform_order_id, order.klarna_order_id, order.currency, order.authorized_amount],
     )
+    if (row) return row
     const stored = await this.findOrder(order.platform, order.platform_order_id)
     if (!stored) throw new Error(`Klarna order mapping for ${order.platform_order_id} could not be stored`)
     return stored
@@ -291,6 +322,49 @@ export class TypeormSyncStore implements SyncStore {
     ])
   }
 
+  async recomputeOrderTotals(
+    order: Pick<KlarnaOrderRecord, "id" | "platform" | "platform_order_id" | "authorized_amount" | "released_amount" | "status">,
+    changes: { released?: boolean; cancelled?: boolean } = {},
+  ): Promise<OrderTotals | null> {
+    // The same rules as actions/order-totals.ts, in one statement; the amounts and status the caller
+    // loaded are the basis, as there.
+    const rows = (await this.manager.query(
+      `WITH sums AS (
+         SELECT
+           COALESCE((SELECT sum(captured_amount) FROM klarna_capture
+                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'captured'), 0)::int AS captured,
+           COALESCE((SELECT sum(refunded_amount) FROM klarna_refund
+                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'refunded'), 0)::int AS refunded),
+       computed AS (
+         SELECT captured, refunded, CASE WHEN $4::boolean THEN $5::int - captured ELSE $6::int END AS released FROM sums)
+       UPDATE klarna_order o
+          SET captured_amount = c.captured, refunded_amount = c.refunded, released_amount = c.released,
+              status = CASE
+                WHEN $7::boolean OR $8::text = 'CANCELLED' THEN 'CANCELLED'
+                WHEN c.captured = 0 THEN 'AUTHORIZED'
+                WHEN c.captured + c.released >= $5::int THEN 'CAPTURED'
+                ELSE 'PART_CAPTURED' END,
+              updated_at = now()
+         FROM computed c
+        WHERE o.id = $1
+        RETURNING c.captured, c.refunded, c.released, o.status`,
+      [
+        order.id,
+        order.platform,
+        order.platform_order_id,
+        changes.released === true,
+        order.authorized_amount,
+        order.released_amount,
+        changes.cancelled === true,
+        order.status,
+      ],
+    )) as unknown
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as OrderTotals[]) : (rows as OrderTotals[])
+    const row = list[0]
+    if (!row) return null
+    return { captured: Number(row.captured), refunded: Number(row.refunded), released: Number(row.released), status: row.status }
+  }
+
   listCaptures(platform: Platform, platformOrderId: string) {
     return this.rows<CaptureRecord>(
       `SELECT * FROM klarna_capture WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
@@ -303,11 +377,12 @@ export class TypeormSyncStore implements SyncStore {
   }
 
   async ensureCapture(capture: Parameters<SyncStore["ensureCapture"]>[0]): Promise<CaptureRecord> {
-    await this.manager.query(
+    const inserted = await this.one<CaptureRecord>(
       `INSERT INTO klarna_capture
          (id, platform, platform_order_id, klarna_order_id, source_type, source_id, captured_amount, order_lines, shipping_info, idempotency_key)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (platform, source_id) DO NOTHING`,
+       ON CONFLICT (platform, source_id) DO NOTHING
+       RETURNING *`,
       [
         generateId("kcap"),
         capture.platform,
@@ -321,6 +396,7 @@ export class TypeormSyncStore implements SyncStore {
         capture.idempotency_key,
       ],
     )
+    if (inserted) return inserted
     const stored = await this.findCaptureBySource(capture.platform, capture.source_id)
     if (!stored) throw new Error(`Capture for ${capture.source_id} could not be stored`)
     return stored
@@ -385,11 +461,12 @@ export class TypeormSyncStore implements SyncStore {
   }
 
   async ensureRefund(refund: Parameters<SyncStore["ensureRefund"]>[0]): Promise<RefundRecord> {
-    await this.manager.query(
+    const inserted = await this.one<RefundRecord>(
       `INSERT INTO klarna_refund
          (id, platform, platform_order_id, klarna_order_id, platform_refund_id, refunded_amount, order_lines, idempotency_key)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (platform, platform_refund_id) DO NOTHING`,
+       ON CONFLICT (platform, platform_refund_id) DO NOTHING
+       RETURNING *`,
       [
         generateId("kref"),
         refund.platform,
@@ -401,6 +478,7 @@ export class TypeormSyncStore implements SyncStore {
         refund.idempotency_key,
       ],
     )
+    if (inserted) return inserted
     const stored = await this.findRefund(refund.platform, refund.platform_refund_id)
     if (!stored) throw new Error(`Refund ${refund.platform_refund_id} could not be stored`)
     return stored

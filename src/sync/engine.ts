@@ -307,7 +307,7 @@ export class SyncEngine {
         outcome = await ACTIONS[job.operation](this.contextFor(job, workerId, loaded))
         // Also when an earlier attempt reached the goal but its worker died before the follow-ups ran.
         if (outcome.kind === "succeeded" || (outcome.kind === "skipped" && outcome.settled)) {
-          await this.afterSuccess(job.platform_order_id)
+          await this.afterSuccess(loaded.order)
         }
       }
     } catch (error) {
@@ -322,8 +322,7 @@ export class SyncEngine {
       return
     }
     const result = outcome.kind === "succeeded" ? outcome.result : { reason: outcome.reason }
-    const finished = await store.completeJob(job.id, workerId, outcome.kind, result)
-    await store.recordAttempt({
+    const finished = await store.completeJob(job.id, workerId, outcome.kind, result, {
       job_id: job.id,
       attempt: job.attempts,
       operation: job.operation,
@@ -410,30 +409,36 @@ export class SyncEngine {
     }
   }
 
-  /** Follow-ups that depend on the order as a whole: the platform's payment status, auto-release. */
-  private async afterSuccess(platformOrderId: string): Promise<void> {
-    const loaded = await this.klarnaOrderFor(platformOrderId)
-    if ("reason" in loaded) return
-    const { klarnaOrder, order } = loaded
+  /**
+   * Follow-ups that depend on the order as a whole: the platform's payment status, auto-release. Uses the
+   * platform order the job loaded (actions change only our tables and Klarna), and re-reads the mapping
+   * row, which the action may have updated.
+   */
+  private async afterSuccess(order: SyncableOrder): Promise<void> {
+    const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
+    if (!klarnaOrder) return
     if (klarnaOrder.captured_amount >= klarnaOrder.authorized_amount && klarnaOrder.captured_amount > 0) {
-      await this.deps.payments?.onFullyCaptured?.(platformOrderId)
+      await this.deps.payments?.onFullyCaptured?.(order.orderId)
     }
-    await this.maybeAutoRelease(order)
+    await this.maybeAutoRelease(order, klarnaOrder)
   }
 
-  private async maybeAutoRelease(order: SyncableOrder): Promise<JobRecord[]> {
-    const intent = await this.autoReleaseIntent(order)
+  private async maybeAutoRelease(order: SyncableOrder, current?: KlarnaOrderRecord): Promise<JobRecord[]> {
+    const intent = await this.autoReleaseIntent(order, current)
     if (!intent) return []
     const { job } = await this.enqueueIntent(intent)
     return [job]
   }
 
-  /** The automatic release, when nothing more will ship and part of the authorization is still open. */
-  private async autoReleaseIntent(order: SyncableOrder): Promise<JobIntent | null> {
+  /**
+   * The automatic release, when nothing more will ship and part of the authorization is still open.
+   * `current`: the mapping row as just read, else it is read here.
+   */
+  private async autoReleaseIntent(order: SyncableOrder, current?: KlarnaOrderRecord): Promise<JobIntent | null> {
     if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return null
     // Capturing on shipment: a fulfilled but unshipped parcel is still to be captured.
     if (this.deps.options.captureOn === "shipment" && order.fulfillments.some((f) => !f.canceled && !f.shipped)) return null
-    const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
+    const klarnaOrder = current ?? (await this.deps.store.findOrder(this.platform, order.orderId))
     if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return null
     if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return null
     return {

@@ -72,6 +72,14 @@ export interface JobRecord {
   finished_at: Date | null
 }
 
+/** The amounts and status of a Klarna order mapping as recomputed from its captures and refunds. */
+export interface OrderTotals {
+  captured: number
+  refunded: number
+  released: number
+  status: string
+}
+
 export interface KlarnaOrderRecord {
   id: string
   platform: Platform
@@ -163,7 +171,14 @@ export interface SyncStore {
   extendLease(jobId: string, workerId: string): Promise<boolean>
   /** Saves the request first sent for a job, so that retries resend exactly it. Guarded by the lock owner. */
   saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void>
-  completeJob(jobId: string, workerId: string, state: "succeeded" | "skipped", result: Record<string, unknown>): Promise<boolean>
+  /** Guarded by the lock owner. With `attempt`, also records it (as recordAttempt), in the same round trip where possible. */
+  completeJob(
+    jobId: string,
+    workerId: string,
+    state: "succeeded" | "skipped",
+    result: Record<string, unknown>,
+    attempt?: Omit<AttemptRecord, "id" | "created_at">,
+  ): Promise<boolean>
   /** Reschedules (retryAt set) or parks the job as failed (retryAt null). */
   failJob(jobId: string, workerId: string, failure: JobFailure, retryAt: Date | null): Promise<boolean>
   /** Puts a job back in line now (e.g. it waits for another job of its order). Does not count as an attempt. */
@@ -185,6 +200,16 @@ export interface SyncStore {
   /** Creates the mapping for a platform order, or returns the existing one. */
   ensureOrder(order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">): Promise<KlarnaOrderRecord>
   updateOrder(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount">>): Promise<void>
+
+  /**
+   * Optional: recomputes the mapping's captured/refunded/released amounts and status from its recorded
+   * captures and refunds in one go (the rules of actions/order-totals.ts, from the given basis). Null if
+   * the row is gone.
+   */
+  recomputeOrderTotals?(
+    order: Pick<KlarnaOrderRecord, "id" | "platform" | "platform_order_id" | "authorized_amount" | "released_amount" | "status">,
+    changes?: { released?: boolean; cancelled?: boolean },
+  ): Promise<OrderTotals | null>
 
   listCaptures(platform: Platform, platformOrderId: string): Promise<CaptureRecord[]>
   findCaptureBySource(platform: Platform, sourceId: string): Promise<CaptureRecord | null>

@@ -12,7 +12,7 @@ describe("parsePluginOptions", () => {
       autoRelease: true,
       shippingMethod: "Home",
       carrierMapping: {},
-      worker: { enabled: true, pollIntervalMs: 1000, maxAttempts: 8 },
+      worker: { enabled: true, pollIntervalMs: 1000, maxAttempts: 8, concurrency: 4 },
       http: { timeoutMs: 10000, maxRetries: 2 },
     })
     expect(o.credentials[0]).toMatchObject({ region: "eu", environment: "playground" })
@@ -33,6 +33,7 @@ describe("parsePluginOptions", () => {
     [{ credentials, colour: "red" }, /colour: is not a known option/],
     [{ credentials: [{ username: "PK_1", password: "very-secret-password", region: "mars" }] }, /credentials\[0\]\.region: must be one of/],
     [{ credentials, worker: { pollIntervalMs: 1 } }, /worker\.pollIntervalMs: must be >= 10/],
+    [{ credentials, worker: { concurrency: 0 } }, /worker\.concurrency: must be >= 1/],
     [
       {
         credentials: [

@@ -11,7 +11,9 @@ import { refreshOrderTotals } from "./order-totals"
 export const captureFulfillment: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const fulfillmentId = String(job.payload.fulfillmentId)
-  const existing = await store.findCaptureBySource(order.platform, fulfillmentId)
+  // One read serves both checks below (a fulfillment's capture belongs to its order).
+  const captures = await store.listCaptures(order.platform, order.orderId)
+  const existing = captures.find((capture) => capture.source_id === fulfillmentId)
   if (existing?.status === "captured") {
     await refreshOrderTotals(context) // an earlier attempt may have died between recording the capture and the totals
     return alreadyDone(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
@@ -22,7 +24,6 @@ export const captureFulfillment: Action = async (context) => {
   if (!job.request) {
     // Decisions that only hold before anything was sent: once a request is frozen it may have reached Klarna.
     if (fulfillment.canceled) return skipped(`fulfillment ${fulfillmentId} was canceled before it was captured`)
-    const captures = await store.listCaptures(order.platform, order.orderId)
     if (captures.some((capture) => capture.source_type === "remaining" && capture.status === "captured")) {
       return skipped("already paid: the remaining amount was captured with Capture payment")
     }

@@ -6,6 +6,10 @@ import type { ActionContext } from "./action"
 
 export async function refreshOrderTotals(context: ActionContext, changes: { released?: boolean; cancelled?: boolean } = {}) {
   const { store, klarnaOrder } = context
+  if (store.recomputeOrderTotals) {
+    const totals = await store.recomputeOrderTotals(klarnaOrder, changes)
+    if (totals) return totals
+  }
   const captures = await store.listCaptures(klarnaOrder.platform, klarnaOrder.platform_order_id)
   const refunds = await store.listRefunds(klarnaOrder.platform, klarnaOrder.platform_order_id)
   const captured = captures.filter((c) => c.status === "captured").reduce((sum, c) => sum + c.captured_amount, 0)
