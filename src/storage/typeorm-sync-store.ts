@@ -43,11 +43,13 @@ export class TypeormSyncStore implements SyncStore {
     return (await this.manager.query(sql, params)) as T[]
   }
 
-  /** UPDATE … RETURNING through TypeORM's pg driver yields [rows, count]. */
+  /** Rows of an UPDATE … RETURNING, which TypeORM's pg driver hands back as [rows, count]. */
+  private async updateReturning<T>(sql: string, params: unknown[], manager: EntityManager = this.manager): Promise<T[]> {
+    return unwrapUpdateRows<T>(await manager.query(sql, params))
+  }
+
   private async updated(sql: string, params: unknown[]): Promise<boolean> {
-    const result = (await this.manager.query(sql, params)) as unknown
-    if (Array.isArray(result) && result.length === 2 && typeof result[1] === "number") return result[1] > 0
-    return Array.isArray(result) && result.length > 0
+    return (await this.updateReturning(sql, params)).length > 0
   }
 
   async enqueue(intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number }) {
@@ -79,7 +81,7 @@ export class TypeormSyncStore implements SyncStore {
   async claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null> {
     return this.manager.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1)`, [CLAIM_LOCK_ID])
-      const rows = (await tx.query(
+      const list = await this.updateReturning<ClaimedRow>(
         `WITH candidate AS (
            SELECT j.id, j.state AS previous_state, j.locked_by AS previous_worker
            FROM klarna_sync_job j
@@ -98,8 +100,8 @@ export class TypeormSyncStore implements SyncStore {
            FROM candidate WHERE j.id = candidate.id
          RETURNING j.*, candidate.previous_state AS "__previous_state", candidate.previous_worker AS "__previous_worker"`,
         [workerId, leaseMs, platform ?? null],
-      )) as unknown
-      const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as ClaimedRow[]) : (rows as ClaimedRow[])
+        tx,
+      )
       const claimed = list[0]
       if (!claimed) return null
       const { __previous_state: previousState, __previous_worker: previousWorker, ...job } = claimed
@@ -232,7 +234,7 @@ export class TypeormSyncStore implements SyncStore {
   }
 
   async resetJob(jobId: string, restart?: { idempotencyKey: string } | { replan: true }): Promise<JobRecord | null> {
-    const rows = (await this.manager.query(
+    const list = await this.updateReturning<JobRecord>(
       `UPDATE klarna_sync_job
           SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, locked_at = NULL, locked_by = NULL,
               request = CASE WHEN $2 THEN NULL ELSE request END,
@@ -241,9 +243,7 @@ export class TypeormSyncStore implements SyncStore {
         WHERE id = $1 AND state = 'failed'
         RETURNING *`,
       [jobId, restart !== undefined, restart && "idempotencyKey" in restart ? restart.idempotencyKey : null],
-    )) as unknown
-    // UPDATE … RETURNING comes back from TypeORM's pg driver as [rows, count].
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as JobRecord[]) : (rows as JobRecord[])
+    )
     return list[0] ?? null
   }
 
@@ -328,7 +328,7 @@ export class TypeormSyncStore implements SyncStore {
   ): Promise<OrderTotals | null> {
     // The same rules as actions/order-totals.ts, in one statement; the amounts and status the caller
     // loaded are the basis, as there.
-    const rows = (await this.manager.query(
+    const list = await this.updateReturning<OrderTotals>(
       `WITH sums AS (
          SELECT
            COALESCE((SELECT sum(captured_amount) FROM klarna_capture
@@ -358,8 +358,7 @@ export class TypeormSyncStore implements SyncStore {
         changes.cancelled === true,
         order.status,
       ],
-    )) as unknown
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as OrderTotals[]) : (rows as OrderTotals[])
+    )
     const row = list[0]
     if (!row) return null
     return { captured: Number(row.captured), refunded: Number(row.refunded), released: Number(row.released), status: row.status }
@@ -524,4 +523,10 @@ export class TypeormSyncStore implements SyncStore {
     )
     return rows.length > 0
   }
+}
+
+/** TypeORM's pg driver returns UPDATE/DELETE results as [rows, rowCount] and other results as rows. */
+function unwrapUpdateRows<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number") return result[0] as T[]
+  return Array.isArray(result) ? (result as T[]) : []
 }
