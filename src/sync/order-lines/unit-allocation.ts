@@ -63,30 +63,8 @@ export function allocateUnits(order: OrderSnapshot): UnitAllocation {
   const byFulfillment = new Map<string, ItemShare[]>()
 
   for (const f of activeFulfillments) {
-    const qtyByIndex = new Map<number, number>()
-    for (const fi of f.items) {
-      const idx = indexById.get(fi.itemId)
-      if (idx === undefined) throw new OrderSnapshotError(order.orderId, `fulfillment ${f.id}`, `unknown item ${fi.itemId}`)
-      qtyByIndex.set(idx, (qtyByIndex.get(idx) ?? 0) + fi.quantity)
-    }
-    const shares: ItemShare[] = []
-    for (const idx of [...qtyByIndex.keys()].sort((a, b) => a - b)) {
-      const q = qtyByIndex.get(idx) ?? 0
-      if (q === 0) continue
-      const item = order.items[idx]
-      const from = cursor[idx]
-      const to = from + q
-      if (to > item.quantity) {
-        throw new OrderSnapshotError(
-          order.orderId,
-          `fulfillment ${f.id}`,
-          `item ${item.id} is fulfilled ${to} times in non-canceled fulfillments up to this one, but its quantity is ${item.quantity}`,
-        )
-      }
-      shares.push(shareOf(idx, item, from, to))
-      cursor[idx] = to
-    }
-    byFulfillment.set(f.id, shares)
+    const taken = takeUnits(order, indexById, cursor, f.items, `fulfillment ${f.id}`, "fulfilled", "non-canceled fulfillments")
+    byFulfillment.set(f.id, taken)
   }
 
   const unfulfilled: ItemShare[] = []
@@ -121,30 +99,47 @@ export function returnedItemShares(order: OrderSnapshot, refundIndex: number): I
   let result: ItemShare[] = []
   for (let r = 0; r <= refundIndex; r++) {
     const refund = order.refunds[r]
-    const qtyByIndex = new Map<number, number>()
-    for (const ri of refund.returnedItems ?? []) {
-      const idx = indexById.get(ri.itemId)
-      if (idx === undefined) throw new OrderSnapshotError(order.orderId, `refund ${refund.id}`, `unknown item ${ri.itemId}`)
-      qtyByIndex.set(idx, (qtyByIndex.get(idx) ?? 0) + ri.quantity)
-    }
-    const shares: ItemShare[] = []
-    for (const idx of [...qtyByIndex.keys()].sort((a, b) => a - b)) {
-      const q = qtyByIndex.get(idx) ?? 0
-      if (q === 0) continue
-      const item = order.items[idx]
-      const from = cursor[idx]
-      const to = from + q
-      if (to > item.quantity) {
-        throw new OrderSnapshotError(
-          order.orderId,
-          `refund ${refund.id}`,
-          `item ${item.id} is returned ${to} times in refunds up to this one, but its quantity is ${item.quantity}`,
-        )
-      }
-      shares.push(shareOf(idx, item, from, to))
-      cursor[idx] = to
-    }
+    const shares = takeUnits(order, indexById, cursor, refund.returnedItems ?? [], `refund ${refund.id}`, "returned", "refunds")
     if (r === refundIndex) result = shares
   }
   return result
+}
+
+/**
+ * The next units of each item, after those earlier groups (fulfillments, or refunds) took: a group's
+ * quantities per item become ranges [cursor, cursor + q), and the cursor moves on. In `order.items` order.
+ */
+function takeUnits(
+  order: OrderSnapshot,
+  indexById: Map<string, number>,
+  cursor: number[],
+  groupItems: readonly { itemId: string; quantity: number }[],
+  group: string,
+  verb: "fulfilled" | "returned",
+  earlierGroups: string,
+): ItemShare[] {
+  const qtyByIndex = new Map<number, number>()
+  for (const groupItem of groupItems) {
+    const idx = indexById.get(groupItem.itemId)
+    if (idx === undefined) throw new OrderSnapshotError(order.orderId, group, `unknown item ${groupItem.itemId}`)
+    qtyByIndex.set(idx, (qtyByIndex.get(idx) ?? 0) + groupItem.quantity)
+  }
+  const shares: ItemShare[] = []
+  for (const idx of [...qtyByIndex.keys()].sort((a, b) => a - b)) {
+    const q = qtyByIndex.get(idx) ?? 0
+    if (q === 0) continue
+    const item = order.items[idx]
+    const from = cursor[idx]
+    const to = from + q
+    if (to > item.quantity) {
+      throw new OrderSnapshotError(
+        order.orderId,
+        group,
+        `item ${item.id} is ${verb} ${to} times in ${earlierGroups} up to this one, but its quantity is ${item.quantity}`,
+      )
+    }
+    shares.push(shareOf(idx, item, from, to))
+    cursor[idx] = to
+  }
+  return shares
 }
