@@ -199,8 +199,16 @@ export default class KlarnaSyncService extends TransactionBaseService {
    * they captured it all. Waits for Klarna's answer so the merchant sees the result.
    */
   async captureRemainingForPayment(paymentData: Record<string, unknown>): Promise<void> {
+    const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
+    if (!klarnaOrderId) throw new Error("klarna-order-sync: this payment has no Klarna order id; nothing can be captured")
     const orderId = await this.medusaOrderIdFor(paymentData)
-    if (!orderId) throw new Error("klarna-order-sync: this payment has no Klarna order id; nothing can be captured")
+    if (!orderId) {
+      // A swap's or claim's own payment: the engine syncs orders only.
+      throw new Error(
+        `klarna-order-sync: Klarna order ${klarnaOrderId} is not the payment of a Medusa order (a swap or claim payment?); ` +
+          "the plugin does not capture it: capture it in Klarna's merchant portal",
+      )
+    }
     // Fully captured by the fulfillments already (this is also how the engine marks Medusa's payment captured).
     const mapping = await this.store.findOrder("medusa", orderId)
     if (mapping && mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return
