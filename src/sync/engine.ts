@@ -22,6 +22,7 @@ import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys, queueKeyFor } from "./job-keys"
 import type { FulfillmentSnapshot } from "./order-model"
 import { nothingMoreWillShip } from "./order-progress"
+import { withPaidUnits } from "./paid-units"
 import type {
   JobIntent,
   JobOperation,
@@ -507,7 +508,9 @@ export class SyncEngine {
       currency: order.currency,
       authorized_amount: order.authorizedAmount ?? order.totalAmount,
     })
-    return { order, klarnaOrder }
+    if (!order.fulfillments.some((fulfillment) => fulfillment.canceled)) return { order, klarnaOrder }
+    const captured = (await this.deps.store.listCaptures(this.platform, order.orderId)).filter((c) => c.status === "captured")
+    return { order: withPaidUnits(order, new Set(captured.map((c) => c.source_id))), klarnaOrder }
   }
 }
 

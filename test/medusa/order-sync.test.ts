@@ -6,6 +6,7 @@
 import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
 import { simOrder, simRequests, type SimOrder } from "../support/simulator-client"
 import {
+  cancelFulfillment,
   cancelOrder,
   capturePayment,
   checkout,
@@ -222,6 +223,38 @@ describe("Klarna order sync in a real Medusa store", () => {
     expect(after.captured_amount).toBe(placed.order.total)
     expect(after.status).toBe("CAPTURED")
     for (const capture of after.captures) expect(sum((capture.order_lines ?? []).map((l) => l.total_amount))).toBe(capture.captured_amount)
+  })
+
+  test("re-fulfilling items whose canceled fulfillment was already captured does not capture them twice", async () => {
+    const placed = await klarnaCheckout([
+      { product: 0, quantity: 1 },
+      { product: 1, quantity: 1 },
+    ])
+    const orderId = placed.order.id
+    const klarnaId = placed.klarnaOrderId as string
+    const tomatoes = itemOf(placed, 0)
+    const jacket = itemOf(placed, 1)
+    const first = await createFulfillment(stack.api, orderId, [{ itemId: tomatoes.id, quantity: 1 }])
+    await simWhen(klarnaId, (o) => o.captures.length === 1, "capture of the first fulfillment")
+    // The merchant cancels the (unshipped) fulfillment and packs the tomatoes again, with the jacket.
+    await cancelFulfillment(stack.api, orderId, first.fulfillment.id)
+    await createFulfillment(stack.api, orderId, [
+      { itemId: tomatoes.id, quantity: 1 },
+      { itemId: jacket.id, quantity: 1 },
+    ])
+    const done = await simWhen(klarnaId, (o) => o.captures.length === 2, "capture of the second fulfillment")
+    await eventually(
+      async () =>
+        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId])).length === 0,
+      { what: "jobs settled" },
+    )
+    const final = await simOrder(stack.simulator.url, klarnaId)
+    expect(final.captures).toHaveLength(2)
+    // The second capture carries only the jacket: the tomatoes were paid with the first.
+    const second = final.captures.find((c) => c.captured_amount !== done.captures[0].captured_amount) ?? final.captures[1]
+    expect(second.order_lines?.map((l) => l.reference).filter(Boolean)).toEqual(["JKT-1"])
+    expect(final.captured_amount).toBe(placed.order.total)
+    expect(final.status).toBe("CAPTURED")
   })
 
   test("an order paid without Klarna is left alone", async () => {
