@@ -4,7 +4,7 @@
  */
 import type { FulfillmentSnapshot, ItemLine, RefundSnapshot, ShippingLine } from "../sync/order-model"
 import type { OrderSource, SyncableOrder } from "../sync/ports"
-import { currencyDecimals } from "./currency"
+import { currencyDecimals } from "../sync/currency"
 import { klarnaPaymentOf } from "./klarna-payment-of"
 import type { KlarnaPluginOptions } from "./plugin-options"
 

@@ -201,7 +201,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
   async captureRemainingForPayment(paymentData: Record<string, unknown>): Promise<void> {
     const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
     if (!klarnaOrderId) throw new Error("klarna-order-sync: this payment has no Klarna order id; nothing can be captured")
-    const orderId = await this.medusaOrderIdFor(paymentData)
+    const orderId = await this.medusaOrderIdFor(klarnaOrderId)
     if (!orderId) {
       // A swap's or claim's own payment: the engine syncs orders only.
       throw new Error(
@@ -229,7 +229,8 @@ export default class KlarnaSyncService extends TransactionBaseService {
 
   /** Refuses a Medusa refund that Klarna would refuse, before Medusa records it. */
   async assertRefundable(paymentData: Record<string, unknown>, amount: number): Promise<void> {
-    const orderId = await this.medusaOrderIdFor(paymentData)
+    const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
+    const orderId = klarnaOrderId ? await this.medusaOrderIdFor(klarnaOrderId) : undefined
     if (!orderId) return
     const mapping = await this.store.findOrder("medusa", orderId)
     if (!mapping) return
@@ -313,9 +314,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
   }
 
   /** The Medusa order of a payment, found by its Klarna order id (the processor only sees payment.data). */
-  private async medusaOrderIdFor(paymentData: Record<string, unknown>): Promise<string | undefined> {
-    const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
-    if (!klarnaOrderId) return undefined
+  private async medusaOrderIdFor(klarnaOrderId: string): Promise<string | undefined> {
     const mapping = await this.store.findOrderByKlarnaId(klarnaOrderId)
     if (mapping) return mapping.platform_order_id
     const path = this.options.orderIdPath.split(".")

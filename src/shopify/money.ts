@@ -3,16 +3,7 @@
  * deprecated fields, as JSON numbers. Both become integer minor units here, without float arithmetic.
  */
 
-/** ISO 4217 minor-unit exponents that are not 2 (the same table as the Medusa adapter's). */
-const ZERO_DECIMALS = new Set(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"])
-const THREE_DECIMALS = new Set(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
-
-export function currencyDecimals(currency: string): number {
-  const code = currency.toUpperCase()
-  if (ZERO_DECIMALS.has(code)) return 0
-  if (THREE_DECIMALS.has(code)) return 3
-  return 2
-}
+export { currencyDecimals } from "../sync/currency"
 
 export class ShopifyMoneyError extends Error {
   override readonly name = "ShopifyMoneyError"

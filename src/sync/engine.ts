@@ -110,14 +110,7 @@ export class SyncEngine {
     const intents: Omit<JobIntent, "platform">[] = []
     const external = this.deps.options.capturesMadeElsewhere === true
     if (this.deps.options.captureOn === "shipment" && !external) intents.push(this.captureIntent(platformOrderId, fulfillmentId))
-    if (fulfillment && fulfillment.trackings.length > 0) {
-      intents.push({
-        platformOrderId,
-        operation: "shipping_info",
-        jobKey: jobKeys.shippingInfo(this.platform, fulfillmentId, fulfillment.trackings.map((t) => t.trackingNumber)),
-        payload: external ? { fulfillmentId, externalCapture: true } : { fulfillmentId },
-      })
-    }
+    if (fulfillment && fulfillment.trackings.length > 0) intents.push(this.shippingInfoIntent(platformOrderId, fulfillment))
     return this.enqueueFor(platformOrderId, intents, loaded)
   }
 
@@ -156,18 +149,10 @@ export class SyncEngine {
     if ("reason" in loaded) return { handled: false, queued: [], jobs: [], reason: loaded.reason }
     const { order } = loaded
     const intents: Omit<JobIntent, "platform">[] = []
-    const external = this.deps.options.capturesMadeElsewhere === true
     for (const fulfillment of order.fulfillments) {
       if (fulfillment.canceled) continue
       if (this.captureDue(fulfillment)) intents.push(this.captureIntent(platformOrderId, fulfillment.id))
-      if (fulfillment.trackings.length > 0) {
-        intents.push({
-          platformOrderId,
-          operation: "shipping_info",
-          jobKey: jobKeys.shippingInfo(this.platform, fulfillment.id, fulfillment.trackings.map((t) => t.trackingNumber)),
-          payload: external ? { fulfillmentId: fulfillment.id, externalCapture: true } : { fulfillmentId: fulfillment.id },
-        })
-      }
+      if (fulfillment.trackings.length > 0) intents.push(this.shippingInfoIntent(platformOrderId, fulfillment))
     }
     for (const refund of order.refunds) {
       intents.push({ platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refund.id), payload: { refundId: refund.id } })
@@ -461,6 +446,19 @@ export class SyncEngine {
   private captureDue(fulfillment: FulfillmentSnapshot): boolean {
     if (fulfillment.canceled || this.deps.options.capturesMadeElsewhere) return false
     return this.deps.options.captureOn === "fulfillment" || fulfillment.shipped === true
+  }
+
+  /** Tracking for a fulfillment: one job per set of tracking numbers (a new number gets a job of its own). */
+  private shippingInfoIntent(platformOrderId: string, fulfillment: FulfillmentSnapshot): Omit<JobIntent, "platform"> {
+    const payload = this.deps.options.capturesMadeElsewhere
+      ? { fulfillmentId: fulfillment.id, externalCapture: true }
+      : { fulfillmentId: fulfillment.id }
+    return {
+      platformOrderId,
+      operation: "shipping_info",
+      jobKey: jobKeys.shippingInfo(this.platform, fulfillment.id, fulfillment.trackings.map((t) => t.trackingNumber)),
+      payload,
+    }
   }
 
   private captureIntent(platformOrderId: string, fulfillmentId: string): Omit<JobIntent, "platform"> {

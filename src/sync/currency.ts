@@ -1,4 +1,4 @@
-/** Minor-unit exponents (ISO 4217) of the currencies that do not use 2 decimals. */
+/** Minor-unit exponents (ISO 4217) of the currencies that do not use 2 decimals; shared by every adapter. */
 const ZERO_DECIMALS = new Set(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"])
 const THREE_DECIMALS = new Set(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
 
