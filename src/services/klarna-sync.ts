@@ -282,6 +282,11 @@ export default class KlarnaSyncService extends TransactionBaseService {
     return this.engine.releaseNow(orderId)
   }
 
+  async hasCapture(orderId: string, captureId: string): Promise<boolean> {
+    const captures = await this.store.listCaptures("medusa", orderId)
+    return captures.some((capture) => capture.capture_id === captureId)
+  }
+
   triggerSendOut(orderId: string, captureId: string): Promise<EventOutcome> {
     return this.engine.triggerSendOut(orderId, captureId)
   }
