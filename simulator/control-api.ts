@@ -9,7 +9,8 @@
  *   GET    /__sim/sessions/:id              a Payments session as stored
  *   GET    /__sim/requests?path_contains=&method=   request log; DELETE clears it
  *   POST   /__sim/faults   GET /__sim/faults   DELETE /__sim/faults[/:id]   (see faults.ts)
- *   POST   /__sim/config                    {arithmeticChecks: boolean} → current config; GET reads it
+ *   POST   /__sim/config                    {arithmeticChecks?: boolean, latencyMs?, jitterMs?, rateLimit?: number|null}
+ *                                           → current config; GET reads it (see remote.ts)
  *   POST   /__sim/clock                     {now: ISO|null, freeze?: boolean} or {advance_ms} / {advance_days}
  *   GET    /__sim/clock
  *   POST   /__sim/reset                     forget everything (orders, sessions, keys, log, faults, clock, config)
@@ -24,6 +25,7 @@ import { Router } from "./http/router"
 import type { IdempotencyStore } from "./idempotency"
 import { newUuid } from "./ids"
 import type { RequestLog } from "./request-log"
+import { parseRemoteSettings } from "./remote"
 import { checkLines } from "./rules/arithmetic"
 import { createOrder, type NewOrderInput } from "./rules/orders"
 import { authorizeSession, confirmationUrl } from "./rules/payments"
@@ -160,9 +162,18 @@ const ROUTES: Array<[string, string, ControlHandler]> = [
     "POST",
     "/__sim/config",
     (ctx) => {
-      const v = booleanSetting(ctx.body, false)
-      ctx.deps.state.config.arithmeticChecks = v as boolean
-      return json(200, ctx.deps.state.config)
+      const config = ctx.deps.state.config
+      const hasArithmetic = ctx.body.arithmeticChecks !== undefined || ctx.body.arithmetic_checks !== undefined
+      let remote: ReturnType<typeof parseRemoteSettings>
+      try {
+        remote = parseRemoteSettings(ctx.body)
+      } catch (error) {
+        throw bad((error as Error).message)
+      }
+      if (!hasArithmetic && Object.keys(remote).length === 0) throw bad("nothing to set: arithmeticChecks, latencyMs, jitterMs or rateLimit")
+      if (hasArithmetic) config.arithmeticChecks = booleanSetting(ctx.body, false) as boolean
+      Object.assign(config, remote)
+      return json(200, config)
     },
   ],
   ["GET", "/__sim/clock", (ctx) => json(200, ctx.deps.state.clock.describe())],

@@ -5,7 +5,10 @@
  * Documented behaviour (yml + docs.klarna.com/api/escalation-and-retry-policy):
  *  - a mutation repeated with the same key is registered once and gets the same response;
  *  - "Input values of the operation are disregarded ... only the key matters", so the same key
- *    with a different body (or even a different endpoint) replays the first response, no error;
+ *    with a different body replays the first response, no error;
+ *  - the key belongs to the operation it was first sent with: tried against Klarna, a key reused on
+ *    another endpoint or another order was not answered with the first response. The pipeline
+ *    therefore stores keys under "<method> <path>" (pipeline.ts idempotencyScope);
  *  - the key is honoured for 24 h after the first attempt (measured on the simulator clock).
  * Choices (Klarna silent):
  *  - keys are scoped per merchant (API username);

@@ -6,7 +6,11 @@
  *   KLARNA_SIMULATOR_PASSWORD    default simulator-secret
  *   KLARNA_SIMULATOR_ARITHMETIC  "off" (or false/0/no) disables the order-line arithmetic checks
  *   KLARNA_SIMULATOR_STATE_FILE  optional JSON file that keeps the state across restarts (persistence.ts)
+ *   KLARNA_SIMULATOR_LATENCY_MS         delay added to every API response (default 0)
+ *   KLARNA_SIMULATOR_LATENCY_JITTER_MS  ± uniform jitter around it (default 0; KLARNA_SIMULATOR_JITTER_MS works too)
+ *   KLARNA_SIMULATOR_RATE_LIMIT         requests per second per API username, 429 above (default: no limit)
  */
+import { remoteFromEnv } from "./remote"
 import { DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_USERNAME, startSimulator } from "./server"
 
 export const DEFAULT_PORT = 4010
@@ -26,11 +30,15 @@ async function main(): Promise<void> {
     password: env.KLARNA_SIMULATOR_PASSWORD || DEFAULT_PASSWORD,
     arithmeticChecks: arithmeticFromEnv(env.KLARNA_SIMULATOR_ARITHMETIC),
     stateFile: env.KLARNA_SIMULATOR_STATE_FILE || undefined,
+    ...remoteFromEnv(env),
   })
   console.log(`Klarna simulator listening on ${sim.url}`)
   console.log(`  Order Management: ${sim.url}/ordermanagement/v1   Payments: ${sim.url}/payments/v1`)
   console.log(`  credentials (HTTP Basic): username=${sim.username} password=${sim.password}`)
   if (env.KLARNA_SIMULATOR_STATE_FILE) console.log(`  state kept in ${env.KLARNA_SIMULATOR_STATE_FILE}`)
+  const remote = remoteFromEnv(env)
+  if (remote.latencyMs || remote.jitterMs) console.log(`  latency: ${remote.latencyMs ?? 0} ms ± ${remote.jitterMs ?? 0} ms per response`)
+  if (remote.rateLimit) console.log(`  rate limit: ${remote.rateLimit} requests/s per API username (429 above)`)
   console.log(`  arithmetic checks: ${arithmeticFromEnv(env.KLARNA_SIMULATOR_ARITHMETIC) ? "on" : "off"}   control API: ${sim.url}/__sim`)
 
   let stopping = false

@@ -37,6 +37,36 @@ function headerValue(headers: PipelineRequest["headers"], name: string): string 
   return Array.isArray(v) ? v[0] : v
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Klarna answers an order id that is not a UUID with INVALID_ORDER_ID ("Order ID must be a valid
+ * UUID.", view-and-change-orders doc) before looking the order up. The doc gives no status; 400 is
+ * what a malformed path parameter gets everywhere else in the API.
+ */
+function assertValidOrderId(route: KlarnaRoute, params: Record<string, string>): void {
+  if (route.api !== "om" || params.order_id === undefined) return
+  if (!UUID.test(params.order_id)) throw new SimError(400, "INVALID_ORDER_ID", "Order ID must be a valid UUID.")
+}
+
+/** The scope a Klarna-Idempotency-Key is remembered in: the operation (method + concrete path) it came with. */
+function idempotencyScope(method: string, path: string, key: string): string {
+  return `${method} ${path.split("?")[0]}\u0000${key}`
+}
+
+/**
+ * Klarna's API only takes JSON bodies: a body sent as text/plain (or any other media type) is refused
+ * with 415 before it is parsed. A request without a body, or without a Content-Type, is let through.
+ */
+function assertJsonContentType(route: KlarnaRoute, req: PipelineRequest): void {
+  if (!route.requestSchema || req.rawBody.trim() === "") return
+  const type = headerValue(req.headers, "content-type")
+  if (type === undefined) return
+  const media = type.split(";")[0].trim().toLowerCase()
+  if (media === "application/json" || media.endsWith("+json")) return
+  throw new SimError(415, "UNSUPPORTED_MEDIA_TYPE", `Content type '${type}' not supported; send application/json`)
+}
+
 export class KlarnaPipeline {
   private readonly router = new Router<KlarnaRoute>()
   private readonly validator = new RequestValidator()
@@ -64,11 +94,16 @@ export class KlarnaPipeline {
           : new SimError(404, "NOT_FOUND", `No such resource: ${req.method} ${req.path}`)
       }
       route = found.route
-      key = route.idempotent ? headerValue(req.headers, "klarna-idempotency-key") : undefined
+      assertValidOrderId(route, found.params)
+      // Klarna scopes a key to the operation it was first used with: the same key on another
+      // endpoint or another order is a new request, never a replay of the first one.
+      const rawKey = route.idempotent ? headerValue(req.headers, "klarna-idempotency-key") : undefined
+      key = rawKey ? idempotencyScope(req.method, req.path, rawKey) : undefined
       if (key) {
         const replay = this.idempotency.get(merchant, key)
         if (replay) return { response: replay, merchant, replayed: true }
       }
+      assertJsonContentType(route, req)
       const body = this.parseAndValidate(route, req.rawBody)
       response = route.handle({ state: this.state, params: found.params, body, baseUrl: req.baseUrl })
     } catch (err) {

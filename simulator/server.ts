@@ -17,6 +17,7 @@ import { IdempotencyStore } from "./idempotency"
 import { newUuid } from "./ids"
 import { loadSimState, saveSimState } from "./persistence"
 import { KlarnaPipeline } from "./pipeline"
+import { NO_REMOTE, RateLimiter, responseDelayMs } from "./remote"
 import { RequestLog, loggableHeaders } from "./request-log"
 import { SimState } from "./state"
 import { RequestValidator } from "./validation"
@@ -40,6 +41,12 @@ export interface SimulatorOptions {
    * Default: none (memory only).
    */
   stateFile?: string
+  /** Delay added to every Klarna API response, ms (remote.ts). Default 0. */
+  latencyMs?: number
+  /** ± uniform jitter around latencyMs, ms. Default 0. */
+  jitterMs?: number
+  /** Klarna's rate limit: requests per second per API username; over it, 429. Default: none. */
+  rateLimit?: number | null
 }
 
 export interface RunningSimulator {
@@ -63,7 +70,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const host = opts.host ?? DEFAULT_HOST
 
   const clock = new Clock(opts.now)
-  const state = new SimState(clock, { arithmeticChecks: opts.arithmeticChecks ?? true })
+  const state = new SimState(clock, {
+    arithmeticChecks: opts.arithmeticChecks ?? true,
+    latencyMs: opts.latencyMs ?? NO_REMOTE.latencyMs,
+    jitterMs: opts.jitterMs ?? NO_REMOTE.jitterMs,
+    rateLimit: opts.rateLimit ?? NO_REMOTE.rateLimit,
+  })
+  const rateLimiter = new RateLimiter()
   const idempotency = new IdempotencyStore(clock)
   const log = new RequestLog()
   const faults = new FaultInjector()
@@ -123,8 +136,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     let response: SimResponse
     let merchant: string | undefined
     let replayed = false
+    const rate = fault ? ({ allowed: true } as const) : rateLimiter.take(state.config, headerOf(req, "authorization"))
     if (fault && (fault.type === "http" || fault.type === "rate_limit")) {
       response = faultResponse(fault)
+    } else if (!rate.allowed) {
+      response = faultResponse({
+        type: "rate_limit",
+        retry_after_seconds: rate.retryAfterSeconds,
+        reset_seconds: rate.resetSeconds,
+        limit: `${rate.limit}, ${rate.limit};w=1`,
+      })
     } else {
       const result = pipeline.handle({ method, path, headers: req.headers, rawBody, baseUrl: `http://${req.headers.host ?? new URL(url).host}` })
       response = result.response
@@ -141,8 +162,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       merchant,
       ...(replayed ? { replayed } : {}),
       ...(fault ? { fault: fault.type } : {}),
+      ...(!rate.allowed ? { rate_limited: true } : {}),
       ...(dropped ? { dropped } : {}),
     })
+    // The answer travels back at Klarna's pace (off by default). The state changed on arrival, as on a
+    // real remote whose answer is still on its way.
+    const delay = responseDelayMs(state.config)
+    if (delay > 0) await holdFor(delay, heldTimers)
     if (dropped) {
       // The operation ran and is recorded (including its idempotency entry); the caller never
       // learns the outcome. A retry with the same Klarna-Idempotency-Key gets the replay.
@@ -187,6 +213,22 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       return closing
     },
   }
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** Waits `ms`; the timer is tracked so close() does not wait for it. */
+function holdFor(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      resolve()
+    }, ms)
+    timers.add(timer)
+  })
 }
 
 /** 5xx / 429 bodies and headers in Klarna's shape (generic OM error table, rate-limit page). */

@@ -5,9 +5,10 @@
  */
 import { Clock } from "./clock"
 import { SimError, notFoundOrder } from "./errors"
+import type { RemoteConfig } from "./remote"
 import type { SimAuthorization, SimOrder, SimSession } from "./types"
 
-export interface SimConfig {
+export interface SimConfig extends RemoteConfig {
   /** Global default of the order-line arithmetic checks (rules/arithmetic.ts). */
   arithmeticChecks: boolean
 }

@@ -87,7 +87,7 @@ describe("over HTTP", () => {
 
   it("switched off globally via POST /__sim/config", async () => {
     const id = await newOrder(sim)
-    expect((await control(sim, "POST", "/config", { arithmeticChecks: false })).body).toEqual({ arithmeticChecks: false })
+    expect((await control(sim, "POST", "/config", { arithmeticChecks: false })).body).toEqual({ arithmeticChecks: false, latencyMs: 0, jitterMs: 0, rateLimit: null })
     expect((await capture(sim, id, 6000, { order_lines: [badLine] })).status).toBe(201)
   })
 

@@ -17,6 +17,8 @@ async function twoLineOrder(): Promise<string> {
 }
 
 const DAY = 24 * 60 * 60 * 1000
+/** A well-formed order id that no order has (a malformed one gets INVALID_ORDER_ID instead). */
+const UNKNOWN_ORDER = "0b5a3a52-9a1f-4d7e-8e0c-3c1f2a9d7e61"
 
 describe("captures and statuses", () => {
   it("AUTHORIZED → PART_CAPTURED → CAPTURED with amounts and klarna_reference <ref>-<n>", async () => {
@@ -167,7 +169,7 @@ describe("refunds", () => {
   })
 
   it("refund on an unknown order → 404 NO_SUCH_ORDER", async () => {
-    expectKlarnaError(await call(sim, "POST", `${OM}/nope/refunds`, { body: { refunded_amount: 1 } }), 404, "NO_SUCH_ORDER")
+    expectKlarnaError(await call(sim, "POST", `${OM}/${UNKNOWN_ORDER}/refunds`, { body: { refunded_amount: 1 } }), 404, "NO_SUCH_ORDER")
   })
 
   it("refunds stay possible after the authorization expired", async () => {
@@ -200,7 +202,7 @@ describe("cancel", () => {
   })
 
   it("cancel an unknown order → 404 NO_SUCH_ORDER", async () => {
-    expectKlarnaError(await call(sim, "POST", `${OM}/nope/cancel`), 404, "NO_SUCH_ORDER")
+    expectKlarnaError(await call(sim, "POST", `${OM}/${UNKNOWN_ORDER}/cancel`), 404, "NO_SUCH_ORDER")
   })
 })
 
@@ -242,7 +244,7 @@ describe("release remaining authorization", () => {
   })
 
   it("release on an unknown order → 404 NO_SUCH_ORDER", async () => {
-    expectKlarnaError(await call(sim, "POST", `${OM}/nope/release-remaining-authorization`), 404, "NO_SUCH_ORDER")
+    expectKlarnaError(await call(sim, "POST", `${OM}/${UNKNOWN_ORDER}/release-remaining-authorization`), 404, "NO_SUCH_ORDER")
   })
 })
 
@@ -292,7 +294,7 @@ describe("other order updates", () => {
     expect(expectKlarnaError(tooLong, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual(["The size of the merchant_reference1 value must be between 0 and 255"])
     await call(sim, "POST", `${OM}/${id}/cancel`)
     expectKlarnaError(await call(sim, "PATCH", `${OM}/${id}/merchant-references`, { body: { merchant_reference1: "x" } }), 403, "NOT_ALLOWED")
-    expectKlarnaError(await call(sim, "PATCH", `${OM}/nope/merchant-references`, { body: {} }), 404, "NO_SUCH_ORDER")
+    expectKlarnaError(await call(sim, "PATCH", `${OM}/${UNKNOWN_ORDER}/merchant-references`, { body: {} }), 404, "NO_SUCH_ORDER")
   })
 
   it("PATCH authorization: up and down, not below captured, lines replaced", async () => {
@@ -312,8 +314,8 @@ describe("other order updates", () => {
     const id = await newOrder(sim)
     expect((await call(sim, "POST", `${OM}/${id}/acknowledge`)).status).toBe(204)
     expect((await control(sim, "GET", `/orders/${id}`)).body.sim.acknowledged_at).toEqual(expect.any(String))
-    const err = expectKlarnaError(await call(sim, "POST", `${OM}/nope/acknowledge`), 404, "NO_SUCH_ORDER")
-    expect(err.error_messages).toEqual(["Order nope cannot be found. Acknowledgement not possible."])
+    const err = expectKlarnaError(await call(sim, "POST", `${OM}/${UNKNOWN_ORDER}/acknowledge`), 404, "NO_SUCH_ORDER")
+    expect(err.error_messages).toEqual([`Order ${UNKNOWN_ORDER} cannot be found. Acknowledgement not possible.`])
   })
 
   it("PATCH customer-details updates the shipping address", async () => {

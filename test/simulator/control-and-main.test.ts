@@ -65,7 +65,7 @@ describe("control API", () => {
 
   it("POST /__sim/config validates and reports", async () => {
     expect((await control(sim, "POST", "/config", { arithmeticChecks: "no" })).status).toBe(400)
-    expect((await control(sim, "GET", "/config")).body).toEqual({ arithmeticChecks: true })
+    expect((await control(sim, "GET", "/config")).body).toEqual({ arithmeticChecks: true, latencyMs: 0, jitterMs: 0, rateLimit: null })
   })
 
   it("POST /__sim/clock: set (flowing or frozen), advance, back to real time", async () => {
@@ -95,7 +95,7 @@ describe("control API", () => {
       expect((await control(other, "GET", "/orders")).body).toEqual([])
       expect((await control(other, "GET", "/requests")).body).toHaveLength(1) // only the GET after the reset
       expect((await control(other, "GET", "/faults")).body).toEqual([])
-      expect((await control(other, "GET", "/config")).body).toEqual({ arithmeticChecks: true })
+      expect((await control(other, "GET", "/config")).body).toEqual({ arithmeticChecks: true, latencyMs: 0, jitterMs: 0, rateLimit: null })
       expect((await control(other, "GET", "/clock")).body.frozen).toBe(false)
     } finally {
       await other.close()

@@ -83,7 +83,7 @@ describe("Klarna-Idempotency-Key", () => {
   })
 
   it("a 404 is not stored", async () => {
-    expectKlarnaError(await capture(sim, "nope", 1000, {}, "k404"), 404, "NO_SUCH_ORDER")
+    expectKlarnaError(await capture(sim, "5f0c7a52-5b8e-4c55-9d8e-0a6f3e1d2c4b", 1000, {}, "k404"), 404, "NO_SUCH_ORDER")
     const id = await newOrder(sim)
     expect((await capture(sim, id, 1000, {}, "k404")).status).toBe(201)
   })
