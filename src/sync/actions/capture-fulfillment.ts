@@ -6,6 +6,7 @@ import { planCapture } from "../plan-capture"
 import { shippingInfoFor } from "../shipping-info"
 import { alreadyDone, skipped, type Action } from "./action"
 import { enqueueMissingTracking } from "./follow-ups"
+import { recordRefusedTracking } from "./tracking-refusals"
 import { refreshOrderTotals } from "./order-totals"
 
 export const captureFulfillment: Action = async (context) => {
@@ -41,6 +42,8 @@ export const captureFulfillment: Action = async (context) => {
       ...(shippingInfo.length > 0 ? { shipping_info: shippingInfo } : {}),
     }
   })
+  // Tracking values Klarna cannot take intact went without: each is parked for the merchant to see.
+  await recordRefusedTracking(context, fulfillment)
   if (request.captured_amount === 0) return skipped(`fulfillment ${fulfillmentId} has nothing to charge`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], `capture of fulfillment ${fulfillmentId}`)
 
