@@ -9,6 +9,7 @@
  */
 import { isRetryableStatus, type HeaderReader } from "./retry"
 import { redact, redactOptional } from "./redact"
+import { truncateText } from "../sync/order-lines/text"
 
 export interface KlarnaErrorFields {
   message: string
@@ -259,7 +260,7 @@ function collapse(text: string): string {
 }
 
 function truncate(text: string): string {
-  return text.length > SNIPPET_LENGTH ? `${text.slice(0, SNIPPET_LENGTH)}…` : text
+  return truncateText(text, SNIPPET_LENGTH + 1, { ellipsis: true })
 }
 
 function composeMessage(p: {

@@ -12,6 +12,7 @@ import path from "node:path"
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv"
 import type { KlarnaEnvironment, KlarnaRegion } from "../klarna/config"
 import type { ShippingMethod } from "../klarna/types"
+import { truncateText } from "../sync/order-lines/text"
 
 export const PLUGIN_NAME = "klarna-order-sync"
 
@@ -164,7 +165,7 @@ function shownValue(instancePath: string, root: unknown): string {
   if (value === undefined) return ""
   const text = JSON.stringify(value)
   if (text === undefined) return ""
-  return ` (got ${text.length > 60 ? `${text.slice(0, 57)}...` : text})`
+  return ` (got ${truncateText(text, 60, { ellipsis: true })})`
 }
 
 // ---------------------------------------------------------------------------------------------

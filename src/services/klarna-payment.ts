@@ -35,6 +35,7 @@ import type {
 import { clientForCurrency, type MedusaLoggerLike } from "../medusa/klarna-clients"
 import { type KlarnaPluginOptions, parsePluginOptions, PLUGIN_NAME } from "../medusa/plugin-options"
 import { idempotencyKeyFor } from "../sync/idempotency"
+import { truncateText } from "../sync/order-lines/text"
 
 /** What this processor needs from the sync service (src/services/klarna-sync.ts). */
 export interface KlarnaSyncForPayments {
@@ -173,8 +174,9 @@ function klarnaTaxRate(lines: CartTaxLine[] | undefined): number {
   return Math.round((lines ?? []).reduce((acc, l) => acc + Number(l.rate ?? 0), 0) * 100)
 }
 
+/** Never splits a character (a cut surrogate pair is invalid JSON for Klarna and PostgreSQL). */
 function truncate(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max) : text
+  return truncateText(text, max)
 }
 
 /**

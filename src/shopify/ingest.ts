@@ -20,6 +20,7 @@ import { mergeFulfillmentPayload, mergeOrder, mergeRefundPayload, mergeTransacti
 import type { FulfillmentPayload, OrderPayload, PrivacyPayload, RefundPayload, TransactionPayload } from "./payloads"
 import { handlePrivacyWebhook } from "./privacy"
 import { topicKind } from "./topics"
+import { truncateText } from "../sync/order-lines/text"
 
 export interface VerifiedWebhook {
   /** As validate() reports it: `FULFILLMENTS_CREATE`. */
@@ -108,7 +109,7 @@ export class ShopifyWebhookIngest {
         // A payload the mapping cannot turn into exact amounts: keep it (a later webhook may fix the
         // order) and answer 200, so Shopify does not redeliver the same body for 48 hours.
         if ((error as { retryable?: unknown }).retryable !== false) throw error
-        detail = `not synced: ${(error as Error).message}`.slice(0, 2000)
+        detail = truncateText(`not synced: ${(error as Error).message}`, 2000, { ellipsis: true })
         logger.error(`klarna-order-sync: shopify order ${orderId}: ${detail}`)
         await orders.save(orderId, state, { ...saved, klarna_detail: detail }, webhook.topic)
       }

@@ -6,6 +6,7 @@
  */
 import type { KlarnaOrderIdSource, ShopifyAdapterOptions } from "./options"
 import type { OrderPayload, TransactionPayload } from "./payloads"
+import { truncateText } from "../sync/order-lines/text"
 
 export type KlarnaStatus =
   /** Paid with Klarna and the Klarna order id is known: the engine may act (per the mode). */
@@ -89,7 +90,7 @@ export function resolveKlarnaOrder(
   }
   if (!candidate) return { status: "no_klarna_order_id", klarnaOrderId: null, detail: "no configured source holds a Klarna order id" }
   if (!options.klarnaOrderIdPattern.test(candidate)) {
-    return { status: "invalid_klarna_order_id", klarnaOrderId: null, detail: `"${candidate.slice(0, 80)}" is not a Klarna order id` }
+    return { status: "invalid_klarna_order_id", klarnaOrderId: null, detail: `"${truncateText(candidate, 80, { ellipsis: true })}" is not a Klarna order id` }
   }
   return { status: "klarna", klarnaOrderId: candidate, detail: known ? "recorded earlier" : found?.source ?? "recorded earlier" }
 }

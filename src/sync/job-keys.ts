@@ -11,6 +11,12 @@ export const jobKeys = {
   /** One job per set of tracking numbers: a tracking number that appears later gets a job of its own. */
   shippingInfo: (platform: Platform, fulfillmentId: string, trackingNumbers: string[]) =>
     `${platform}:shipping_info:${fulfillmentId}:${[...trackingNumbers].sort().join(",")}`,
+  /**
+   * A tracking value Klarna cannot take intact: one parked job per fulfillment, field and value (hashed,
+   * values may be long), so the same refusal seen again by another event is the same job.
+   */
+  shippingInfoRefused: (platform: Platform, fulfillmentId: string, field: string, valueHash: string) =>
+    `${platform}:shipping_info:${fulfillmentId}:refused:${field}:${valueHash}`,
   refund: (platform: Platform, refundId: string) => `${platform}:refund:${refundId}`,
   release: (platform: Platform, orderId: string) => `${platform}:release:${orderId}`,
   cancel: (platform: Platform, orderId: string) => `${platform}:cancel:${orderId}`,

@@ -2,6 +2,7 @@ import type { KlarnaOrderLine } from "../klarna/types"
 import { KLARNA_MAX_AMOUNT, divRoundHalfAwayFromZero } from "./money"
 import { KLARNA_MAX_ORDER_LINES } from "./order-lines/line-limit"
 import { KLARNA_NAME_MAX, KLARNA_REFERENCE_MAX, KLARNA_URL_MAX } from "./order-lines/text"
+import { truncateText } from "./order-lines/text"
 
 /**
  * The check the engine runs on every capture and refund (and authorization update) before it is
@@ -83,7 +84,7 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
   let sum = 0n
   let sumValid = true
   lines.forEach((line, i) => {
-    const at = `order_lines[${i}] (${JSON.stringify(typeof line.name === "string" ? line.name.slice(0, 60) : line.name)})`
+    const at = `order_lines[${i}] (${JSON.stringify(typeof line.name === "string" ? truncateText(line.name, 60, { ellipsis: true }) : line.name)})`
     const bad = (rule: OrderLineRule, detail: string): void => {
       out.push({ rule, lineIndex: i, message: `${at}: ${detail}` })
     }

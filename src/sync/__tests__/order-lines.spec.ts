@@ -36,8 +36,9 @@ describe("text limits", () => {
     expect(out.length).toBeLessThanOrEqual(255)
   })
 
-  test("references are cut without ellipsis, empty ones dropped", () => {
-    expect(klarnaReference("r".repeat(300))).toBe("r".repeat(255))
+  test("references are never cut: one that does not fit is dropped, as are empty ones", () => {
+    expect(klarnaReference("r".repeat(300))).toBeUndefined()
+    expect(klarnaReference("r".repeat(255))).toBe("r".repeat(255))
     expect(klarnaReference("  ")).toBeUndefined()
     expect(klarnaReference(undefined)).toBeUndefined()
   })

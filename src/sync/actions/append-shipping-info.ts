@@ -1,12 +1,26 @@
-/** `shipping_info`: tracking that appeared after the capture is appended to that capture. */
+/**
+ * `shipping_info`: tracking that appeared after the capture is appended to that capture. A job with a
+ * `refused` payload stands for a tracking value Klarna cannot take intact (tracking-refusals.ts): it
+ * fails while the value is still there, and sends what is new once the merchant fixed it.
+ */
 import type { KlarnaShippingInfo } from "../../klarna/types"
-import { newShippingInfo, shippingInfoFor } from "../shipping-info"
+import { newShippingInfo, newShippingInfoWithCarrier, shippingInfoFor } from "../shipping-info"
 import { deferred, skipped, type Action } from "./action"
 import { externalCaptureFor } from "./external-capture"
+import { recordRefusedTracking, refusalOf, throwIfStillRefused } from "./tracking-refusals"
 
 export const appendShippingInfo: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const fulfillmentId = String(job.payload.fulfillmentId)
+  const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
+  const refusal = refusalOf(job.payload)
+  if (fulfillment && !job.request) {
+    if (refusal) throwIfStillRefused(fulfillment, refusal)
+    else await recordRefusedTracking(context, fulfillment)
+  }
+  // A fixed carrier goes with the tracking numbers that were sent without it.
+  const fresh = refusal?.field === "shipping_company" ? newShippingInfoWithCarrier : newShippingInfo
+
   let capture = await store.findCaptureBySource(order.platform, fulfillmentId)
   // Captures made elsewhere (Shopify: Klarna's app): the tracking goes to the capture Klarna has.
   if ((!capture || capture.status !== "captured") && job.payload.externalCapture === true) capture = await externalCaptureFor(context)
@@ -20,15 +34,14 @@ export const appendShippingInfo: Action = async (context) => {
     // No capture yet: the capture, when it runs, reads the tracking and carries it itself.
     return skipped(`fulfillment ${fulfillmentId} is not captured yet; its capture will carry the tracking`)
   }
-  const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
   const request = await context.freezeRequest<{ shipping_info: KlarnaShippingInfo[] }>(() => ({
-    shipping_info: fulfillment ? newShippingInfo(shippingInfoFor(fulfillment), capture.shipping_info) : [],
+    shipping_info: fulfillment ? fresh(shippingInfoFor(fulfillment), capture.shipping_info) : [],
   }))
-  const fresh = newShippingInfo(request.shipping_info, capture.shipping_info)
-  if (fresh.length === 0) return skipped("Klarna already has this tracking")
+  const toSend = fresh(request.shipping_info, capture.shipping_info)
+  if (toSend.length === 0) return skipped("Klarna already has this tracking")
   await context.klarna.appendCaptureShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, request.shipping_info, {
     idempotencyKey: job.idempotency_key,
   })
-  await store.setShippingInfo(capture.id, [...capture.shipping_info, ...fresh])
-  return { kind: "succeeded", result: { capture_id: capture.capture_id, appended: fresh.length } }
+  await store.setShippingInfo(capture.id, [...capture.shipping_info, ...toSend])
+  return { kind: "succeeded", result: { capture_id: capture.capture_id, appended: toSend.length } }
 }

@@ -6,7 +6,9 @@ import { planCapture } from "../plan-capture"
 import { shippingInfoFor } from "../shipping-info"
 import { alreadyDone, skipped, type Action } from "./action"
 import { enqueueMissingTracking } from "./follow-ups"
+import { recordRefusedTracking } from "./tracking-refusals"
 import { refreshOrderTotals } from "./order-totals"
+import { KLARNA_NAME_MAX, klarnaReference, truncateText } from "../order-lines/text"
 
 export const captureFulfillment: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -35,12 +37,14 @@ export const captureFulfillment: Action = async (context) => {
     const shippingInfo = shippingInfoFor(fulfillment)
     return {
       captured_amount: plan!.capturedAmount,
-      description: `Order ${order.displayId ?? order.orderId}, shipment ${fulfillmentId}`.slice(0, 255),
-      reference: fulfillmentId.slice(0, 255),
+      description: truncateText(`Order ${order.displayId ?? order.orderId}, shipment ${fulfillmentId}`, KLARNA_NAME_MAX, { ellipsis: true }),
+      reference: klarnaReference(fulfillmentId),
       order_lines: plan!.orderLines,
       ...(shippingInfo.length > 0 ? { shipping_info: shippingInfo } : {}),
     }
   })
+  // Tracking values Klarna cannot take intact went without: each is parked for the merchant to see.
+  await recordRefusedTracking(context, fulfillment)
   if (request.captured_amount === 0) return skipped(`fulfillment ${fulfillmentId} has nothing to charge`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], `capture of fulfillment ${fulfillmentId}`)
 

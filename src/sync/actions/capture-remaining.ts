@@ -8,6 +8,7 @@ import { validateOrderLines } from "../line-validation"
 import { planRemainingCapture } from "../plan-remaining"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { refreshOrderTotals } from "./order-totals"
+import { KLARNA_NAME_MAX, klarnaReference, truncateText } from "../order-lines/text"
 
 export const captureRemaining: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -30,8 +31,8 @@ export const captureRemaining: Action = async (context) => {
   if (plan?.skip) return skipped(`nothing to capture (${plan.skip})`)
   const request = await context.freezeRequest<CaptureRequest>(() => ({
     captured_amount: plan!.capturedAmount,
-    description: `Order ${order.displayId ?? order.orderId}, remaining amount`.slice(0, 255),
-    reference: order.orderId.slice(0, 255),
+    description: truncateText(`Order ${order.displayId ?? order.orderId}, remaining amount`, KLARNA_NAME_MAX, { ellipsis: true }),
+    reference: klarnaReference(order.orderId),
     order_lines: plan!.orderLines,
   }))
   if (request.captured_amount === 0) return skipped("fulfillments already captured the whole order")
