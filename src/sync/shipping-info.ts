@@ -3,6 +3,7 @@
  * parcel split over several tracking numbers shows as several parcels in the Klarna app.
  */
 import type { KlarnaShippingInfo, ShippingMethod } from "../klarna/types"
+import { trackingUrlFor } from "./carriers"
 import type { FulfillmentSnapshot } from "./order-model"
 
 const SHIPPING_METHODS: readonly string[] = [
@@ -25,8 +26,10 @@ export function shippingInfoFor(fulfillment: FulfillmentSnapshot): KlarnaShippin
       const entry: KlarnaShippingInfo = { tracking_number: tracking.trackingNumber.trim().slice(0, MAX_TRACKING_NUMBER) }
       if (fulfillment.shippingCompany) entry.shipping_company = fulfillment.shippingCompany.slice(0, MAX_COMPANY)
       if (method) entry.shipping_method = method
-      // A cut URL would be a wrong link: leave it out instead.
-      if (tracking.trackingUrl && tracking.trackingUrl.length <= MAX_TRACKING_URI) entry.tracking_uri = tracking.trackingUrl
+      // The fulfillment's own tracking URL, else the carrier's page for the number (carriers.ts, the
+      // table the widget links with). A cut URL would be a wrong link: leave it out instead.
+      const trackingUri = trackingUrlFor({ ...tracking, shippingCompany: fulfillment.shippingCompany })
+      if (trackingUri && trackingUri.length <= MAX_TRACKING_URI) entry.tracking_uri = trackingUri
       return entry
     })
 }
