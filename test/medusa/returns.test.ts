@@ -10,7 +10,7 @@
  */
 import type { KlarnaOrderLine } from "../../src/klarna/types"
 import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
-import { simOrder, type SimOrder } from "../support/simulator-client"
+import { simOrderWhen, type SimOrder } from "../support/simulator-client"
 import {
   checkout,
   createDiscount,
@@ -44,15 +44,8 @@ afterAll(async () => {
   await stack?.close()
 })
 
-async function simWhen(klarnaOrderId: string, condition: (order: SimOrder) => boolean, what: string): Promise<SimOrder> {
-  return eventually(
-    async () => {
-      const order = await simOrder(stack.simulator.url, klarnaOrderId)
-      return condition(order) ? order : undefined
-    },
-    { timeoutMs: 30_000, what },
-  )
-}
+const simWhen = (klarnaOrderId: string, condition: (order: SimOrder) => boolean, what: string) =>
+  simOrderWhen(stack.simulator.url, klarnaOrderId, condition, what)
 
 interface Returned {
   placed: CheckoutResult
