@@ -21,6 +21,8 @@ import path from "node:path"
 import { DEMO_DIR, medusaChildEnv, REPO_ROOT } from "./medusa-cli"
 
 export const ADMIN_SOURCE_DIR = path.join(REPO_ROOT, "src", "admin")
+/** Plain modules of the engine the widget imports too (one table for both): part of the fingerprint. */
+export const ADMIN_SHARED_SOURCES = ["currency.ts", "carriers.ts"].map((name) => path.join(REPO_ROOT, "src", "sync", name))
 export const ADMIN_BUNDLE_DIR = path.join(REPO_ROOT, "dist", "admin")
 /** Where the built admin goes unless told otherwise; shared by `npm start` and the tests. */
 export const DEFAULT_ADMIN_BUILD_DIR = path.join(REPO_ROOT, "build", "admin")
@@ -80,7 +82,7 @@ export function adminFingerprint(): string {
   for (const name of ["@medusajs/admin", "@medusajs/admin-ui", "@medusajs/ui", "@medusajs/icons"]) {
     hash.update(`${name}@${packageVersion(name)}\n`)
   }
-  for (const file of filesUnder(ADMIN_SOURCE_DIR)) {
+  for (const file of [...filesUnder(ADMIN_SOURCE_DIR), ...ADMIN_SHARED_SOURCES.filter((f) => fs.existsSync(f))]) {
     hash.update(`${path.relative(REPO_ROOT, file)}\n`)
     hash.update(fs.readFileSync(file))
   }

@@ -6,7 +6,9 @@
  * The baseline is the ideal plan, computed from what happened on the platform: one capture per
  * fulfillment, one shipping-info append per fulfillment whose tracking arrived after its capture was
  * sent, one refund per refund, a release only when an order ends part-captured, a cancel for an order
- * canceled before anything was captured, and no GET in the sync path. Goal: 1.0 call per fulfillment
+ * canceled before anything was captured, one update of the merchant references per order (Medusa's
+ * display id and order id, which do not exist yet when the Klarna order is created), and no GET in the
+ * sync path. Goal: 1.0 call per fulfillment
  * whose tracking was known at capture, and 0 calls beyond the ideal plan.
  *
  * GETs the plugin makes (checkout, payment status) are reported separately.
@@ -285,6 +287,7 @@ type Kind =
   | "refund"
   | "release"
   | "cancel"
+  | "merchant_references"
   | "om_other"
 
 function kindOf(entry: SimLogEntry): Kind {
@@ -301,6 +304,7 @@ function kindOf(entry: SimLogEntry): Kind {
   if (/\/refunds$/.test(path)) return "refund"
   if (/\/release-remaining-authorization$/.test(path)) return "release"
   if (/\/cancel$/.test(path)) return "cancel"
+  if (/\/merchant-references$/.test(path)) return "merchant_references"
   return "om_other"
 }
 
@@ -415,6 +419,9 @@ export async function klarnaCalls(options: CallsOptions): Promise<Measure> {
       shipping_info: idealAppends,
       refund: f.refunds,
       cancel: f.canceled ? 1 : 0,
+      // The store's order number and id, once the order is placed (the Klarna order predates both); an
+      // order canceled before that ran has none (Klarna refuses to change a cancelled order).
+      merchant_references: f.canceled ? Math.min(count("merchant_references"), 1) : 1,
       release: 0,
       om_get: 0,
       om_other: 0,

@@ -15,7 +15,6 @@ interface LineItemLike {
   title: string
   description?: string | null
   quantity: number
-  returned_quantity?: number | null
   is_giftcard?: boolean
   total?: number | null
   original_total?: number | null
@@ -149,8 +148,12 @@ function itemLine(item: LineItemLike): ItemLine {
     name: item.title || item.description || "Item",
     reference: item.variant?.sku || item.variant_id || undefined,
     type: item.is_giftcard ? "digital" : "physical",
-    // retrieveWithTotals subtracts returned units from `quantity` after computing the totals for all of them.
-    quantity: item.quantity + (item.returned_quantity ?? 0),
+    // OrderService.decorateTotals sets quantity -= returned_quantity, then Object.assign()s the totals
+    // computed beforehand (NewTotalsService.getLineItemTotals_), which carry `quantity` too: the ordered
+    // quantity again. So after retrieveWithTotals `quantity` is every unit ordered, returned or not, and
+    // `total` / `original_total` are the value of exactly those units. Returned units stay in the order
+    // (they were captured); the refunds say which ones came back.
+    quantity: item.quantity,
     originalTotal,
     discountTotal: originalTotal - total,
     total,

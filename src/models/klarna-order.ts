@@ -21,6 +21,13 @@ export class KlarnaOrder {
   @Column({ type: "varchar", nullable: true })
   klarna_reference!: string | null
 
+  /** merchant_reference1/2 as the engine last set them on the Klarna order (null: not yet). */
+  @Column({ type: "varchar", nullable: true })
+  merchant_reference1!: string | null
+
+  @Column({ type: "varchar", nullable: true })
+  merchant_reference2!: string | null
+
   @Column({ length: 3 })
   currency!: string
 

@@ -16,6 +16,7 @@ import { captureRemaining } from "./actions/capture-remaining"
 import { refund } from "./actions/refund"
 import { release } from "./actions/release"
 import { triggerSendOut } from "./actions/trigger-send-out"
+import { merchantReferencesFor, updateReferences } from "./actions/update-references"
 import { retryDelayMs, type BackoffPolicy } from "./backoff"
 import { describeError, SyncNotPossibleError } from "./errors"
 import { idempotencyKeyFor } from "./idempotency"
@@ -44,6 +45,7 @@ const ACTIONS: Record<JobOperation, Action> = {
   release,
   cancel,
   trigger_send_out: triggerSendOut,
+  update_references: updateReferences,
 }
 
 export interface SyncEngineOptions {
@@ -61,6 +63,12 @@ export interface SyncEngineOptions {
    * captures; tracking goes to the capture Klarna already has (actions/external-capture.ts).
    */
   capturesMadeElsewhere?: boolean
+  /**
+   * Set Klarna's merchant_reference1/2 to the platform's order number and id once the order is placed
+   * (the Klarna order was created at authorization, before they existed). Off where another integration
+   * owns the Klarna order (Shopify).
+   */
+  merchantReferences?: boolean
 }
 
 export interface SyncEngineDeps {
@@ -93,9 +101,10 @@ export class SyncEngine {
 
   /** Records the Klarna order behind a platform order (e.g. when it is placed). */
   async orderPlaced(platformOrderId: string): Promise<EventOutcome> {
-    const order = await this.klarnaOrderFor(platformOrderId)
-    if ("reason" in order) return { handled: false, reason: order.reason }
-    return { handled: true, jobs: [] }
+    const loaded = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
+    const references = this.referencesIntent(loaded)
+    return this.enqueueFor(platformOrderId, references ? [references] : [], loaded)
   }
 
   async fulfillmentCreated(platformOrderId: string, fulfillmentId: string): Promise<EventOutcome> {
@@ -160,6 +169,8 @@ export class SyncEngine {
     if (order.canceled) {
       intents.push({ platformOrderId, operation: "cancel", jobKey: jobKeys.cancel(this.platform, platformOrderId), payload: {} })
     }
+    const references = this.referencesIntent(loaded)
+    if (references) intents.push(references)
     if (!order.canceled) {
       const release = await this.autoReleaseIntent(order)
       if (release) intents.push(release)
@@ -459,6 +470,16 @@ export class SyncEngine {
       jobKey: jobKeys.shippingInfo(this.platform, fulfillment.id, fulfillment.trackings.map((t) => t.trackingNumber)),
       payload,
     }
+  }
+
+  /** Setting the merchant references, unless off or Klarna already holds the ones the order should have. */
+  private referencesIntent(loaded: { order: SyncableOrder; klarnaOrder: KlarnaOrderRecord }): Omit<JobIntent, "platform"> | null {
+    if (!this.deps.options.merchantReferences || loaded.order.canceled || loaded.klarnaOrder.status === "CANCELLED") return null
+    const wanted = merchantReferencesFor(loaded.order)
+    const { klarnaOrder } = loaded
+    if (klarnaOrder.merchant_reference1 === wanted.merchant_reference1 && klarnaOrder.merchant_reference2 === wanted.merchant_reference2) return null
+    const platformOrderId = loaded.order.orderId
+    return { platformOrderId, operation: "update_references", jobKey: jobKeys.updateReferences(this.platform, platformOrderId), payload: {} }
   }
 
   private captureIntent(platformOrderId: string, fulfillmentId: string): Omit<JobIntent, "platform"> {

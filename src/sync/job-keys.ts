@@ -20,6 +20,8 @@ export const jobKeys = {
   refund: (platform: Platform, refundId: string) => `${platform}:refund:${refundId}`,
   release: (platform: Platform, orderId: string) => `${platform}:release:${orderId}`,
   cancel: (platform: Platform, orderId: string) => `${platform}:cancel:${orderId}`,
+  /** One per order: its references are set once (what was set is kept on the mapping). */
+  updateReferences: (platform: Platform, orderId: string) => `${platform}:update_references:${orderId}`,
   /** Resending is a merchant action that may be repeated: each request carries its own nonce. */
   triggerSendOut: (platform: Platform, captureId: string, nonce: string) => `${platform}:trigger_send_out:${captureId}:${nonce}`,
 }

@@ -13,6 +13,7 @@ export type KlarnaOm = Pick<
   | "createRefund"
   | "releaseRemainingAuthorization"
   | "cancelOrder"
+  | "updateMerchantReferences"
 >
 
 /** Picks the Klarna account for an order's currency. */

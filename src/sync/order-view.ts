@@ -10,6 +10,8 @@ export interface KlarnaOrderView {
   order_id: string
   klarna_order_id: string
   klarna_reference: string | null
+  /** Klarna's merchant_reference1 (the store's order number) and 2 (its order id), as the engine set them; null: not set yet. */
+  merchant_references: { merchant_reference1: string | null; merchant_reference2: string | null }
   currency: string
   status: string
   amounts: { authorized: number; captured: number; refunded: number; released: number; remaining: number }
@@ -79,6 +81,10 @@ export async function buildOrderView(store: SyncStore, platform: Platform, order
     order_id: orderId,
     klarna_order_id: order.klarna_order_id,
     klarna_reference: order.klarna_reference,
+    merchant_references: {
+      merchant_reference1: order.merchant_reference1 ?? null,
+      merchant_reference2: order.merchant_reference2 ?? null,
+    },
     currency: order.currency,
     status: order.status,
     amounts: {

@@ -29,10 +29,12 @@ export interface RefundPlan {
   /** refunded_amount = refund.amount = sum(orderLines.total_amount), exactly. */
   refundedAmount: number
   orderLines: KlarnaOrderLine[]
-  /** Value of the returned-item lines. */
+  /** What was captured for the returned units (their lines add up to this + roundingAmount). */
   returnedItemsAmount: number
   /** Value of the shipping line. */
   shippingAmount: number
+  /** The platform's rounding of the refund, carried by the returned-item lines (0: none). */
+  roundingAmount: number
   /** The "Refund adjustment" / "Return fee" line's amount (0: no such line). */
   adjustmentAmount: number
   mergedLineCount: number
@@ -51,8 +53,9 @@ export interface RefundPlan {
 
 /**
  * The Klarna refund mirroring platform refund `refundId`: refunded_amount = refund.amount,
- * reference = refund id, order lines for the returned items and the refunded shipping, plus one
- * explicit adjustment line when the amount differs from their value (order-lines/refund-lines.ts).
+ * reference = refund id, order lines for the returned items (at what was captured for those units) and
+ * the refunded shipping, plus one explicit adjustment line when the amount truly differs from their
+ * value, not by a mere rounding (order-lines/refund-lines.ts).
  *
  * Refuses, before anything is sent, a refund above what is captured and not yet refunded:
  * refund.amount > ledger.capturedAmount - sum(other ledger refunds) throws
@@ -103,6 +106,7 @@ export function planRefund(order: OrderSnapshot, refundId: string, ledger: Refun
     orderLines: lines,
     returnedItemsAmount: content.returnedItemsAmount,
     shippingAmount: content.shippingAmount,
+    roundingAmount: content.roundingAmount,
     adjustmentAmount: content.adjustmentAmount,
     mergedLineCount,
     refundableAmount,

@@ -33,6 +33,7 @@ export type JobOperation =
   | "release"
   | "cancel"
   | "trigger_send_out"
+  | "update_references"
 
 export type JobState = "pending" | "running" | "succeeded" | "failed" | "skipped"
 
@@ -92,6 +93,9 @@ export interface KlarnaOrderRecord {
   refunded_amount: number
   released_amount: number
   status: string
+  /** The merchant references the engine last set on the Klarna order (null: not set yet). */
+  merchant_reference1?: string | null
+  merchant_reference2?: string | null
 }
 
 export interface CaptureRecord {
@@ -199,7 +203,7 @@ export interface SyncStore {
   findOrderByKlarnaId(klarnaOrderId: string): Promise<KlarnaOrderRecord | null>
   /** Creates the mapping for a platform order, or returns the existing one. */
   ensureOrder(order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">): Promise<KlarnaOrderRecord>
-  updateOrder(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount">>): Promise<void>
+  updateOrder(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount" | "merchant_reference1" | "merchant_reference2">>): Promise<void>
 
   /**
    * Optional: recomputes the mapping's captured/refunded/released amounts and status from its recorded

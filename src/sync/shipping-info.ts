@@ -8,6 +8,7 @@
  * merchant sees (refusals.ts).
  */
 import type { KlarnaShippingInfo, ShippingMethod } from "../klarna/types"
+import { trackingUrlFor } from "./carriers"
 import type { FulfillmentSnapshot } from "./order-model"
 import { codePointLength, isWellFormed } from "./order-lines/text"
 
@@ -67,7 +68,10 @@ export function planShippingInfo(fulfillment: FulfillmentSnapshot): ShippingInfo
     const entry: KlarnaShippingInfo = { tracking_number: trackingNumber }
     if (company) entry.shipping_company = company
     if (method) entry.shipping_method = method
-    if (tracking.trackingUrl && !refuse("tracking_uri", tracking.trackingUrl)) entry.tracking_uri = tracking.trackingUrl
+    // The fulfillment's own tracking URL, else the carrier's page for the number (carriers.ts, the
+    // table the widget links with). A URL Klarna would refuse is left out, never cut.
+    const trackingUri = trackingUrlFor({ ...tracking, shippingCompany: company })
+    if (trackingUri && !refuse("tracking_uri", trackingUri)) entry.tracking_uri = trackingUri
     entries.push(entry)
   }
   return { entries, refused }

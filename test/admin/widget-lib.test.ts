@@ -1,5 +1,6 @@
 /** The widget's pure helpers: money in the order's currency, carriers and tracking links, labels. */
 import { currencyDigits, formatMoney, minorToDecimalString } from "../../src/admin/lib/money"
+import { currencyDecimals } from "../../src/sync/currency"
 import { carrierName, trackingHref } from "../../src/admin/lib/tracking"
 import { jobState, orderStatus, operationLabel } from "../../src/admin/lib/labels"
 import { fulfillmentTitles } from "../../src/admin/lib/fulfillment-titles"
@@ -44,6 +45,30 @@ describe("money", () => {
     [Number.MAX_SAFE_INTEGER, "usd", "$90,071,992,547,409.91"],
   ])("%i %s shows as %s (en-US)", (minor, currency, text) => {
     expect(formatMoney(minor, currency, "en-US").replace(/\u00a0/g, " ")).toBe(text)
+  })
+
+  // Issue 13: Intl (CLDR) shows HUF, IDR and COP without decimals and IQD with 0, while the engine
+  // stores and sends them at 2 and 3: the widget showed those amounts 100 (1000) times too large.
+  test.each([
+    [123456, "huf", "HUF 1,234.56"],
+    [123456, "idr", "IDR 1,234.56"],
+    [123456, "cop", "COP 1,234.56"],
+    [123456, "iqd", "IQD 123.456"],
+    [1234, "isk", "ISK 1,234"],
+  ])("%i %s shows at the engine's exponent as %s", (minor, currency, text) => {
+    expect(formatMoney(minor, currency, "en-US").replace(/\u00a0/g, " ")).toBe(text)
+  })
+
+  test("the widget's decimals are the engine's, for every ISO 4217 code Intl knows", () => {
+    const codes = (Intl as unknown as { supportedValuesOf(key: string): string[] }).supportedValuesOf("currency")
+    expect(codes.length).toBeGreaterThan(100)
+    for (const code of [...codes, "xxx-not-a-currency"]) {
+      expect([code, currencyDigits(code)]).toEqual([code, currencyDecimals(code)])
+      // and what formatMoney prints has exactly that many decimals
+      const digits = currencyDecimals(code)
+      const shown = formatMoney(1, code, "en-US")
+      expect([code, /[.,](\d+)\D*$/.exec(shown)?.[1]?.length ?? 0]).toEqual([code, digits])
+    }
   })
 
   test("the locale decides the format, the currency the decimals", () => {

@@ -148,7 +148,7 @@ interface KlarnaView {
   status: string
   amounts: { authorized: number; captured: number; refunded: number; remaining: number }
   captures: { shipping_info: { tracking_number?: string; shipping_company?: string }[] }[]
-  refunds: { refunded_amount: number; order_lines: { reference?: string }[] }[]
+  refunds: { refunded_amount: number; order_lines: Record<string, unknown>[] }[]
   jobs: { id: string; operation: string; state: string; error: null | { http_status: number | null; error_code: string | null } }[]
   has_failures: boolean
 }
@@ -293,7 +293,12 @@ describe("npm start: the demo store", () => {
     expect(refundedKlarna.refunded_amount).toBeLessThan(refundedKlarna.captured_amount)
     const refundedView = await view(api, refunded.order_id)
     expect(refundedView.refunds).toHaveLength(1)
-    expect(refundedView.refunds[0].order_lines.some((l) => l.reference === "DEMO-SOCKS")).toBe(true)
+    // Exactly the returned sock as it was captured: 129.50 + 25 % VAT = 161.88, its VAT 32.38, no adjustment line
+    // (issue 13: it went as 1 x 80.94 plus a "Refund adjustment" of 80.94).
+    expect(refundedView.refunds[0].order_lines).toEqual([
+      expect.objectContaining({ name: "Wool Socks", reference: "DEMO-SOCKS", quantity: 1, unit_price: 16188, tax_rate: 2500, total_amount: 16188, total_tax_amount: 3238, total_discount_amount: 0 }),
+    ])
+    expect(refundedKlarna.refunded_amount).toBe(16188)
     expect(refundedView.captures[0].shipping_info[0]).toMatchObject({ shipping_company: "postnord" })
 
     const cancelled = byLabel(first, "cancelled")

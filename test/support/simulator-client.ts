@@ -16,6 +16,8 @@ export interface SimOrder {
   captured_amount: number
   refunded_amount: number
   remaining_authorized_amount: number
+  merchant_reference1?: string | null
+  merchant_reference2?: string | null
   captures: SimCapture[]
   refunds: { refund_id: string; refunded_amount: number; reference?: string; order_lines?: KlarnaOrderLine[] }[]
 }
@@ -32,6 +34,24 @@ export async function simOrder(simulatorUrl: string, orderId: string): Promise<S
   const response = await fetch(`${simulatorUrl}/__sim/orders/${orderId}`)
   if (!response.ok) throw new Error(`simulator has no order ${orderId} (${response.status})`)
   return (await response.json()) as SimOrder
+}
+
+/** Polls the simulator until the Klarna order satisfies `condition` (what Klarna holds once the plugin's jobs ran). */
+export async function simOrderWhen(
+  simulatorUrl: string,
+  orderId: string,
+  condition: (order: SimOrder) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<SimOrder> {
+  const deadline = Date.now() + timeoutMs
+  let last: SimOrder | undefined
+  for (;;) {
+    last = await simOrder(simulatorUrl, orderId).catch(() => last)
+    if (last && condition(last)) return last
+    if (Date.now() > deadline) throw new Error(`simulator: ${what} not reached in ${timeoutMs} ms on order ${orderId}: ${JSON.stringify(last)?.slice(0, 2000)}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }
 
 export async function simRequests(simulatorUrl: string, pathContains?: string): Promise<SimRequest[]> {

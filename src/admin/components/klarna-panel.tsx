@@ -11,6 +11,7 @@ import { AmountsSummary } from "./amounts-summary"
 import { CaptureList } from "./capture-list"
 import { Card } from "./card"
 import { FailedJobs } from "./failed-jobs"
+import { MerchantReferences } from "./merchant-references"
 import type { Notify } from "./notify"
 import { OrderActions } from "./order-actions"
 import { RefundList } from "./refund-list"
@@ -82,6 +83,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
       footer={<OrderActions view={view} notify={notify} onChanged={refetch} />}
     >
       <AmountsSummary view={view} />
+      <MerchantReferences view={view} />
       <FailedJobs jobs={view.jobs} notify={notify} onChanged={refetch} />
       <CaptureList
         captures={view.captures}

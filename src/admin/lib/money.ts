@@ -1,17 +1,14 @@
 /**
- * Money for display: integer minor units → the order currency's format, with exactly the currency's
- * number of decimals (SEK 2, JPY 0, KWD 3, as Intl knows them). No float arithmetic: the minor units are
- * turned into a decimal string ("1234.50") and Intl formats that string.
+ * Money for display: integer minor units → the order currency's format, with exactly the number of
+ * decimals the engine stores and sends the amount with (src/sync/currency.ts, one table for both: SEK 2,
+ * HUF 2, JPY 0, KWD 3). No float arithmetic: the minor units are turned into a decimal string
+ * ("1234.50") and Intl formats that string.
  */
+import { currencyDecimals } from "../../sync/currency"
 
-/** The number of minor-unit digits of an ISO 4217 currency (2 when Intl does not know the code). */
+/** The number of minor-unit digits of a currency, from the engine's table (2 when the code is unknown). */
 export function currencyDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  } catch {
-    return 2
-  }
+  return currencyDecimals(currency)
 }
 
 /** 123450 with 2 digits → "1234.50"; -5 with 2 digits → "-0.05"; 1200 with 0 digits → "1200". */

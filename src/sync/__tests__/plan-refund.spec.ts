@@ -67,6 +67,33 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
     lines: [["Item A", 2, 334, 1, 667, 0, 0]],
     adjustment: 0,
   },
+  {
+    // Issue 13: Medusa refunds 1 of 2 socks (2 x 129.50 + 25% = 323.75) at 129.50 + round(32.375) = 161.88,
+    // one öre above the unit's captured share (161.87). That rounding stays on the sock's line, at
+    // the unit price the capture showed; no adjustment line.
+    name: "Medusa's per-unit rounding of a return stays on the item line",
+    order: order({ items: [item("A", 2, 32375, { taxRate: 2500 })], fulfillments: [fulfillment("F1", { A: 2 })], refunds: [refund("R1", 16188, { items: { A: 1 } })] }),
+    refundId: "R1",
+    ledger: { capturedAmount: 32375, refunds: [] },
+    lines: [["Item A", 1, 16188, 0, 16188, 2500, 3238]],
+    adjustment: 0,
+  },
+  {
+    name: "a refund one unit below the returned units' value: the item line's discount carries it",
+    order: order({ items: [item("A", 3, 3000, { taxRate: 2500 })], fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 1999, { items: { A: 2 } })] }),
+    refundId: "R1",
+    ledger: { capturedAmount: 3000, refunds: [] },
+    lines: [["Item A", 2, 1000, 1, 1999, 2500, 400]],
+    adjustment: 0,
+  },
+  {
+    name: "more than a rounding below the value is a return fee, the item line stays at its captured value",
+    order: order({ items: [item("A", 3, 3000, { taxRate: 2500 })], fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 1997, { items: { A: 2 } })] }),
+    refundId: "R1",
+    ledger: { capturedAmount: 3000, refunds: [] },
+    lines: [["Item A", 2, 1000, 0, 2000, 2500, 400], ["Return fee", 1, -3, 0, -3, 0, 0]],
+    adjustment: -3,
+  },
 ]
 
 describe("planRefund: named examples", () => {
