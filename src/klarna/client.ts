@@ -3,8 +3,8 @@
  * operation (operations/*.ts) and runs it through the shared request function (http.ts).
  */
 import type { CreateCaptureResult, CreateRefundResult, KlarnaApi } from "./api"
-import type { KlarnaClientConfig } from "./config"
-import { resolveBaseUrl } from "./config"
+import type { KlarnaClientConfig, KlarnaProvider } from "./config"
+import { resolveBaseUrl, resolveProvider } from "./config"
 import { createRequester, type KlarnaRequester } from "./http"
 import type { KlarnaCallOptions, KlarnaMutationOptions, KlarnaOperation } from "./operation"
 import { appendCaptureShippingInfoOperation } from "./operations/append-capture-shipping-info"
@@ -41,12 +41,15 @@ import type {
 export class KlarnaClient implements KlarnaApi {
   /** The base URL in use (no credentials in it). */
   readonly baseUrl: string
+  /** Who serves these credentials: Kustom refuses the calls it deprecated (kustom.ts) before sending. */
+  readonly provider: KlarnaProvider
   // A private field, so util.inspect / JSON.stringify of the client never reach the credentials' closure.
   readonly #request: KlarnaRequester
 
   constructor(config: KlarnaClientConfig) {
     this.#request = createRequester(config)
     this.baseUrl = resolveBaseUrl(config)
+    this.provider = resolveProvider(config)
   }
 
   /** Runs any operation (e.g. one the typed methods don't cover) with the client's auth, retries and logging. */
@@ -55,7 +58,7 @@ export class KlarnaClient implements KlarnaApi {
   }
 
   toJSON(): Record<string, unknown> {
-    return { baseUrl: this.baseUrl }
+    return { baseUrl: this.baseUrl, provider: this.provider }
   }
 
   // --- Order Management -------------------------------------------------------------------------

@@ -1,12 +1,19 @@
 /**
- * Client configuration: regions, environments, base URLs and defaults. Pure; no I/O.
+ * Client configuration: providers, regions, environments, base URLs and defaults. Pure; no I/O.
  * Base URLs: https://docs.klarna.com/api-reference/api-urls (see shared/klarna/om-api-notes.md §3).
+ *
+ * Kustom (the former Klarna Checkout business) serves the same Order Management API at its own hosts with
+ * Kustom credentials; Klarna's hosts stopped answering Kustom merchants on 2026-03-31. Kustom publishes one
+ * host per environment and no regional hosts, so a region given with provider "kustom" is refused rather
+ * than silently ignored (it would suggest a choice that does not exist).
  */
 import type { RetryPolicy } from "./retry"
 import { DEFAULT_RETRY_POLICY } from "./retry"
 
 export type KlarnaRegion = "eu" | "na" | "oc"
 export type KlarnaEnvironment = "live" | "playground"
+/** Who runs the Order Management API for these credentials. */
+export type KlarnaProvider = "klarna" | "kustom"
 
 export const KLARNA_BASE_URLS: Readonly<Record<KlarnaEnvironment, Readonly<Record<KlarnaRegion, string>>>> = {
   live: {
@@ -20,6 +27,17 @@ export const KLARNA_BASE_URLS: Readonly<Record<KlarnaEnvironment, Readonly<Recor
     oc: "https://api-oc.playground.klarna.com",
   },
 }
+
+export const KUSTOM_BASE_URLS: Readonly<Record<KlarnaEnvironment, string>> = {
+  live: "https://api.kustom.co",
+  playground: "https://api.playground.kustom.co",
+}
+
+export const KLARNA_PROVIDERS: readonly KlarnaProvider[] = ["klarna", "kustom"]
+export const DEFAULT_PROVIDER: KlarnaProvider = "klarna"
+
+/** The name a merchant knows the provider by, for messages and the admin. */
+export const PROVIDER_NAMES: Readonly<Record<KlarnaProvider, string>> = { klarna: "Klarna", kustom: "Kustom" }
 
 export const KLARNA_REGIONS: readonly KlarnaRegion[] = ["eu", "na", "oc"]
 export const KLARNA_ENVIRONMENTS: readonly KlarnaEnvironment[] = ["live", "playground"]
@@ -64,7 +82,9 @@ export interface KlarnaClientConfig {
   username: string
   /** Klarna API password. Never logged, never put into an error. */
   password: string
-  /** Default "eu". Ignored when baseUrl is set. */
+  /** Default "klarna". "kustom": Kustom's hosts, and the calls Kustom deprecated are refused before sending. */
+  provider?: KlarnaProvider
+  /** Klarna only (Kustom has no regions); default "eu". Ignored when baseUrl is set. */
   region?: KlarnaRegion
   /** Default "playground". Ignored when baseUrl is set. */
   environment?: KlarnaEnvironment
@@ -87,13 +107,28 @@ export interface KlarnaClientConfig {
   random?: () => number
 }
 
-export function resolveBaseUrl(config: Pick<KlarnaClientConfig, "region" | "environment" | "baseUrl">): string {
+export function resolveProvider(config: Pick<KlarnaClientConfig, "provider" | "region">): KlarnaProvider {
+  const provider = config.provider ?? DEFAULT_PROVIDER
+  if (!KLARNA_PROVIDERS.includes(provider)) {
+    throw new TypeError(`Klarna client: unknown provider "${String(provider)}" (expected klarna or kustom)`)
+  }
+  if (provider === "kustom" && config.region !== undefined) {
+    throw new TypeError("Klarna client: Kustom has one host per environment and no regions; remove region")
+  }
+  return provider
+}
+
+export function resolveBaseUrl(
+  config: Pick<KlarnaClientConfig, "provider" | "region" | "environment" | "baseUrl">
+): string {
+  const provider = resolveProvider(config)
   if (config.baseUrl !== undefined) return normalizeBaseUrl(config.baseUrl)
   const environment = config.environment ?? DEFAULT_ENVIRONMENT
-  const region = config.region ?? DEFAULT_REGION
   if (!KLARNA_ENVIRONMENTS.includes(environment)) {
     throw new TypeError(`Klarna client: unknown environment "${String(environment)}" (expected live or playground)`)
   }
+  if (provider === "kustom") return KUSTOM_BASE_URLS[environment]
+  const region = config.region ?? DEFAULT_REGION
   if (!KLARNA_REGIONS.includes(region)) {
     throw new TypeError(`Klarna client: unknown region "${String(region)}" (expected eu, na or oc)`)
   }

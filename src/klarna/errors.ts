@@ -201,6 +201,31 @@ export class KlarnaInvalidRequestError extends KlarnaError {
   override readonly name: string = "KlarnaInvalidRequestError"
 }
 
+/**
+ * Rejected before sending: the credentials are Kustom's and Kustom deprecated this call (kustom.ts).
+ * Never retryable; nothing was sent.
+ */
+export class KustomDeprecatedCallError extends KlarnaError {
+  override readonly name: string = "KustomDeprecatedCallError"
+  static readonly ERROR_CODE = "DEPRECATED_BY_KUSTOM"
+
+  constructor(
+    operation: string,
+    /** The call as Kustom names it, e.g. "trigger-send-out". */
+    readonly call: string
+  ) {
+    super({
+      message:
+        `Kustom deprecated ${call}: ${operation} is not available for orders served by Kustom, ` +
+        `so nothing was sent. Use the Kustom portal instead.`,
+      operation,
+      attempts: 0,
+      retryable: false,
+      errorCode: KustomDeprecatedCallError.ERROR_CODE,
+    })
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface ParsedErrorBody {

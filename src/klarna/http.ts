@@ -11,11 +11,13 @@ import {
   type KlarnaAttemptEvent,
   type KlarnaClientConfig,
   resolveBaseUrl,
+  resolveProvider,
   resolveRetryPolicy,
   validateCredentials,
   validatePositiveNumber,
 } from "./config"
-import { describeNetworkError, KlarnaError, parseErrorBody } from "./errors"
+import { describeNetworkError, KlarnaError, KustomDeprecatedCallError, parseErrorBody } from "./errors"
+import { kustomDeprecatedCall } from "./kustom"
 import type { KlarnaCallOptions, KlarnaHttpResponse, KlarnaOperation } from "./operation"
 import { credentialSecrets, redact, redactOptional } from "./redact"
 import { isRetryableStatus, retryDelay, serverRequestedDelayMs, shouldRetry } from "./retry"
@@ -41,6 +43,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
   validateCredentials(config)
   validatePositiveNumber("timeoutMs", config.timeoutMs, false)
   validateMaxRetries(config.maxRetries)
+  const provider = resolveProvider(config)
   const baseUrl = resolveBaseUrl(config)
   const policy = resolveRetryPolicy(config.retryPolicy)
   const authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`, "utf8").toString("base64")}`
@@ -99,6 +102,10 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
       validateMaxRetries(options.maxRetries)
     } catch (invalid: unknown) {
       throw KlarnaError.invalidRequest(operation.name, invalid instanceof Error ? invalid.message : String(invalid))
+    }
+    if (provider === "kustom") {
+      const deprecated = kustomDeprecatedCall(operation.path)
+      if (deprecated !== undefined) throw new KustomDeprecatedCallError(operation.name, deprecated)
     }
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs
     const maxRetries = options.maxRetries ?? defaultMaxRetries

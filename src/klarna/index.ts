@@ -3,13 +3,16 @@ export { KlarnaClient } from "./client"
 export type { KlarnaApi, CreateCaptureResult, CreateRefundResult, KlarnaCallOptions, KlarnaMutationOptions } from "./api"
 export {
   KLARNA_BASE_URLS,
+  KUSTOM_BASE_URLS,
+  PROVIDER_NAMES,
   DEFAULT_ENVIRONMENT,
   DEFAULT_REGION,
   DEFAULT_MAX_RETRIES,
   DEFAULT_TIMEOUT_MS,
   resolveBaseUrl,
+  resolveProvider,
 } from "./config"
-export type { KlarnaClientConfig, KlarnaRegion, KlarnaEnvironment, KlarnaLogger, KlarnaAttemptEvent } from "./config"
+export type { KlarnaClientConfig, KlarnaProvider, KlarnaRegion, KlarnaEnvironment, KlarnaLogger, KlarnaAttemptEvent } from "./config"
 export {
   KlarnaError,
   KlarnaApiError,
@@ -19,7 +22,9 @@ export {
   KlarnaConnectionError,
   KlarnaUnexpectedResponseError,
   KlarnaInvalidRequestError,
+  KustomDeprecatedCallError,
 } from "./errors"
+export { kustomDeprecatedCall } from "./kustom"
 export type { FromResponseInput } from "./errors"
 export { DEFAULT_RETRY_POLICY, shouldRetry, isRetryableStatus, backoffDelayMs, parseRetryAfter, parseRateLimitReset } from "./retry"
 export type { RetryPolicy } from "./retry"

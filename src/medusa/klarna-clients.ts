@@ -86,6 +86,7 @@ export function clientForCredentials(
   const client = new KlarnaClient({
     username: entry.username,
     password: entry.password,
+    provider: entry.provider,
     region: entry.region,
     environment: entry.environment,
     ...(entry.baseUrl !== undefined ? { baseUrl: entry.baseUrl } : {}),

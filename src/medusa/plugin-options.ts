@@ -10,7 +10,7 @@
 import fs from "node:fs"
 import path from "node:path"
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv"
-import type { KlarnaEnvironment, KlarnaRegion } from "../klarna/config"
+import type { KlarnaEnvironment, KlarnaProvider, KlarnaRegion } from "../klarna/config"
 import type { ShippingMethod } from "../klarna/types"
 import { truncateText } from "../sync/order-lines/text"
 
@@ -21,7 +21,9 @@ export interface KlarnaCredentialsOption {
   password: string
   /** Lower-case ISO 4217 codes this account serves; undefined: every currency. */
   currencies?: string[]
-  region: KlarnaRegion
+  provider: KlarnaProvider
+  /** Klarna entries only ("eu" by default); undefined for Kustom, which has no regions. */
+  region?: KlarnaRegion
   environment: KlarnaEnvironment
   baseUrl?: string
 }
@@ -200,7 +202,10 @@ export function parsePluginOptions(raw: unknown): KlarnaPluginOptions {
   const problems: string[] = []
   const seen = new Map<string, number>()
   o.credentials.forEach((c, i) => {
-    c.region = c.region ?? "eu"
+    if (c.provider === "kustom" && c.region !== undefined) {
+      problems.push(`credentials[${i}].region: Kustom has one host per environment and no regions; remove region`)
+    }
+    if (c.provider !== "kustom") c.region = c.region ?? "eu"
     c.environment = c.environment ?? "playground"
     for (const currency of c.currencies ?? []) {
       const earlier = seen.get(currency)
@@ -240,6 +245,12 @@ export function credentialsIndexForCurrency(options: KlarnaPluginOptions, curren
   if (listed >= 0) return listed
   const catchAll = options.credentials.findIndex((c) => c.currencies === undefined || c.currencies.length === 0)
   return catchAll >= 0 ? catchAll : undefined
+}
+
+/** Who serves a currency's credentials; "klarna" when no entry does (nothing will be sent anyway). */
+export function providerForCurrency(options: KlarnaPluginOptions, currency: string): KlarnaProvider {
+  const index = credentialsIndexForCurrency(options, currency)
+  return index === undefined ? "klarna" : options.credentials[index]?.provider ?? "klarna"
 }
 
 /** Reads a dot path (e.g. "order_id", "klarna.order_id") from payment data. */

@@ -13,7 +13,8 @@ import type { JobRecord, SyncLogger } from "../sync/ports"
 import { clientForCurrency } from "../medusa/klarna-clients"
 import { klarnaOrderIdAt } from "../medusa/klarna-payment-of"
 import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-source"
-import { parsePluginOptions, type KlarnaPluginOptions } from "../medusa/plugin-options"
+import { parsePluginOptions, providerForCurrency, type KlarnaPluginOptions } from "../medusa/plugin-options"
+import type { KlarnaProvider } from "../klarna/config"
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 
 type OrderServiceLike = MedusaOrderReader & {
@@ -271,7 +272,13 @@ export default class KlarnaSyncService extends TransactionBaseService {
       const outcome = await this.engine.orderPlaced(orderId)
       if (!outcome.handled) return null
     }
-    return buildOrderView(this.store, "medusa", orderId)
+    return buildOrderView(this.store, "medusa", orderId, (currency) => providerForCurrency(this.options, currency))
+  }
+
+  /** Who serves a recorded order (null: not a Klarna order we know). */
+  async orderProvider(orderId: string): Promise<KlarnaProvider | null> {
+    const mapping = await this.store.findOrder("medusa", orderId)
+    return mapping ? providerForCurrency(this.options, mapping.currency) : null
   }
 
   retryJob(jobId: string): Promise<JobRecord | null> {

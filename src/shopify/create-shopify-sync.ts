@@ -7,6 +7,7 @@
 import type { EntityManager } from "typeorm"
 import { TypeormSyncStore } from "../storage/typeorm-sync-store"
 import { SyncEngine, type SyncEngineOptions } from "../sync/engine"
+import type { KlarnaProvider } from "../klarna/config"
 import type { KlarnaOmProvider } from "../sync/klarna-port"
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 import type { SyncLogger } from "../sync/ports"
@@ -44,6 +45,8 @@ export interface ShopifySyncConfig {
   apiKey?: string
   /** Klarna OM per currency (KlarnaClient instances). Used only in tracking_only and direct modes. */
   klarna: KlarnaOmProvider
+  /** Who serves the Klarna account (default klarna): the order view names it. */
+  provider?: KlarnaProvider
   options?: Partial<ShopifyAdapterOptions>
   worker?: Partial<ShopifyWorkerOptions>
   logger?: SyncLogger
@@ -120,6 +123,7 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
       worker = null
     },
     getShopifyOrder: (orderId) => orders.find(orderId),
-    getOrderView: (orderId) => buildOrderView(new TypeormSyncStore(config.manager), "shopify", orderId),
+    getOrderView: (orderId) =>
+      buildOrderView(new TypeormSyncStore(config.manager), "shopify", orderId, () => config.provider ?? "klarna"),
   }
 }

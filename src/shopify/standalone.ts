@@ -15,14 +15,16 @@
  *   SHOPIFY_KLARNA_GATEWAYS            default klarna (comma separated; * = any gateway)
  *   SHOPIFY_KLARNA_SHIPPING_METHOD     optional Klarna shipping_method, e.g. Home
  *   KLARNA_USERNAME, KLARNA_PASSWORD   required unless record_only
- *   KLARNA_REGION (eu|na|oc), KLARNA_ENVIRONMENT (playground|live), KLARNA_BASE_URL (e.g. the simulator)
+ *   KLARNA_PROVIDER                    klarna (default) | kustom (former Klarna Checkout merchants: Kustom's
+ *                                      hosts, no regions; trigger-send-out and extend-due-date are refused)
+ *   KLARNA_REGION (eu|na|oc; Klarna only), KLARNA_ENVIRONMENT (playground|live), KLARNA_BASE_URL (e.g. the simulator)
  *
  * GET /health answers {ok: true, mode}.
  */
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { DataSource } from "typeorm"
-import { KlarnaClient, type KlarnaEnvironment, type KlarnaRegion } from "../klarna"
+import { KlarnaClient, type KlarnaEnvironment, type KlarnaProvider, type KlarnaRegion } from "../klarna"
 import type { ShippingMethod } from "../klarna/types"
 import { KlarnaSyncTables1764000000000 } from "../migrations/1764000000000-klarna_sync_tables"
 import { KlarnaShopifyOrders1764100000000 } from "../migrations/1764100000000-klarna_shopify_orders"
@@ -33,6 +35,8 @@ import { parseKlarnaOrderIdSources, type ShopifyAdapterOptions } from "./options
 export interface KlarnaAccount {
   username: string
   password: string
+  /** Default klarna. */
+  provider?: KlarnaProvider
   region?: KlarnaRegion
   environment?: KlarnaEnvironment
   baseUrl?: string
@@ -86,6 +90,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
       ? new KlarnaClient({
           username: account.username,
           password: account.password,
+          provider: account.provider,
           region: account.region,
           environment: account.environment,
           ...(account.baseUrl ? { baseUrl: account.baseUrl } : {}),
@@ -96,6 +101,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
       manager: dataSource.manager,
       apiSecretKey: config.apiSecretKey,
       apiKey: config.apiKey,
+      provider: client?.provider,
       klarna: {
         forCurrency: () => {
           if (!client) throw new Error("shopify: no Klarna account configured (record_only mode)")
@@ -194,6 +200,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
         ? {
             username: env.KLARNA_USERNAME,
             password: env.KLARNA_PASSWORD,
+            provider: (env.KLARNA_PROVIDER || undefined) as KlarnaProvider | undefined,
             region: (env.KLARNA_REGION || undefined) as KlarnaRegion | undefined,
             environment: (env.KLARNA_ENVIRONMENT || undefined) as KlarnaEnvironment | undefined,
             baseUrl: env.KLARNA_BASE_URL || undefined,

@@ -2,6 +2,7 @@
  * The Klarna view of one platform order, as the admin API and widget show it. Built only from our
  * tables (no Klarna call, so the order page stays fast and works when Klarna is down). No secrets.
  */
+import type { KlarnaProvider } from "../klarna/config"
 import type { KlarnaOrderLine, KlarnaShippingInfo } from "../klarna/types"
 import type { JobState, Platform, SyncStore } from "./ports"
 
@@ -12,6 +13,8 @@ export interface KlarnaOrderView {
   klarna_reference: string | null
   /** Klarna's merchant_reference1 (the store's order number) and 2 (its order id), as the engine set them; null: not set yet. */
   merchant_references: { merchant_reference1: string | null; merchant_reference2: string | null }
+  /** Who serves the order's Order Management API: the admin names it, and hides what Kustom deprecated. */
+  provider: KlarnaProvider
   currency: string
   status: string
   amounts: { authorized: number; captured: number; refunded: number; released: number; remaining: number }
@@ -66,7 +69,15 @@ export interface KlarnaOrderView {
   has_failures: boolean
 }
 
-export async function buildOrderView(store: SyncStore, platform: Platform, orderId: string): Promise<KlarnaOrderView | null> {
+/** The provider of the credentials serving a currency (the platform adapter knows its credentials). */
+export type ProviderOfCurrency = (currency: string) => KlarnaProvider
+
+export async function buildOrderView(
+  store: SyncStore,
+  platform: Platform,
+  orderId: string,
+  providerOf: ProviderOfCurrency = () => "klarna"
+): Promise<KlarnaOrderView | null> {
   const order = await store.findOrder(platform, orderId)
   if (!order) return null
   const [captures, refunds, jobs] = await Promise.all([
@@ -85,6 +96,7 @@ export async function buildOrderView(store: SyncStore, platform: Platform, order
       merchant_reference1: order.merchant_reference1 ?? null,
       merchant_reference2: order.merchant_reference2 ?? null,
     },
+    provider: providerOf(order.currency),
     currency: order.currency,
     status: order.status,
     amounts: {

@@ -27,6 +27,7 @@ const ARTIFACTS = path.join(__dirname, "..", "artifacts")
 const STORE_TRACKING_URL = "https://track.example-3pl.com/parcels/"
 
 let stack: MedusaStack
+let adminEnv: Record<string, string>
 let browser: Browser
 let page: Page
 const pageErrors: string[] = []
@@ -39,10 +40,8 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true })
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`)
   const admin = await ensureAdminBuild()
-  stack = await startMedusaStack({
-    name: "kos_admin_ui",
-    medusa: { env: { MEDUSA_ADMIN_SERVE: "true", MEDUSA_ADMIN_BUILD_DIR: admin.outDir, KLARNA_ENABLE_UI: "true" } },
-  })
+  adminEnv = { MEDUSA_ADMIN_SERVE: "true", MEDUSA_ADMIN_BUILD_DIR: admin.outDir, KLARNA_ENABLE_UI: "true" }
+  stack = await startMedusaStack({ name: "kos_admin_ui", medusa: { env: adminEnv } })
   // The admin asks every new user about analytics in a modal that covers the page: answer it up front.
   await stack.api.admin("POST", "/analytics-configs", { opt_out: true, anonymize: true })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] })
@@ -314,6 +313,32 @@ describe("the Klarna widget on the order page", () => {
     await page.waitForLoadState("networkidle")
     expect(await widget().count()).toBe(0)
     expect(await page.getByText("Klarna order").count()).toBe(0)
+  })
+})
+
+// Last: it restarts Medusa with the same credentials named Kustom's (provider kustom, still the simulator).
+describe("the widget for a Kustom order", () => {
+  test("names Kustom, and offers no Resend (Kustom deprecated trigger-send-out)", async () => {
+    await stack.medusa.restart({ env: { ...adminEnv, KLARNA_PROVIDER: "kustom" } })
+    await login(page)
+    const placed = await klarnaCheckout(stack, [{ product: 0, quantity: 1 }])
+    const orderId = placed.order.id
+    const { fulfillment } = await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
+    await createShipment(stack.api, orderId, fulfillment.id, ["KUSTOM-1"])
+    await viewWhen(stack.api, orderId, (v) => v.captures[0]?.status === "captured" && v.captures[0].shipping_info.length === 1, "the capture")
+
+    await openOrder(orderId)
+    await widget().waitFor({ timeout: 20_000 })
+    await widget().scrollIntoViewIfNeeded()
+    await expectText(page.getByTestId("klarna-order-id"), `Kustom order ${placed.klarnaOrderId as string}`)
+    const capture = page.locator('[data-testid="klarna-capture"][data-capture-status="captured"]')
+    expect(await capture.count()).toBe(1)
+    await expectText(capture.getByTestId("klarna-order-lines"), "1 × Tomatoes")
+    expect(await page.getByTestId("klarna-resend").count()).toBe(0)
+    expect(await page.getByTestId("klarna-reconcile").innerText()).toBe("Check with Kustom")
+    expect(await widget().getByText("Klarna order").count()).toBe(0)
+    await page.mouse.move(0, 0)
+    await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-kustom.png") })
   })
 })
 

@@ -11,6 +11,7 @@
  * it is missing or stale, which the first-start time then includes.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import crypto from "node:crypto"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -52,6 +53,19 @@ function launch(): Launch {
     child.once("exit", (code, signal) => resolve({ code, signal }))
   )
   return { child, output: () => output, exited }
+}
+
+/** An HS256 admin token as Medusa v1 signs them ({ user_id, domain: "admin" }), signed with `secret`. */
+function forgeAdminToken(secret: string, userId: string): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+  const unsigned = `${part({ alg: "HS256", typ: "JWT" })}.${part({ user_id: userId, domain: "admin", iat: Math.floor(Date.now() / 1000) })}`
+  return `${unsigned}.${crypto.createHmac("sha256", secret).update(unsigned).digest("base64url")}`
+}
+
+async function adminStatus(medusaUrl: string, token: string): Promise<number> {
+  const response = await fetch(`${medusaUrl}/admin/auth`, { headers: { Authorization: `Bearer ${token}` } })
+  await response.arrayBuffer()
+  return response.status
 }
 
 function readState(): DemoState | undefined {
@@ -237,6 +251,12 @@ describe("npm start: the demo store", () => {
       const out = run.output()
       for (const url of [first.admin.url as string, first.store_api.url, first.simulator.url]) expect(out).toContain(url)
       expect(out).toContain(`${first.admin.email} / ${first.admin.password}`)
+      // Each step's measured duration, not an estimate.
+      for (const step of ["PostgreSQL up", "Klarna simulator up", "migrations", "Medusa up", "seeding"]) {
+        expect(out).toMatch(new RegExp(`  ${step}: \\d+\\.\\d s\\n`))
+      }
+      expect(out).toMatch(/ {2}admin UI build \(in parallel with the steps above\): \d+\.\d s\n/)
+      expect(out).not.toContain("about 30 s")
       expect(first.seeded_orders.map((o) => o.label)).toEqual(["authorized", "part_captured_tracked", "captured_part_refunded", "cancelled", "sync_failed"])
 
       // Every URL answers.
@@ -382,6 +402,13 @@ describe("npm start: the demo store", () => {
       expect(await simOrderCount(second)).toBe(klarnaOrdersAfterFirstRun)
       expect(run.output()).not.toContain("Seeding the store")
       expect(timings.second_start_ms).toBeLessThan(60_000)
+      // Medusa's secrets were generated for this demo directory and kept: the first start's admin token is
+      // still valid, and a token signed with the constant the demo used to fall back to is not.
+      expect(fs.statSync(path.join(demoDir, "secrets.json")).mode & 0o777).toBe(0o600)
+      expect(await adminStatus(second.medusa.url, api.token as string)).toBe(200)
+      const { user } = await api2.admin<{ user: { id: string } }>("GET", "/auth")
+      expect(await adminStatus(second.medusa.url, api2.token as string)).toBe(200)
+      expect(await adminStatus(second.medusa.url, forgeAdminToken("demo-jwt-secret", user.id))).toBe(401)
       expect((await fetch(second.admin.url as string)).status).toBe(200)
     } catch (error) {
       console.error(run.output()) // eslint-disable-line no-console

@@ -12,6 +12,7 @@
  * Set KOS_MEDUSA_LOGS=1 to stream the server's output to the test's stdout.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import crypto from "node:crypto"
 import fs from "node:fs"
 import path from "node:path"
 import { createAdminUser, DEMO_DIR, medusaChildEnv, REPO_ROOT, runMigrations } from "../../scripts/medusa-cli"
@@ -166,8 +167,16 @@ function installExitHook(): void {
   })
 }
 
+/**
+ * Medusa's signing secrets, random per test process: shared by every server this process starts, so a
+ * token stays valid across a restart and between two servers of one test (demo/medusa-config.js would
+ * otherwise draw new ones per server process).
+ */
+const TEST_SECRETS = { JWT_SECRET: crypto.randomBytes(32).toString("hex"), COOKIE_SECRET: crypto.randomBytes(32).toString("hex") }
+
 function serverEnv(options: StartMedusaOptions): NodeJS.ProcessEnv {
   return medusaChildEnv({
+    ...TEST_SECRETS,
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.redisUrl,
     KLARNA_BASE_URL: options.klarnaBaseUrl,

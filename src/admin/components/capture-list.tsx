@@ -1,4 +1,4 @@
-/** One row per Klarna capture: what was captured (lines), where it is (tracking), and Resend. */
+/** One row per Klarna capture: what was captured (lines), where it is (tracking), and Resend (not for Kustom). */
 import { Badge, Button, Tooltip } from "@medusajs/ui"
 import { EnvelopeSolid } from "@medusajs/icons"
 import type { KlarnaCapture } from "../lib/types"
@@ -44,7 +44,15 @@ function captureTitle(capture: KlarnaCapture, titles: Map<string, string>): stri
   return titles.get(capture.source_id) ?? "Fulfillment"
 }
 
-function CaptureRow(props: { title: string; capture: KlarnaCapture; currency: string; orderId: string; notify: Notify; onChanged: () => void }) {
+function CaptureRow(props: {
+  title: string
+  capture: KlarnaCapture
+  currency: string
+  orderId: string
+  resendable: boolean
+  notify: Notify
+  onChanged: () => void
+}) {
   const { capture } = props
   const captured = capture.status === "captured" && capture.capture_id
   return (
@@ -74,7 +82,7 @@ function CaptureRow(props: { title: string; capture: KlarnaCapture; currency: st
           <span className={captured ? "inter-small-semibold text-grey-90" : "inter-small-semibold text-grey-40"} data-testid="klarna-capture-amount">
             {formatMoney(capture.captured_amount, props.currency)}
           </span>
-          {captured && (
+          {captured && props.resendable && (
             <ResendButton orderId={props.orderId} captureId={capture.capture_id as string} notify={props.notify} onQueued={props.onChanged} />
           )}
         </div>
@@ -105,6 +113,8 @@ export function CaptureList(props: {
   fulfillmentTitles: Map<string, string>
   currency: string
   orderId: string
+  /** False for Kustom orders: Kustom deprecated trigger-send-out. */
+  resendable: boolean
   notify: Notify
   onChanged: () => void
 }) {
@@ -121,6 +131,7 @@ export function CaptureList(props: {
               capture={capture}
               currency={props.currency}
               orderId={props.orderId}
+              resendable={props.resendable}
               notify={props.notify}
               onChanged={props.onChanged}
             />

@@ -6,6 +6,7 @@ import { Button, Copy, StatusBadge } from "@medusajs/ui"
 import type { KlarnaOrder } from "../lib/types"
 import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillment-titles"
 import { orderStatus } from "../lib/labels"
+import { offersResend, providerName } from "../lib/provider"
 import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
 import { CaptureList } from "./capture-list"
@@ -30,7 +31,7 @@ function looksLikeKlarna(order: PanelOrder): boolean {
 function Subtitle({ view }: { view: KlarnaOrder }) {
   return (
     <span className="inline-flex items-center gap-x-1" data-testid="klarna-order-id">
-      Klarna order <span className="text-grey-90 font-mono">{view.klarna_order_id}</span>
+      {providerName(view.provider)} order <span className="text-grey-90 font-mono">{view.klarna_order_id}</span>
       <Copy content={view.klarna_order_id} className="text-grey-40" />
       {view.klarna_reference && <span className="ml-2">· Reference {view.klarna_reference}</span>}
     </span>
@@ -77,7 +78,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
   const view = query.data.klarna_order
   return (
     <Card
-      title="Klarna"
+      title={providerName(view.provider)}
       subtitle={<Subtitle view={view} />}
       status={<Status view={view} />}
       footer={<OrderActions view={view} notify={notify} onChanged={refetch} />}
@@ -90,6 +91,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
         fulfillmentTitles={fulfillmentTitles(order)}
         currency={view.currency}
         orderId={view.order_id}
+        resendable={offersResend(view.provider)}
         notify={notify}
         onChanged={refetch}
       />

@@ -1,8 +1,9 @@
-/** The card's footer: reconcile with Klarna, release what will not be captured. */
+/** The card's footer: reconcile with Klarna (or Kustom), release what will not be captured. */
 import { Button, usePrompt } from "@medusajs/ui"
 import type { KlarnaOrder } from "../lib/types"
 import { formatMoney } from "../lib/money"
 import { messageOf, useReconcile, useReleaseRemaining } from "../lib/api"
+import { providerName } from "../lib/provider"
 import type { Notify } from "./notify"
 
 export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChanged: () => void }) {
@@ -10,6 +11,7 @@ export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChang
   const prompt = usePrompt()
   const release = useReleaseRemaining(view.order_id)
   const reconcile = useReconcile(view.order_id)
+  const name = providerName(view.provider)
   const remaining = view.amounts.remaining
   const canRelease = remaining > 0 && view.status !== "CANCELLED" && view.status !== "CLOSED"
   const releaseQueued = view.jobs.some((job) => job.operation === "release" && (job.state === "pending" || job.state === "running"))
@@ -17,17 +19,17 @@ export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChang
   const onRelease = async () => {
     const confirmed = await prompt({
       title: "Release the remaining authorization?",
-      description: `Klarna releases ${formatMoney(remaining, view.currency)} that has not been captured. The customer will not be charged for it, and it cannot be captured afterwards.`,
+      description: `${name} releases ${formatMoney(remaining, view.currency)} that has not been captured. The customer will not be charged for it, and it cannot be captured afterwards.`,
       confirmText: "Release",
       cancelText: "Cancel",
     })
     if (!confirmed) return
     release.mutate({} as Record<string, never>, {
       onSuccess: () => {
-        notify.success("Klarna", "Releasing the remaining authorization")
+        notify.success(name, "Releasing the remaining authorization")
         onChanged()
       },
-      onError: (error) => notify.error("Klarna", messageOf(error)),
+      onError: (error) => notify.error(name, messageOf(error)),
     })
   }
 
@@ -35,16 +37,16 @@ export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChang
     reconcile.mutate({} as Record<string, never>, {
       onSuccess: (data) => {
         const changes = data.reconcile.changes
-        notify.success("Klarna", changes.length === 0 ? "In sync with Klarna: nothing to repair" : `Repaired from Klarna: ${changes.join("; ")}`)
+        notify.success(name, changes.length === 0 ? `In sync with ${name}: nothing to repair` : `Repaired from ${name}: ${changes.join("; ")}`)
         onChanged()
       },
-      onError: (error) => notify.error("Klarna", messageOf(error)),
+      onError: (error) => notify.error(name, messageOf(error)),
     })
 
   return (
     <div className="flex items-center justify-end gap-x-2">
       <Button variant="secondary" size="small" isLoading={reconcile.isLoading} onClick={onReconcile} data-testid="klarna-reconcile">
-        Check with Klarna
+        Check with {name}
       </Button>
       <Button
         variant="secondary"

@@ -1,3 +1,4 @@
+import { clientForCurrency } from "../klarna-clients"
 import { credentialsIndexForCurrency, parsePluginOptions, PluginOptionsError, readDotPath } from "../plugin-options"
 
 const credentials = [{ username: "PK_1", password: "very-secret-password" }]
@@ -15,7 +16,25 @@ describe("parsePluginOptions", () => {
       worker: { enabled: true, pollIntervalMs: 1000, maxAttempts: 8, concurrency: 4 },
       http: { timeoutMs: 10000, maxRetries: 2 },
     })
-    expect(o.credentials[0]).toMatchObject({ region: "eu", environment: "playground" })
+    expect(o.credentials[0]).toMatchObject({ provider: "klarna", region: "eu", environment: "playground" })
+  })
+
+  test("a Kustom entry: provider kustom, no region filled in, its client on Kustom's host", () => {
+    const o = parsePluginOptions({
+      credentials: [
+        { username: "PK_1", password: "very-secret-password", currencies: ["eur"] },
+        { username: "K_1", password: "kustom-secret-password", provider: "kustom", environment: "live", currencies: ["sek"] },
+      ],
+    })
+    expect(o.credentials[1]).toEqual({
+      username: "K_1",
+      password: "kustom-secret-password",
+      provider: "kustom",
+      environment: "live",
+      currencies: ["sek"],
+    })
+    expect(clientForCurrency(o, "SEK")).toMatchObject({ provider: "kustom", baseUrl: "https://api.kustom.co" })
+    expect(clientForCurrency(o, "eur")).toMatchObject({ provider: "klarna", baseUrl: "https://api.playground.klarna.com" })
   })
 
   test("does not modify its input and caches per options object", () => {
@@ -32,6 +51,11 @@ describe("parsePluginOptions", () => {
     [{}, /credentials: is required/],
     [{ credentials, colour: "red" }, /colour: is not a known option/],
     [{ credentials: [{ username: "PK_1", password: "very-secret-password", region: "mars" }] }, /credentials\[0\]\.region: must be one of/],
+    [{ credentials: [{ username: "K_1", password: "very-secret-password", provider: "custom" }] }, /credentials\[0\]\.provider: must be one of "klarna", "kustom"/],
+    [
+      { credentials: [{ username: "K_1", password: "very-secret-password", provider: "kustom", region: "eu" }] },
+      /credentials\[0\]\.region: Kustom has one host per environment and no regions; remove region/,
+    ],
     [{ credentials, worker: { pollIntervalMs: 1 } }, /worker\.pollIntervalMs: must be >= 10/],
     [{ credentials, worker: { concurrency: 0 } }, /worker\.concurrency: must be >= 1/],
     [
