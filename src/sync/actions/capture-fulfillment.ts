@@ -4,7 +4,8 @@ import { SyncNotPossibleError } from "../errors"
 import { validateOrderLines } from "../line-validation"
 import { planCapture } from "../plan-capture"
 import { shippingInfoFor } from "../shipping-info"
-import { alreadyDone, skipped, type Action } from "./action"
+import { capturesInDoubt } from "../paid-units"
+import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { enqueueMissingTracking } from "./follow-ups"
 import { recordRefusedTracking } from "./tracking-refusals"
 import { refreshOrderTotals } from "./order-totals"
@@ -29,6 +30,9 @@ export const captureFulfillment: Action = async (context) => {
     if (captures.some((capture) => capture.source_type === "remaining" && capture.status === "captured")) {
       return skipped("already paid: the remaining amount was captured with Capture payment")
     }
+    // Units that a capture still on its way to Klarna may pay for: planning now could charge them twice.
+    const [inDoubt] = capturesInDoubt(await store.listJobs(order.platform, order.orderId), order, job.id)
+    if (inDoubt) return deferred(`waiting for ${inDoubt.job_key}, which may already have reached Klarna`, 2000)
   }
 
   const plan = job.request ? null : planCapture(order, fulfillmentId)

@@ -1,0 +1,156 @@
+/**
+ * What the exploration runs against, once per run: one PostgreSQL database with the plugin's tables, the
+ * Klarna simulator over HTTP, and the real SyncEngine / SyncWorker / TypeormSyncStore on top, reading the
+ * in-memory platform (platform-model.ts). Sequences share it and use fresh order ids.
+ *
+ * Time: the outbox's own clock is PostgreSQL's now(); "time passes" for it by moving the run_at of an
+ * order's waiting jobs to now (a retry after a long Retry-After, a deferral) and by ageing the lease of a
+ * dead worker's job, so no sequence sleeps for real. The simulator's clock moves through /__sim/clock.
+ */
+import { Pool } from "pg"
+import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { KlarnaClient } from "../../src/klarna"
+import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import { SyncEngine } from "../../src/sync/engine"
+import type { KlarnaOm } from "../../src/sync/klarna-port"
+import type { SyncLogger } from "../../src/sync/ports"
+import { SyncWorker } from "../../src/sync/worker"
+import { outboxDatabase, sleep, type OutboxDatabase } from "../outbox/support"
+import { snapshotOf, type ModelOrder } from "./platform-model"
+
+/** Klarna answers slower than this count as a timeout (the simulator's timeout fault holds longer). */
+export const CLIENT_TIMEOUT_MS = 400
+const LEASE_MS = 3000
+const IDLE_TIMEOUT_MS = 30_000
+
+const quiet: SyncLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
+
+export interface ExploreEnvironment {
+  sim: RunningSimulator
+  db: OutboxDatabase
+  /** A query on the run's database over a pooled connection (the checks run thousands of them). */
+  sql<T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  /** Orders of the platform, by id. */
+  orders: Map<string, ModelOrder>
+  /** Engine of server A (events arrive here) and of server B (a second worker on its own connection pool). */
+  engines: [SyncEngine, SyncEngine]
+  stores: [TypeormSyncStore, TypeormSyncStore]
+  /** A server that dies in the middle of a job: before or after Klarna got the call. */
+  dyingEngine(when: "before_call" | "after_call"): { engine: SyncEngine; called: Promise<void>; workerId: string }
+  /** Runs `workers` workers until the order's outbox is idle (nothing pending or running). Throws on a stuck outbox. */
+  runUntilIdle(orderId: string, workers: 1 | 2): Promise<void>
+  /** A dead worker's lease runs out. */
+  expireLeases(workerId: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** `backoffMaxMs`: the longest retry wait (a Retry-After above it is cut to it); short by default, so sequences stay fast. */
+export async function startExploreEnvironment(options: { backoffMaxMs?: number } = {}): Promise<ExploreEnvironment> {
+  const sim = await startSimulator({ port: 0 })
+  const db = await outboxDatabase("kos_explore")
+  const orders = new Map<string, ModelOrder>()
+  const pool = new Pool({ connectionString: db.url, max: 3 })
+  const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => (await pool.query(text, params)).rows as T[]
+  const stores: [TypeormSyncStore, TypeormSyncStore] = [await db.server(4), await db.server(4)]
+  const client = new KlarnaClient({ username: sim.username, password: sim.password, baseUrl: sim.url, maxRetries: 0, timeoutMs: CLIENT_TIMEOUT_MS })
+
+  const engineOn = (store: TypeormSyncStore, klarna: KlarnaOm): SyncEngine =>
+    new SyncEngine({
+      store,
+      orders: {
+        loadOrder: async (id) => {
+          const order = orders.get(id)
+          return order ? snapshotOf(order) : null
+        },
+      },
+      klarna: { forCurrency: () => klarna },
+      logger: quiet,
+      options: {
+        platform: "medusa",
+        // Faults are injected one at a time: a job never legitimately runs out of attempts here.
+        maxAttempts: 25,
+        backoff: { baseMs: 20, maxMs: options.backoffMaxMs ?? 200 },
+        leaseMs: LEASE_MS,
+        autoRelease: true,
+        captureOn: "fulfillment",
+      },
+    })
+  const engines: [SyncEngine, SyncEngine] = [engineOn(stores[0], client), engineOn(stores[1], client)]
+
+  let dyingCount = 0
+  const dyingEngine = (when: "before_call" | "after_call") => {
+    let signal: () => void = () => undefined
+    const called = new Promise<void>((resolve) => (signal = resolve))
+    const mutations = new Set(["createCapture", "appendCaptureShippingInfo", "createRefund", "releaseRemainingAuthorization", "cancelOrder", "triggerSendOut"])
+    const dying = new Proxy(client, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property) as unknown
+        if (typeof value !== "function") return value
+        const bound = (value as (...a: unknown[]) => Promise<unknown>).bind(target)
+        if (!mutations.has(String(property))) return bound
+        return async (...args: unknown[]) => {
+          if (when === "after_call") await bound(...args).catch(() => undefined)
+          signal()
+          return new Promise<never>(() => undefined) // the process is gone: nothing more is written
+        }
+      },
+    })
+    // A dead process renews no lease.
+    const deadStore = Object.create(stores[0]) as TypeormSyncStore
+    deadStore.extendLease = async () => true
+    return { engine: engineOn(deadStore, dying), called, workerId: `dead-${++dyingCount}` }
+  }
+
+  const expireLeases = async (workerId: string) => {
+    await sql(`UPDATE klarna_sync_job SET locked_at = now() - interval '1 hour' WHERE locked_by = $1 AND state = 'running'`, [workerId])
+  }
+
+  const runUntilIdle = async (orderId: string, count: 1 | 2) => {
+    const workers = engines.slice(0, count).map((engine) => new SyncWorker(engine, { pollIntervalMs: 5, concurrency: 1 }, quiet))
+    for (const worker of workers) worker.start()
+    const deadline = Date.now() + IDLE_TIMEOUT_MS
+    let idleChecks = 0
+    try {
+      for (;;) {
+        const open = await sql<{ job_key: string; state: string; later: boolean; last_error: string | null }>(
+          `SELECT job_key, state, run_at > now() AS later, last_error FROM klarna_sync_job
+            WHERE platform = 'medusa' AND platform_order_id = $1 AND state IN ('pending', 'running')`,
+          [orderId],
+        )
+        if (open.length === 0) {
+          if (++idleChecks >= 2) return
+        } else {
+          idleChecks = 0
+          if (open.some((job) => job.later)) {
+            // Time passes: what waits for a retry or for another job is due now.
+            await sql(`UPDATE klarna_sync_job SET run_at = now() WHERE platform_order_id = $1 AND state = 'pending' AND run_at > now()`, [orderId])
+            for (const worker of workers) worker.nudge()
+          }
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`outbox of ${orderId} not idle after ${IDLE_TIMEOUT_MS} ms: ${JSON.stringify(open)}`)
+        }
+        await sleep(5)
+      }
+    } finally {
+      await Promise.all(workers.map((worker) => worker.stop()))
+    }
+  }
+
+  return {
+    sim,
+    db,
+    sql,
+    orders,
+    engines,
+    stores,
+    dyingEngine,
+    runUntilIdle,
+    expireLeases,
+    async close() {
+      await sim.close()
+      await pool.end()
+      await db.close()
+    },
+  }
+}
