@@ -15,6 +15,7 @@ import { klarnaOrderIdAt } from "../medusa/klarna-payment-of"
 import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-source"
 import { parsePluginOptions, providerForCurrency, type KlarnaPluginOptions } from "../medusa/plugin-options"
 import type { KlarnaProvider } from "../klarna/config"
+import { refundHeadroom, refundRefusal } from "../medusa/refund-headroom"
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 
 type OrderServiceLike = MedusaOrderReader & {
@@ -232,30 +233,18 @@ export default class KlarnaSyncService extends TransactionBaseService {
     }
   }
 
-  /** Refuses a Medusa refund that Klarna would refuse, before Medusa records it. */
+  /**
+   * Refuses a Medusa refund that Klarna would refuse, before Medusa records it: a quick answer from
+   * committed rows. The check that holds under concurrency runs again inside Medusa's transaction
+   * (src/medusa/transaction-guards.ts).
+   */
   async assertRefundable(paymentData: Record<string, unknown>, amount: number): Promise<void> {
     const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
     const orderId = klarnaOrderId ? await this.medusaOrderIdFor(klarnaOrderId) : undefined
     if (!orderId) return
-    const mapping = await this.store.findOrder("medusa", orderId)
-    if (!mapping) return
-    const jobs = await this.store.listJobs("medusa", orderId)
-    const captures = await this.store.listCaptures("medusa", orderId)
-    const refunds = await this.store.listRefunds("medusa", orderId)
-    const captured = captures.filter((c) => c.status === "captured").reduce((sum, c) => sum + c.captured_amount, 0)
-    const capturesUnderWay = jobs.some((job) => job.operation.startsWith("capture") && (job.state === "pending" || job.state === "running"))
-    const refundsUnderWay = jobs
-      .filter((job) => job.operation === "refund" && job.state !== "failed" && job.state !== "skipped")
-      .filter((job) => !refunds.some((r) => r.status === "refunded" && r.platform_refund_id === job.payload.refundId))
-      .reduce((sum, job) => sum + Number((job.request as { refunded_amount?: number } | null)?.refunded_amount ?? 0), 0)
-    const refunded = refunds.filter((r) => r.status === "refunded").reduce((sum, r) => sum + r.refunded_amount, 0)
-    const refundable = captured - refunded - refundsUnderWay
-    if (amount > refundable && !capturesUnderWay) {
-      throw new Error(
-        `Klarna can refund at most ${refundable} (captured ${captured}, refunded ${refunded + refundsUnderWay}); ` +
-          `a refund of ${amount} would be rejected`,
-      )
-    }
+    const headroom = await refundHeadroom(this.manager_, orderId)
+    const refusal = headroom && refundRefusal(headroom, amount)
+    if (refusal) throw new Error(refusal)
   }
 
   /** The Klarna side of a canceled Medusa order is handled by the order.canceled subscriber. */
