@@ -282,6 +282,11 @@ export default class KlarnaSyncService extends TransactionBaseService {
     return this.engine.releaseNow(orderId)
   }
 
+  /** Whether the plugin knows this order as paid with Klarna. */
+  async isKlarnaOrder(orderId: string): Promise<boolean> {
+    return (await this.store.findOrder("medusa", orderId)) !== null
+  }
+
   /**
    * Refund in Klarna for a canceled order that kept a capture (Medusa refuses refunds on canceled orders).
    * Throws KlarnaRefundRefused (with the HTTP status the admin route answers) when it cannot be done.

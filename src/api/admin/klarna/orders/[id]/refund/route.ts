@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/medusa"
 import { KlarnaRefundRefused } from "../../../../../../services/klarna-sync"
 import { codePointLength } from "../../../../../../sync/order-lines/text"
-import { accepted, syncService } from "../../../_lib/respond"
+import { accepted, notKlarnaOrder, syncService } from "../../../_lib/respond"
 
 const MAX_DESCRIPTION = 255 // Klarna's limit; refused rather than cut
 
@@ -11,6 +11,7 @@ const MAX_DESCRIPTION = 255 // Klarna's limit; refused rather than cut
  * same request pressed twice is one refund; the outcome shows in the order view (refunds, sync log).
  */
 export async function POST(req: MedusaRequest, res: MedusaResponse): Promise<void> {
+  if (!(await syncService(req).isKlarnaOrder(req.params.id))) return notKlarnaOrder(res, req.params.id)
   const body = (req.body ?? {}) as { amount?: unknown; description?: unknown }
   const amount = body.amount
   if (typeof amount !== "number" || !Number.isSafeInteger(amount) || amount <= 0) {
