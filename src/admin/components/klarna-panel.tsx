@@ -8,6 +8,7 @@ import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillmen
 import { orderStatus } from "../lib/labels"
 import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
+import { CanceledOrderRefund } from "./canceled-order-refund"
 import { CaptureList } from "./capture-list"
 import { Card } from "./card"
 import { FailedJobs } from "./failed-jobs"
@@ -18,6 +19,8 @@ import { SyncLog } from "./sync-log"
 
 export interface PanelOrder extends OrderWithFulfillments {
   id: string
+  /** Medusa's order status ("canceled": Medusa refunds nothing any more). */
+  status?: string
   payments?: { provider_id: string }[] | null
 }
 
@@ -82,6 +85,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
       footer={<OrderActions view={view} notify={notify} onChanged={refetch} />}
     >
       <AmountsSummary view={view} />
+      <CanceledOrderRefund view={view} orderCanceled={order.status === "canceled"} notify={notify} onChanged={refetch} />
       <FailedJobs jobs={view.jobs} notify={notify} onChanged={refetch} />
       <CaptureList
         captures={view.captures}
