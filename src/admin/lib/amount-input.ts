@@ -11,6 +11,7 @@ export function parseMinorUnits(text: string, currency: string): number | null {
   if (!match) return null
   const fraction = match[2] ?? ""
   if (fraction.length > digits) return null
-  const minor = BigInt(match[1]) * 10n ** BigInt(digits) + BigInt((fraction + "0".repeat(digits)).slice(0, digits) || "0")
-  return minor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(minor) : null
+  // Digits only, joined as text (the admin bundle targets ES2017: no BigInt literals, and no floats here).
+  const minor = Number(`${match[1]}${fraction.padEnd(digits, "0")}`)
+  return Number.isSafeInteger(minor) ? minor : null
 }
