@@ -282,6 +282,33 @@ export default class KlarnaSyncService extends TransactionBaseService {
     return this.engine.releaseNow(orderId)
   }
 
+  /** Whether the plugin knows this order as paid with Klarna. */
+  async isKlarnaOrder(orderId: string): Promise<boolean> {
+    return (await this.store.findOrder("medusa", orderId)) !== null
+  }
+
+  /**
+   * Refund in Klarna for a canceled order that kept a capture (Medusa refuses refunds on canceled orders).
+   * Throws KlarnaRefundRefused (with the HTTP status the admin route answers) when it cannot be done.
+   */
+  async refundInKlarna(orderId: string, refund: { amount: number; description?: string }): Promise<EventOutcome> {
+    const order = await this.withOrderService((orders) => orders.retrieve(orderId, { select: ["id", "status"] })).catch(() => null)
+    const mapping = await this.store.findOrder("medusa", orderId)
+    if (!order || !mapping) return { handled: false, reason: `Order ${orderId} is not paid with Klarna` }
+    if (order.status !== "canceled") {
+      throw new KlarnaRefundRefused(409, `Order ${orderId} is not canceled: refund it in Medusa, which sends the refund to Klarna`)
+    }
+    const captures = (await this.store.listCaptures("medusa", orderId)).filter((c) => c.status === "captured")
+    const refunds = (await this.store.listRefunds("medusa", orderId)).filter((r) => r.status === "refunded")
+    const refundable = captures.reduce((sum, c) => sum + c.captured_amount, 0) - refunds.reduce((sum, r) => sum + r.refunded_amount, 0)
+    if (refund.amount > refundable) {
+      throw new KlarnaRefundRefused(400, `Klarna holds ${refundable} captured and not refunded (minor units); ${refund.amount} cannot be refunded`)
+    }
+    const outcome = await this.engine.refundInKlarna(orderId, refund)
+    this.worker?.nudge()
+    return outcome
+  }
+
   async hasCapture(orderId: string, captureId: string): Promise<boolean> {
     const captures = await this.store.listCaptures("medusa", orderId)
     return captures.some((capture) => capture.capture_id === captureId)
@@ -328,5 +355,16 @@ export default class KlarnaSyncService extends TransactionBaseService {
       [`{${path.join(",")}}`, klarnaOrderId],
     )) as { order_id: string }[]
     return rows[0]?.order_id
+  }
+}
+
+/** A refund from the Klarna panel that cannot be made; `status` is what the admin route answers. */
+export class KlarnaRefundRefused extends Error {
+  override readonly name = "KlarnaRefundRefused"
+  constructor(
+    readonly status: 400 | 409,
+    message: string,
+  ) {
+    super(message)
   }
 }

@@ -411,6 +411,13 @@ export class TypeormSyncStore implements SyncStore {
     )
   }
 
+  async discardUnsentCapture(platform: Platform, sourceId: string): Promise<void> {
+    await this.manager.query(
+      `DELETE FROM klarna_capture WHERE platform = $1 AND source_id = $2 AND status = 'pending' AND capture_id IS NULL`,
+      [platform, sourceId],
+    )
+  }
+
   async insertCapturedCapture(capture: Omit<CaptureRecord, "id" | "created_at">): Promise<CaptureRecord> {
     const id = generateId("kcap")
     await this.manager.query(

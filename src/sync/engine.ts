@@ -231,6 +231,19 @@ export class SyncEngine {
     ])
   }
 
+  /**
+   * A refund of an amount, asked for in the Klarna panel for an order the platform no longer refunds
+   * (actions/merchant-refund.ts). Its key makes a double click one refund.
+   */
+  async refundInKlarna(platformOrderId: string, refund: { amount: number; description?: string }): Promise<EventOutcome> {
+    const loaded = await this.klarnaOrderFor(platformOrderId)
+    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
+    const description = refund.description?.trim() || undefined
+    const jobKey = jobKeys.merchantRefund(this.platform, platformOrderId, loaded.klarnaOrder.refunded_amount, refund.amount, idempotencyKeyFor(description ?? ""))
+    const merchantRefund = { amount: refund.amount, reference: `panel-refund-${idempotencyKeyFor(jobKey)}`, ...(description ? { description } : {}) }
+    return this.enqueueFor(platformOrderId, [{ platformOrderId, operation: "refund", jobKey, payload: { merchantRefund } }], loaded)
+  }
+
   async triggerSendOut(platformOrderId: string, captureId: string): Promise<EventOutcome> {
     return this.enqueueFor(platformOrderId, [
       {

@@ -18,6 +18,13 @@ export const jobKeys = {
   shippingInfoRefused: (platform: Platform, fulfillmentId: string, field: string, valueHash: string) =>
     `${platform}:shipping_info:${fulfillmentId}:refused:${field}:${valueHash}`,
   refund: (platform: Platform, refundId: string) => `${platform}:refund:${refundId}`,
+  /**
+   * A refund asked for in the Klarna panel: the same amount and description pressed again before the
+   * first one changed the order's refunded total is the same job (a double click refunds once); once it
+   * did, pressing again is a new refund.
+   */
+  merchantRefund: (platform: Platform, orderId: string, refundedSoFar: number, amount: number, descriptionHash: string) =>
+    `${platform}:refund:panel:${orderId}:${refundedSoFar}:${amount}:${descriptionHash}`,
   release: (platform: Platform, orderId: string) => `${platform}:release:${orderId}`,
   cancel: (platform: Platform, orderId: string) => `${platform}:cancel:${orderId}`,
   /** One per order: its references are set once (what was set is kept on the mapping). */

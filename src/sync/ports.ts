@@ -220,6 +220,12 @@ export interface SyncStore {
   /** Records the capture as planned (status pending) unless it exists; returns the stored one. */
   ensureCapture(capture: Omit<CaptureRecord, "id" | "capture_id" | "klarna_reference" | "status" | "captured_at" | "created_at">): Promise<CaptureRecord>
   markCaptured(id: string, captureId: string, shippingInfo: CaptureRecord["shipping_info"], klarnaReference?: string | null): Promise<void>
+  /**
+   * Removes the pending row of a capture Klarna is known not to have (its request was refused, and the job
+   * plans afresh): otherwise it would stay "pending, no capture id" when the job then captures nothing, or
+   * keep the old plan's amount when it captures a new one.
+   */
+  discardUnsentCapture(platform: Platform, sourceId: string): Promise<void>
   /** Inserts a capture Klarna has that we did not know about (reconcile). */
   insertCapturedCapture(capture: Omit<CaptureRecord, "id" | "created_at">): Promise<CaptureRecord>
   setShippingInfo(id: string, shippingInfo: CaptureRecord["shipping_info"]): Promise<void>

@@ -12,7 +12,7 @@ import fs from "node:fs"
 import path from "node:path"
 import { chromium, type Browser, type Page } from "playwright-core"
 import { ensureAdminBuild } from "../../scripts/build-admin"
-import { formatMoney } from "../../src/admin/lib/money"
+import { formatMoney, minorToDecimalString } from "../../src/admin/lib/money"
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from "../support/medusa"
 import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
 import { simOrder, simRequests } from "../support/simulator-client"
@@ -305,6 +305,50 @@ describe("the Klarna widget on the order page", () => {
     expect((await simOrder(stack.simulator.url, klarnaId)).remaining_authorized_amount).toBe(0)
     await page.mouse.move(0, 0)
     await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-released.png") })
+  })
+
+  test("a canceled order that kept its capture says so, and Refund in Klarna refunds it", async () => {
+    const placed = await klarnaCheckout(stack, [
+      { product: 0, quantity: 1 },
+      { product: 1, quantity: 1 },
+    ])
+    const orderId = placed.order.id
+    const klarnaId = placed.klarnaOrderId as string
+    const { fulfillment } = await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
+    const captured = (await viewWhen(stack.api, orderId, (v) => v.amounts.captured > 0, "the partial capture")).amounts.captured
+    await stack.api.admin("POST", `/orders/${orderId}/fulfillments/${fulfillment.id}/cancel`)
+    await stack.api.admin("POST", `/orders/${orderId}/cancel`)
+    await viewWhen(stack.api, orderId, (v) => v.jobs.every((j) => j.state !== "pending" && j.state !== "running"), "the cancel to settle")
+
+    await openOrder(orderId)
+    await widget().waitFor({ timeout: 20_000 })
+    const notice = page.getByTestId("klarna-canceled-captured")
+    await expectText(notice, `This order is canceled, but the customer was charged ${money(captured)} in Klarna`)
+    const amount = page.getByTestId("klarna-refund-amount")
+    // More than Klarna holds: refused in the widget, nothing sent.
+    await amount.fill(minorToDecimalString(captured + 1, 2))
+    expect(await page.getByTestId("klarna-refund-in-klarna").isDisabled()).toBe(true)
+    await expectText(page.getByTestId("klarna-refund-amount-error"), `Enter an amount up to ${money(captured)}`)
+    await amount.fill("10.00")
+    await page.getByTestId("klarna-refund-in-klarna").click()
+    const dialog = page.getByRole("alertdialog")
+    await dialog.waitFor()
+    await expectText(dialog, money(1000))
+    await dialog.getByRole("button", { name: "Refund" }).click()
+
+    await eventually(async () => (await page.getByTestId("klarna-amount-refunded").innerText()).includes(money(1000)), {
+      what: "the refund in the widget's amounts",
+      timeoutMs: 20_000,
+    })
+    await expectText(page.getByTestId("klarna-refunds"), money(1000))
+    await expectText(notice, `charged ${money(captured - 1000)} in Klarna`)
+    const klarna = await simOrder(stack.simulator.url, klarnaId)
+    expect(klarna.refunds.map((r) => r.refunded_amount)).toEqual([1000])
+    await page.getByTestId("klarna-sync-log-toggle").click()
+    await expectText(page.getByTestId("klarna-sync-log"), "Refund")
+    await page.mouse.move(0, 0)
+    await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-canceled-refund.png") })
+    await page.getByTestId("klarna-sync-log-toggle").click()
   })
 
   test("an order not paid with Klarna shows no Klarna section", async () => {

@@ -119,7 +119,7 @@ describe("tracking reaches Klarna exactly as typed, or not at all", () => {
     expect(messageFor(carrier)).toBe(`shipping_company "${carrier}" is 200 characters; Klarna accepts at most 100: not sent`)
     expect(jobs.filter((job) => job.state === "failed")).toHaveLength(3) // nothing else failed
 
-    // Duplicate events (a sweep re-running everything) add no second refusal.
+    // The capture and the tracking job both saw the refusals, a reconcile follows: still one job per value.
     await stack.api.admin("POST", `/klarna/orders/${placed.order.id}/reconcile`)
     expect((await settled(placed.order.id)).filter((job) => job.last_error_code === "SHIPPING_INFO_REFUSED")).toHaveLength(3)
 

@@ -55,7 +55,7 @@ export function FailedJob(props: { job: KlarnaJob; notify: Notify; onChanged: ()
               </code>
             )}
           </p>
-          <p className="text-ui-fg-subtle mt-1" data-testid="klarna-error-message">
+          <p className="text-ui-fg-subtle mt-1 break-words" data-testid="klarna-error-message">
             {messages.length > 0 ? messages.join(" ") : error?.message ?? "Klarna did not say why."}
           </p>
           <p className="txt-compact-xsmall text-ui-fg-muted mt-1.5">

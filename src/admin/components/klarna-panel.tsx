@@ -9,6 +9,7 @@ import { orderStatus } from "../lib/labels"
 import { offersResend, providerName } from "../lib/provider"
 import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
+import { CanceledOrderRefund } from "./canceled-order-refund"
 import { CaptureList } from "./capture-list"
 import { Card } from "./card"
 import { FailedJobs } from "./failed-jobs"
@@ -20,6 +21,8 @@ import { SyncLog } from "./sync-log"
 
 export interface PanelOrder extends OrderWithFulfillments {
   id: string
+  /** Medusa's order status ("canceled": Medusa refunds nothing any more). */
+  status?: string
   payments?: { provider_id: string }[] | null
 }
 
@@ -85,6 +88,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
     >
       <AmountsSummary view={view} />
       <MerchantReferences view={view} />
+      <CanceledOrderRefund view={view} orderCanceled={order.status === "canceled"} notify={notify} onChanged={refetch} />
       <FailedJobs jobs={view.jobs} notify={notify} onChanged={refetch} />
       <CaptureList
         captures={view.captures}

@@ -74,6 +74,11 @@ export function useResendToCustomer(orderId: string, captureId: string) {
   )
 }
 
+/** POST /admin/klarna/orders/:id/refund: a refund in Klarna for a canceled order that kept a capture. */
+export function useRefundInKlarna(orderId: string) {
+  return useAdminCustomPost<{ amount: number; description?: string }, QueuedJobsResponse>(`${klarnaOrderPath(orderId)}/refund`, [])
+}
+
 export function useReconcile(orderId: string) {
   return useAdminCustomPost<NoBody, ReconcileResponse>(`${klarnaOrderPath(orderId)}/reconcile`, [])
 }

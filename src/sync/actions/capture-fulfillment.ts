@@ -25,6 +25,8 @@ export const captureFulfillment: Action = async (context) => {
   const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
   if (!fulfillment) throw new SyncNotPossibleError("NO_SUCH_FULFILLMENT", `Order ${order.orderId} has no fulfillment ${fulfillmentId}`)
   if (!job.request) {
+    // No frozen request: nothing of an earlier attempt reached Klarna (a refused request is planned afresh).
+    if (existing) await store.discardUnsentCapture(order.platform, fulfillmentId)
     // Decisions that only hold before anything was sent: once a request is frozen it may have reached Klarna.
     if (fulfillment.canceled) return skipped(`fulfillment ${fulfillmentId} was canceled before it was captured`)
     if (captures.some((capture) => capture.source_type === "remaining" && capture.status === "captured")) {

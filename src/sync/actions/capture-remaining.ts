@@ -22,6 +22,8 @@ export const captureRemaining: Action = async (context) => {
   if (!job.request && jobs.some((other) => other.id !== job.id && other.operation === "capture" && (other.state === "pending" || other.state === "running"))) {
     return deferred("waiting for the fulfillments' captures", 1000)
   }
+  // No frozen request: nothing of an earlier attempt reached Klarna (a refused request is planned afresh).
+  if (!job.request && existing) await store.discardUnsentCapture(order.platform, sourceId)
   const captures = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
   const plan = job.request
     ? null

@@ -3,10 +3,12 @@ import type { RefundRequest } from "../../klarna/types"
 import { validateOrderLines } from "../line-validation"
 import { planRefund } from "../plan-refund"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
+import { merchantRefund, merchantRefundOf } from "./merchant-refund"
 import { refreshOrderTotals } from "./order-totals"
 
 export const refund: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
+  if (merchantRefundOf(job.payload)) return merchantRefund(context) // asked for in the Klarna panel, not a platform refund
   const refundId = String(job.payload.refundId)
   const existing = await store.findRefund(order.platform, refundId)
   if (existing?.status === "refunded") {

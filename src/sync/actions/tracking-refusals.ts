@@ -29,6 +29,8 @@ export async function recordRefusedTracking(context: ActionContext, fulfillment:
     // JSON with a lone surrogate is refused by PostgreSQL: store the value as it can be stored.
     const value = toWellFormed(refused.value)
     const payload: RefusalPayload & Record<string, unknown> = { fulfillmentId: fulfillment.id, refused: { field: refused.field, value } }
+    // Shopify: the capture the fixed value goes to is the one Klarna's app made.
+    if (context.job.payload.externalCapture === true) payload.externalCapture = true
     await context.enqueue({
       platformOrderId: context.order.orderId,
       operation: "shipping_info",
