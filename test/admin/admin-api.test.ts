@@ -118,7 +118,9 @@ describe("GET /admin/klarna/orders/:id", () => {
     expect(capture.order_lines.reduce((sum, l) => sum + l.total_amount, 0)).toBe(capture.captured_amount)
     expect(capture.shipping_info).toEqual([expect.objectContaining({ tracking_number: "PN-1001", shipping_company: "postnord" })])
     expect(new Date(capture.captured_at as string).getTime()).not.toBeNaN()
-    expect(view.jobs.map((j) => j.operation).sort()).toEqual(["capture", "shipping_info"])
+    // update_references: the store's order number and id sent to Klarna after order.placed.
+    expect(view.jobs.map((j) => j.operation).sort()).toEqual(["capture", "shipping_info", "update_references"])
+    expect(view.merchant_references).toEqual({ merchant_reference1: String(tracked.placed.order.display_id), merchant_reference2: tracked.orderId })
     // The tracking job may find the capture already carried the tracking (events race): then it is skipped.
     expect(view.jobs.find((j) => j.operation === "capture")).toMatchObject({ state: "succeeded", error: null })
     for (const job of view.jobs) {

@@ -120,6 +120,7 @@ describe("labels", () => {
 
   test("operations", () => {
     expect(operationLabel("trigger_send_out")).toBe("Resend to customer")
+    expect(operationLabel("update_references")).toBe("Order references")
     expect(operationLabel("new_thing")).toBe("new_thing")
   })
 })

@@ -148,7 +148,10 @@ async function orderWithTwoCapturesAndARefusal(): Promise<{ placed: CheckoutResu
 describe("the Klarna widget on the order page", () => {
   test("shows amounts, captures with lines and tracking, Klarna's refusal; Retry gets the capture through", async () => {
     const { placed, orderId, klarnaId } = await orderWithTwoCapturesAndARefusal()
+    // Klarna knows the order by the store's number and id once the plugin has told it (after order.placed).
+    await viewWhen(stack.api, orderId, (v) => v.merchant_references.merchant_reference1 !== null, "merchant references set")
     const remote = await simOrder(stack.simulator.url, klarnaId)
+    expect([remote.merchant_reference1, remote.merchant_reference2]).toEqual([String(placed.order.display_id), orderId])
 
     await openOrder(orderId)
     await widget().waitFor({ timeout: 20_000 })
@@ -157,6 +160,11 @@ describe("the Klarna widget on the order page", () => {
     // Header: Klarna's order id and status.
     await expectText(page.getByTestId("klarna-order-id"), klarnaId)
     await expectText(page.getByTestId("klarna-status"), "Partly captured")
+
+    // The references Klarna knows the order by: the order number and the order id, as in Klarna's portal.
+    await expectText(page.getByTestId("klarna-merchant-reference1"), String(placed.order.display_id))
+    await expectText(page.getByTestId("klarna-merchant-reference2"), orderId)
+    expect(await page.getByTestId("klarna-merchant-references").innerText()).toContain("Merchant reference 1 (order number)")
 
     // Amounts, in the order's currency.
     await expectText(page.getByTestId("klarna-amount-authorized"), money(placed.order.total))

@@ -24,6 +24,7 @@ const OPERATIONS: Record<string, string> = {
   release: "Release remaining",
   cancel: "Cancel order",
   trigger_send_out: "Resend to customer",
+  update_references: "Order references",
 }
 
 export function operationLabel(operation: string): string {
