@@ -1,7 +1,8 @@
 /**
- * `npm run shopify`: the Shopify webhook receiver as a small standalone server. It opens its own
- * PostgreSQL connection (TypeORM DataSource), runs the plugin's migrations, starts the outbox worker
- * and listens for Shopify's webhooks. Environment:
+ * The Shopify webhook receiver as a small standalone server (`node dist/shopify/standalone.js`; in a
+ * checkout `npm run shopify`, demo/shopify.ts, which adds an embedded PostgreSQL and a generated secret when
+ * none is given). It opens its own PostgreSQL connection (TypeORM DataSource), runs the plugin's
+ * migrations, starts the outbox worker and listens for Shopify's webhooks. Environment:
  *
  *   SHOPIFY_API_SECRET                 required: the app's client secret (HMAC key). Never logged.
  *   DATABASE_URL                       required: PostgreSQL URL.
@@ -215,29 +216,47 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
   }
 }
 
-async function main(): Promise<void> {
-  const config = configFromEnv()
+export interface ServeHooks {
+  /** Printed after the start-up line (e.g. where an embedded PostgreSQL keeps its data). */
+  lines?: string[]
+  /** Runs after the server closed on SIGINT/SIGTERM (e.g. stop the embedded PostgreSQL). */
+  onStopped?: () => Promise<void>
+}
+
+/** Starts the server, prints where it listens, and closes it on SIGINT/SIGTERM, then exits. */
+export async function serveUntilSignal(config: ShopifyServerConfig, hooks: ServeHooks = {}): Promise<RunningShopifyServer> {
   const running = await startShopifyServer(config)
   const mode = running.sync.options.mode
-  console.info(`klarna-order-sync: Shopify webhooks on ${running.webhookUrl} (mode ${mode})`) // eslint-disable-line no-console
+  /* eslint-disable no-console */
+  console.info(`klarna-order-sync: Shopify webhooks on ${running.webhookUrl} (mode ${mode})`)
+  for (const line of hooks.lines ?? []) console.info(line)
   if (mode === "record_only") {
-    console.info("klarna-order-sync: record_only: webhooks are verified and recorded; nothing is sent to Klarna (set SHOPIFY_KLARNA_MODE)") // eslint-disable-line no-console
+    console.info("klarna-order-sync: record_only: webhooks are verified and recorded; nothing is sent to Klarna (set SHOPIFY_KLARNA_MODE)")
   }
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
     stopping = true
-    console.info(`klarna-order-sync: ${signal}, shutting down`) // eslint-disable-line no-console
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error) // eslint-disable-line no-console
-        process.exit(1)
-      },
-    )
+    console.info(`klarna-order-sync: ${signal}, shutting down`)
+    running
+      .close()
+      .then(() => hooks.onStopped?.())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error)
+          process.exit(1)
+        },
+      )
   }
+  /* eslint-enable no-console */
   process.on("SIGINT", () => stop("SIGINT"))
   process.on("SIGTERM", () => stop("SIGTERM"))
+  return running
+}
+
+async function main(): Promise<void> {
+  await serveUntilSignal(configFromEnv())
 }
 
 if (require.main === module) {
