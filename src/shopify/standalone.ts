@@ -188,6 +188,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
   const port = env.SHOPIFY_WEBHOOK_PORT ? Number(env.SHOPIFY_WEBHOOK_PORT) : 8081
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`shopify: invalid SHOPIFY_WEBHOOK_PORT ${env.SHOPIFY_WEBHOOK_PORT}`)
   const mode = (env.SHOPIFY_KLARNA_MODE || "record_only") as ShopifyAdapterOptions["mode"]
+  const provider = env.KLARNA_PROVIDER || undefined
+  if (provider !== undefined && provider !== "klarna" && provider !== "kustom") {
+    throw new Error(`shopify: KLARNA_PROVIDER must be klarna or kustom, got "${provider}"`)
+  }
+  if (provider === "kustom" && env.KLARNA_REGION) {
+    throw new Error("shopify: KLARNA_REGION is for Klarna; Kustom has one host per environment and no regions")
+  }
   const list = (value: string | undefined) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)
   return {
     databaseUrl: required("DATABASE_URL"),
@@ -201,7 +208,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
         ? {
             username: env.KLARNA_USERNAME,
             password: env.KLARNA_PASSWORD,
-            provider: (env.KLARNA_PROVIDER || undefined) as KlarnaProvider | undefined,
+            provider: provider as KlarnaProvider | undefined,
             region: (env.KLARNA_REGION || undefined) as KlarnaRegion | undefined,
             environment: (env.KLARNA_ENVIRONMENT || undefined) as KlarnaEnvironment | undefined,
             baseUrl: env.KLARNA_BASE_URL || undefined,
