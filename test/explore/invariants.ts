@@ -91,9 +91,14 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
   for (const item of order.items) {
     const captured = allCaptured.get(item.id) ?? 0
     // Units are interchangeable: a unit canceled after its capture stays paid and covers a later fulfillment of it.
-    const expected = remainingCaptured && !order.canceled ? item.quantity : Math.max(active.get(item.id) ?? 0, paidCanceled.get(item.id) ?? 0)
+    const expected = remainingCaptured ? item.quantity : Math.max(active.get(item.id) ?? 0, paidCanceled.get(item.id) ?? 0)
     if (captured !== expected) {
       fail(`item ${item.sku}: Klarna captured ${captured} units, expected ${expected} (fulfilled ${active.get(item.id) ?? 0}, paid by canceled fulfillments ${paidCanceled.get(item.id) ?? 0}${remainingCaptured ? ", remaining captured" : ""})`)
+    }
+  }
+  for (const capture of klarna.captures) {
+    if (order.capturesAtCancel && !order.capturesAtCancel.includes(capture.reference ?? "")) {
+      fail(`capture ${capture.reference} (${capture.captured_amount}) reached Klarna after the order was canceled`)
     }
   }
   const shippingLines = klarna.captures.flatMap((c) => (c.order_lines ?? []).filter((l) => l.type === "shipping_fee"))

@@ -8,6 +8,7 @@ import { capturesInDoubt } from "../paid-units"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { enqueueMissingTracking } from "./follow-ups"
 import { refreshOrderTotals } from "./order-totals"
+import { settleUnwantedCapture } from "./unwanted-capture"
 
 export const captureFulfillment: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -46,6 +47,10 @@ export const captureFulfillment: Action = async (context) => {
     }
   })
   if (request.captured_amount === 0) return skipped(`fulfillment ${fulfillmentId} has nothing to charge`)
+  if (job.request && (fulfillment.canceled || order.canceled)) {
+    const why = order.canceled ? `order ${order.orderId} was canceled` : `fulfillment ${fulfillmentId} was canceled`
+    return settleUnwantedCapture(context, request, { source_type: "fulfillment", source_id: fulfillmentId }, why)
+  }
   validateOrderLines(request.captured_amount, request.order_lines ?? [], `capture of fulfillment ${fulfillmentId}`)
 
   const row = await store.ensureCapture({

@@ -8,6 +8,7 @@ import { validateOrderLines } from "../line-validation"
 import { planRemainingCapture } from "../plan-remaining"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { refreshOrderTotals } from "./order-totals"
+import { settleUnwantedCapture } from "./unwanted-capture"
 
 export const captureRemaining: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -35,6 +36,7 @@ export const captureRemaining: Action = async (context) => {
     order_lines: plan!.orderLines,
   }))
   if (request.captured_amount === 0) return skipped("fulfillments already captured the whole order")
+  if (order.canceled) return settleUnwantedCapture(context, request, { source_type: "remaining", source_id: sourceId }, `order ${order.orderId} was canceled`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], "capture of the remaining amount")
   const row = await store.ensureCapture({
     platform: order.platform,
