@@ -85,6 +85,10 @@ test("a frozen capture of a canceled fulfillment and the re-fulfillment of its u
 
   // The jacket ships later: its capture completes the order, exactly.
   await createFulfillment(stack.api, orderId, [{ itemId: jacket.id, quantity: 1 }])
+  await eventually(async () => ((await simOrder(stack.simulator.url, klarnaId)).captures.length >= 2 ? true : undefined), {
+    timeoutMs: 30_000,
+    what: "the jacket's capture",
+  })
   await settled(orderId)
   klarna = await simOrder(stack.simulator.url, klarnaId)
   expect(klarna.captures).toHaveLength(2)
