@@ -4,7 +4,6 @@
  * the event Medusa would emit; the engine under test only ever reads it through OrderSource.
  */
 import fc from "fast-check"
-import { jobKeys } from "../../src/sync/job-keys"
 import type { TrackingSnapshot } from "../../src/sync/order-model"
 import { simFault, simOrder } from "../support/simulator-client"
 import { CLIENT_TIMEOUT_MS, type ExploreEnvironment } from "./environment"
@@ -105,9 +104,9 @@ abstract class OpenFulfillmentCommand extends Command {
 class CancelFulfillment extends OpenFulfillmentCommand {
   async apply(s: Sequence, env: ExploreEnvironment) {
     const fulfillment = this.pick(s)
-    const [job] = await env.sql<{ request: unknown }>(`SELECT request FROM klarna_sync_job WHERE job_key = $1`, [jobKeys.capture("medusa", fulfillment.id)])
-    const [row] = await env.sql(`SELECT id FROM klarna_capture WHERE platform = 'medusa' AND source_id = $1`, [fulfillment.id])
-    fulfillment.canceledBeforeCapture = (!job || job.request === null) && !row
+    // Workers are stopped between commands (a dead one sent its call or never will): what Klarna holds now is final.
+    const klarna = await simOrder(env.sim.url, s.order.klarnaOrderId)
+    fulfillment.canceledBeforeCapture = !klarna.captures.some((c) => c.reference === fulfillment.id)
     fulfillment.canceled = true
     await deliver(env, s, { kind: "order_changed" })
   }
@@ -192,6 +191,8 @@ class CancelOrder extends Command {
     return !s.order.canceled && s.order.fulfillments.every((f) => f.canceled) && s.order.refunds.length === 0
   }
   async apply(s: Sequence, env: ExploreEnvironment) {
+    const klarna = await simOrder(env.sim.url, s.order.klarnaOrderId)
+    s.order.capturesAtCancel = klarna.captures.map((c) => c.reference ?? "")
     s.order.canceled = true
     await deliver(env, s, { kind: "order_canceled" })
   }

@@ -110,7 +110,7 @@ export async function runExploration(env: ExploreEnvironment, options: ExploreOp
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
   const property = fc.asyncProperty(
     orderShape,
-    fc.commands(commandArbitraries({ oddTrackingLengths: options.oddTrackingLengths ?? oddTrackingFromEnv() }), { maxCommands: options.maxCommands ?? 12 }),
+    fc.commands(commandArbitraries({ oddTrackingLengths: options.oddTrackingLengths ?? oddTrackingFromEnv() }), { maxCommands: options.maxCommands ?? 15, size: "+1" }),
     async (shape, commands) => {
       const order = await placeOrder(env, shape)
       const sequence: Sequence = { order, events: [], nextId: 0, stats: { commands: 0, faults: 0 } }

@@ -4,7 +4,7 @@
  * capture may charge the units it pays for until it is resolved.
  */
 import { jobKeys } from "../../src/sync/job-keys"
-import { simFault, simOrder } from "../support/simulator-client"
+import { simFault, simOrder, simRequests } from "../support/simulator-client"
 import { startExploreEnvironment, type ExploreEnvironment } from "./environment"
 import type { ModelOrder } from "./platform-model"
 import { checkInvariants } from "./invariants"
@@ -99,9 +99,9 @@ test("defect 1: a frozen capture of a fulfillment canceled since is waited for; 
   expect(await checkInvariants(env, order)).toEqual([])
 })
 
-test("defect 1, other ending: the frozen capture is finally refused (4xx): the new fulfillment captures the unit, once", async () => {
+test("defect 1, other ending: the frozen capture never reached Klarna: it is dropped, and the new fulfillment captures the unit once", async () => {
   const order = await placeOrder([{ quantity: 1, unitPrice: 4000 }])
-  // Nothing applied this time: a 503, then 429, then Klarna refuses the frozen request for good.
+  // Nothing applied this time: a 429 with a long Retry-After on the first attempt.
   const first = fulfill(order, 0, 1)
   const path = `/orders/${order.klarnaOrderId}/captures`
   await simFault(env.sim.url, { match: { method: "POST", path, times: 1 }, fault: { type: "rate_limit", retry_after_seconds: 60 } })
@@ -114,12 +114,15 @@ test("defect 1, other ending: the frozen capture is finally refused (4xx): the n
   expect(await env.engines[0].processNext("worker-a")).toBe(true)
   expect(await jobState(jobKeys.capture("medusa", second))).toMatchObject({ state: "pending", request: null })
 
-  await simFault(env.sim.url, { match: { method: "POST", path, times: 1 }, fault: { type: "http", status: 403, body: { error_code: "CAPTURE_NOT_ALLOWED", error_messages: ["refused"], correlation_id: "c-1" } } })
   await env.runUntilIdle(order.orderId, 1)
-  expect(await jobState(jobKeys.capture("medusa", first))).toMatchObject({ state: "failed", last_http_status: 403 })
+  // Klarna was asked (GET) instead of being sent a capture of a canceled fulfillment.
+  expect(await jobState(jobKeys.capture("medusa", first))).toMatchObject({ state: "skipped" })
   const klarna = await simOrder(env.sim.url, order.klarnaOrderId)
   expect(klarna.captures.map((c) => [c.reference, c.captured_amount])).toEqual([[second, 4000]])
   expect(klarna.remaining_authorized_amount).toBe(0)
+  const posts = (await simRequests(env.sim.url, path)).filter((r) => r.method === "POST").map((r) => (r.body as { reference: string }).reference)
+  expect(posts).toEqual([first, second])
+  expect(await checkInvariants(env, order)).toEqual([])
 })
 
 test("found by the exploration: Capture payment's frozen request (its worker died before sending) is waited for by a new fulfillment's capture", async () => {
@@ -139,4 +142,36 @@ test("found by the exploration: Capture payment's frozen request (its worker die
   expect(klarna.captures.map((c) => [c.reference, c.captured_amount])).toEqual([[order.orderId, 3999]])
   expect(await jobState(jobKeys.capture("medusa", ful))).toMatchObject({ state: "skipped" })
   expect(await checkInvariants(env, order)).toEqual([])
+})
+
+describe("found by the exploration: the order is canceled while Capture payment's request is frozen", () => {
+  // Shrunk: captureRemaining, killWorker(before_call), cancelOrder
+  async function frozenThenCanceled(when: "before_call" | "after_call") {
+    const order = await placeOrder([{ quantity: 1, unitPrice: 100 }])
+    await env.engines[0].captureRemaining(order.orderId)
+    const dying = env.dyingEngine(when)
+    void dying.engine.processNext(dying.workerId)
+    await dying.called
+    await env.expireLeases(dying.workerId)
+    order.canceled = true
+    await env.engines[0].orderCanceled(order.orderId)
+    await env.runUntilIdle(order.orderId, 1)
+    return { order, klarna: await simOrder(env.sim.url, order.klarnaOrderId) }
+  }
+
+  test("never sent: Klarna is asked, nothing is charged, the Klarna order is cancelled", async () => {
+    const { order, klarna } = await frozenThenCanceled("before_call")
+    expect(klarna.captures).toEqual([])
+    expect(klarna.status).toBe("CANCELLED")
+    expect(await jobState(jobKeys.captureRemaining("medusa", order.orderId))).toMatchObject({ state: "skipped" })
+  })
+
+  test("applied before the worker died: the capture is recorded, not sent again, and the rest released", async () => {
+    const { order, klarna } = await frozenThenCanceled("after_call")
+    expect(klarna.captures.map((c) => [c.reference, c.captured_amount])).toEqual([[order.orderId, 100]])
+    const posts = (await simRequests(env.sim.url, `/orders/${order.klarnaOrderId}/captures`)).filter((r) => r.method === "POST")
+    expect(posts).toHaveLength(1)
+    const [row] = await env.sql<{ status: string; capture_id: string }>(`SELECT status, capture_id FROM klarna_capture WHERE source_id = $1`, [`remaining:${order.orderId}`])
+    expect(row).toEqual({ status: "captured", capture_id: klarna.captures[0].capture_id })
+  })
 })

@@ -34,10 +34,7 @@ export interface ModelFulfillment {
   shipped: boolean
   trackings: TrackingSnapshot[]
   shippingCompany?: string
-  /**
-   * Set when the fulfillment was canceled while its capture provably had not been sent (no frozen request,
-   * no capture row): Klarna must never get a capture for it.
-   */
+  /** Set when the fulfillment was canceled while Klarna had no capture of it: Klarna must never get one. */
   canceledBeforeCapture?: boolean
   createdAt: Date
 }
@@ -53,6 +50,8 @@ export interface ModelOrder {
   fulfillments: ModelFulfillment[]
   refunds: RefundSnapshot[]
   canceled: boolean
+  /** References of the captures Klarna held when the order was canceled: no other may follow. */
+  capturesAtCancel?: string[]
   /** The merchant pressed Capture payment. */
   captureRemainingPressed: boolean
 }

@@ -10,6 +10,7 @@ import { enqueueMissingTracking } from "./follow-ups"
 import { recordRefusedTracking } from "./tracking-refusals"
 import { refreshOrderTotals } from "./order-totals"
 import { KLARNA_NAME_MAX, klarnaReference, truncateText } from "../order-lines/text"
+import { settleUnwantedCapture } from "./unwanted-capture"
 
 export const captureFulfillment: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -52,6 +53,10 @@ export const captureFulfillment: Action = async (context) => {
   // Tracking values Klarna cannot take intact went without: each is parked for the merchant to see.
   await recordRefusedTracking(context, fulfillment)
   if (request.captured_amount === 0) return skipped(`fulfillment ${fulfillmentId} has nothing to charge`)
+  if (job.request && (fulfillment.canceled || order.canceled)) {
+    const why = order.canceled ? `order ${order.orderId} was canceled` : `fulfillment ${fulfillmentId} was canceled`
+    return settleUnwantedCapture(context, request, { source_type: "fulfillment", source_id: fulfillmentId }, why)
+  }
   validateOrderLines(request.captured_amount, request.order_lines ?? [], `capture of fulfillment ${fulfillmentId}`)
 
   const row = await store.ensureCapture({

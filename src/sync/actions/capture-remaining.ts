@@ -9,6 +9,7 @@ import { planRemainingCapture } from "../plan-remaining"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { refreshOrderTotals } from "./order-totals"
 import { KLARNA_NAME_MAX, klarnaReference, truncateText } from "../order-lines/text"
+import { settleUnwantedCapture } from "./unwanted-capture"
 
 export const captureRemaining: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -38,6 +39,7 @@ export const captureRemaining: Action = async (context) => {
     order_lines: plan!.orderLines,
   }))
   if (request.captured_amount === 0) return skipped("fulfillments already captured the whole order")
+  if (order.canceled) return settleUnwantedCapture(context, request, { source_type: "remaining", source_id: sourceId }, `order ${order.orderId} was canceled`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], "capture of the remaining amount")
   const row = await store.ensureCapture({
     platform: order.platform,
