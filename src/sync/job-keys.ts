@@ -14,6 +14,8 @@ export const jobKeys = {
   refund: (platform: Platform, refundId: string) => `${platform}:refund:${refundId}`,
   release: (platform: Platform, orderId: string) => `${platform}:release:${orderId}`,
   cancel: (platform: Platform, orderId: string) => `${platform}:cancel:${orderId}`,
+  /** A checkout's Klarna order that never became an order: one cancel per Klarna order. */
+  cancelOrphan: (platform: Platform, checkoutId: string, klarnaOrderId: string) => `${platform}:cancel_orphan:${checkoutId}:${klarnaOrderId}`,
   /** Resending is a merchant action that may be repeated: each request carries its own nonce. */
   triggerSendOut: (platform: Platform, captureId: string, nonce: string) => `${platform}:trigger_send_out:${captureId}:${nonce}`,
 }

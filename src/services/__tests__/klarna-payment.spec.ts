@@ -78,6 +78,8 @@ describe("KlarnaPaymentProcessor", () => {
     captureRemainingForPayment: jest.fn(async () => undefined),
     assertRefundable: jest.fn(async () => undefined),
     handlePaymentCanceled: jest.fn(async () => undefined),
+    recordCheckoutAuthorization: jest.fn(async () => undefined),
+    findCheckoutAuthorization: jest.fn(async () => null),
   }
   const processor = new KlarnaPaymentProcessor({ klarnaSyncService: sync }, options)
 
