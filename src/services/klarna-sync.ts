@@ -155,7 +155,8 @@ export default class KlarnaSyncService extends TransactionBaseService {
    * and converges each. Runs at worker start and every worker.sweepIntervalMs.
    */
   async sweep(limit = 500): Promise<{ orders: number; queued: string[]; failed: number }> {
-    await this.sweepOrphans(limit)
+    // Never in the way of the lost-event sweep below.
+    await this.sweepOrphans(limit).catch((error: Error) => this.logger_.warn(`klarna-order-sync: the orphan sweep failed: ${error.message}`))
     const rows = (await this.manager_.query(SWEEP_SQL, [
       this.options.klarnaProviderIds,
       this.options.captureOn,
