@@ -60,6 +60,8 @@ export interface KlarnaPluginOptions {
   purchaseCountry?: string
   worker: WorkerOptions
   http: HttpOptions
+  /** How long a Klarna order may wait for its cart to become a Medusa order before the sweep cancels it. */
+  orphanGraceMs: number
 }
 
 export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = {
@@ -72,6 +74,8 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = {
   sweepIntervalMs: 300_000,
   concurrency: 4,
 }
+
+export const DEFAULT_ORPHAN_GRACE_MS = 3_600_000
 
 export const DEFAULT_HTTP_OPTIONS: Readonly<HttpOptions> = { timeoutMs: 10_000, maxRetries: 2 }
 
@@ -230,6 +234,7 @@ export function parsePluginOptions(raw: unknown): KlarnaPluginOptions {
     purchaseCountry: o.purchaseCountry?.toUpperCase(),
     worker: { ...DEFAULT_WORKER_OPTIONS, ...o.worker },
     http: { ...DEFAULT_HTTP_OPTIONS, ...o.http },
+    orphanGraceMs: o.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS,
   }
   cache.set(raw, options)
   return options

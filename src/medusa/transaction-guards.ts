@@ -7,15 +7,12 @@
  * not yet there, and both pass. Here the check runs when Medusa inserts the refund row, in the same
  * transaction, after a per-order advisory lock that the transaction holds until it commits or rolls back:
  * the second refund waits, then sees the first one, on this server or any other on the database.
+ * The same way, an order insert takes its cart's lock and refuses a Klarna order being cancelled as an orphan.
  */
 import type { DataSource, EntityManager, EntitySubscriberInterface, InsertEvent } from "typeorm"
+import { NotAllowedError } from "./not-allowed-error"
+import { guardOrderInsert } from "./orphan-authorizations"
 import { refundHeadroom, refundRefusal } from "./refund-headroom"
-
-/** Medusa's error handler answers an error of this type with 400 and its message. */
-export class NotAllowedError extends Error {
-  override readonly name = "NotAllowedError"
-  readonly type = "not_allowed"
-}
 
 /** Advisory lock class of "refunds of one order" (two-key form: class, hashtext(order id)). */
 const REFUND_LOCK_CLASS = 7_253_120
@@ -34,7 +31,10 @@ export async function guardRefundInsert(manager: EntityManager, refund: { order_
 
 export class KlarnaTransactionGuards implements EntitySubscriberInterface {
   async beforeInsert(event: InsertEvent<Record<string, unknown>>): Promise<void> {
-    if (event.metadata.tableName === "refund") await guardRefundInsert(event.manager, event.entity as { order_id?: string; amount?: number })
+    const table = event.metadata.tableName
+    if (table === "refund") await guardRefundInsert(event.manager, event.entity as { order_id?: string; amount?: number })
+    // No order on a Klarna order that is being cancelled as an orphan (orphan-authorizations.ts).
+    else if (table === "order") await guardOrderInsert(event.manager, event.entity as { id?: string; cart_id?: string })
   }
 }
 

@@ -45,6 +45,10 @@ export interface KlarnaSyncForPayments {
   assertRefundable(paymentData: Record<string, unknown>, amount: number): Promise<void>
   /** The Medusa payment was canceled: release/cancel the Klarna order as appropriate. */
   handlePaymentCanceled(paymentData: Record<string, unknown>): Promise<Record<string, unknown> | void>
+  /** Records a Klarna order created for a cart, so that it is cancelled if the cart never becomes an order. */
+  recordCheckoutAuthorization(cartId: string, klarnaOrderId: string, currency: string, amount: number): Promise<void>
+  /** The recorded Klarna order of a checkout (its status says whether it was cancelled as an orphan). */
+  findCheckoutAuthorization(klarnaOrderId: string): Promise<{ status: string; reason: string | null } | null>
 }
 
 /** The slices of Medusa's cart (with totals) that the Klarna session and order are built from. */
@@ -515,7 +519,8 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
     context: Record<string, unknown>
   ): Promise<PaymentProcessorError | { status: PaymentSessionStatus; data: PaymentProcessorSessionResponse["session_data"] }> {
     const data = { ...paymentSessionData }
-    if (asString(data.order_id)) return { status: PaymentSessionStatus.AUTHORIZED, data }
+    const existingOrderId = asString(data.order_id)
+    if (existingOrderId) return this.alreadyAuthorized(existingOrderId, data)
     const token = asString(data.authorization_token)
     if (!token) return { status: PaymentSessionStatus.REQUIRES_MORE, data }
     try {
@@ -533,6 +538,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
         idempotencyKey: idempotencyKeyFor(`medusa:authorize:${sessionId}`),
       }
       const order = await this.client(currency).request(operation)
+      await this.recordAuthorization(cartId, order.order_id, currency, body.order_amount)
       const result: Record<string, unknown> = {
         ...data,
         order_id: order.order_id,
@@ -551,6 +557,43 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
       return { status: PaymentSessionStatus.AUTHORIZED, data: result }
     } catch (err) {
       return this.toError("creating the Klarna order from the authorization", err)
+    }
+  }
+
+  /**
+   * A completion that runs again (a retry after a failure) finds the Klarna order in the session. It is
+   * used again unless it was cancelled because the cart did not become an order: then the shopper must
+   * authorize a new payment.
+   */
+  protected async alreadyAuthorized(
+    klarnaOrderId: string,
+    data: Record<string, unknown>
+  ): Promise<PaymentProcessorError | { status: PaymentSessionStatus; data: PaymentProcessorSessionResponse["session_data"] }> {
+    const recorded = await this.syncService_.findCheckoutAuthorization(klarnaOrderId).catch(() => null)
+    if (recorded && (recorded.status === "cancelling" || recorded.status === "cancelled")) {
+      return {
+        error:
+          `Klarna: the Klarna order ${klarnaOrderId} of this cart was cancelled because the checkout did not complete ` +
+          `(${recorded.reason ?? "no order"}); pay again (refresh the payment sessions)`,
+        code: "KLARNA_AUTHORIZATION_CANCELLED",
+        detail: JSON.stringify({ order_id: klarnaOrderId, status: recorded.status }),
+      }
+    }
+    return { status: PaymentSessionStatus.AUTHORIZED, data }
+  }
+
+  /**
+   * Recorded in a transaction of its own, so that it survives Medusa rolling back the completion. A failure
+   * to record is logged and does not fail the checkout (the Klarna order exists either way).
+   */
+  protected async recordAuthorization(cartId: string, klarnaOrderId: string, currency: string, amount: number): Promise<void> {
+    try {
+      await this.syncService_.recordCheckoutAuthorization(cartId, klarnaOrderId, currency.toLowerCase(), amount)
+    } catch (err) {
+      this.logger_?.error?.(
+        `[${PLUGIN_NAME}] could not record Klarna order ${klarnaOrderId} of cart ${cartId}; it is not cancelled automatically ` +
+          `if the cart never becomes an order: ${(err as Error).message}`
+      )
     }
   }
 

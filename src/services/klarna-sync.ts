@@ -16,6 +16,8 @@ import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-sourc
 import { parsePluginOptions, providerForCurrency, type KlarnaPluginOptions } from "../medusa/plugin-options"
 import type { KlarnaProvider } from "../klarna/config"
 import { refundHeadroom, refundRefusal } from "../medusa/refund-headroom"
+import { claimOrphanedCheckout, orphansPastGrace, unorderedAuthorizationsOf, type OrphanCandidate } from "../medusa/orphan-authorizations"
+import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 
 type OrderServiceLike = MedusaOrderReader & {
@@ -107,7 +109,11 @@ export default class KlarnaSyncService extends TransactionBaseService {
       store: this.store,
       orders: new MedusaOrderSource({ retrieveWithTotals: (id, config) => this.withOrderService((orders) => orders.retrieveWithTotals(id, config)) }, this.options),
       klarna: { forCurrency: (currency) => clientForCurrency(this.options, currency, { logger: this.logger_ }) },
-      payments: { onFullyCaptured: (orderId) => this.markMedusaPaymentCaptured(orderId) },
+      payments: {
+        onFullyCaptured: (orderId) => this.markMedusaPaymentCaptured(orderId),
+        claimOrphan: (cartId, klarnaOrderId, reason) => claimOrphanedCheckout(this.manager_, cartId, klarnaOrderId, reason),
+      },
+      authorizations: this.store,
       logger: this.logger_,
       options: {
         platform: "medusa",
@@ -154,6 +160,8 @@ export default class KlarnaSyncService extends TransactionBaseService {
    * and converges each. Runs at worker start and every worker.sweepIntervalMs.
    */
   async sweep(limit = 500): Promise<{ orders: number; queued: string[]; failed: number }> {
+    // Never in the way of the lost-event sweep below.
+    await this.sweepOrphans(limit).catch((error: Error) => this.logger_.warn(`klarna-order-sync: the orphan sweep failed: ${error.message}`))
     const rows = (await this.manager_.query(SWEEP_SQL, [
       this.options.klarnaProviderIds,
       this.options.captureOn,
@@ -170,6 +178,54 @@ export default class KlarnaSyncService extends TransactionBaseService {
         (result.queued.length > 0 ? `: ${result.queued.slice(0, 20).join(" ")}${result.queued.length > 20 ? " …" : ""}` : ""),
     )
     return result
+  }
+
+  /**
+   * Klarna orders created at checkout whose cart has no order paid with them orphanGraceMs after they were
+   * created (the completion failed unseen, e.g. the server died, or the shopper left after authorizing):
+   * each gets a cancel_orphan job, which checks again under the cart's lock before Klarna is called.
+   */
+  private async sweepOrphans(limit: number): Promise<void> {
+    const grace = this.options.orphanGraceMs
+    const orphans = await orphansPastGrace(this.manager_, grace, limit)
+    await this.queueOrphanCancels(orphans, `no order for the cart ${Math.round(grace / 1000)} s after its Klarna order was created`)
+  }
+
+  private async queueOrphanCancels(orphans: OrphanCandidate[], reason: string): Promise<void> {
+    for (const orphan of orphans) {
+      const job = await this.engine.cancelOrphan({
+        checkoutId: orphan.checkout_id,
+        klarnaOrderId: orphan.klarna_order_id,
+        currency: orphan.currency,
+        reason,
+      })
+      this.logger_.warn(
+        `klarna-order-sync: Klarna order ${orphan.klarna_order_id} of cart ${orphan.checkout_id} has no Medusa order (${reason}); ` +
+          `cancel queued as job ${job.id}`,
+      )
+    }
+    if (orphans.length > 0) this.worker?.nudge()
+  }
+
+  // ---- Checkout: Klarna orders created by the payment processor -------------------------------------
+
+  /** The processor created a Klarna order for a cart (committed at once: it must outlive a failed completion). */
+  recordCheckoutAuthorization(cartId: string, klarnaOrderId: string, currency: string, amount: number): Promise<void> {
+    return this.store.recordAuthorization({ platform: "medusa", checkout_id: cartId, klarna_order_id: klarnaOrderId, currency, amount })
+  }
+
+  findCheckoutAuthorization(klarnaOrderId: string): Promise<CheckoutAuthorizationRecord | null> {
+    return this.store.findAuthorization(klarnaOrderId)
+  }
+
+  /** Completing the cart failed after its payment was authorized: cancel its Klarna order(s) at once. */
+  async cartCompletionFailed(cartId: string, reason: string): Promise<void> {
+    const orphans = await unorderedAuthorizationsOf(this.manager_, cartId)
+    await this.queueOrphanCancels(orphans, `completion failed: ${reason}`)
+  }
+
+  listOrphans(limit = 200): Promise<OrphanListing[]> {
+    return this.store.listOrphanAuthorizations("medusa", limit)
   }
 
   // ---- Events (subscribers) --------------------------------------------------------------------

@@ -18,6 +18,7 @@ import type {
   RefundRecord,
   SyncStore,
 } from "../sync/ports"
+import type { CheckoutAuthorizationRecord, CheckoutAuthorizationStore, OrphanListing } from "../sync/authorizations"
 
 /**
  * Claims take this transaction-scoped advisory lock, so that "no other job of this order is running"
@@ -31,7 +32,7 @@ type ClaimedRow = JobRecord & {
   __previous_worker: string | null
 }
 
-export class TypeormSyncStore implements SyncStore {
+export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   constructor(private readonly manager: EntityManager) {}
 
   private async one<T>(sql: string, params: unknown[]): Promise<T | null> {
@@ -529,6 +530,49 @@ export class TypeormSyncStore implements SyncStore {
       [id, platform, topic],
     )
     return rows.length > 0
+  }
+
+  // ---- Klarna orders created at checkout (src/sync/authorizations.ts) ----------------------------
+
+  async recordAuthorization(authorization: Parameters<CheckoutAuthorizationStore["recordAuthorization"]>[0]): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO klarna_authorization (id, platform, checkout_id, klarna_order_id, currency, amount)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (klarna_order_id) DO NOTHING`,
+      [
+        generateId("kauth"),
+        authorization.platform,
+        authorization.checkout_id,
+        authorization.klarna_order_id,
+        authorization.currency,
+        authorization.amount,
+      ],
+    )
+  }
+
+  findAuthorization(klarnaOrderId: string) {
+    return this.one<CheckoutAuthorizationRecord>(`SELECT * FROM klarna_authorization WHERE klarna_order_id = $1`, [klarnaOrderId])
+  }
+
+  async markAuthorizationCancelled(klarnaOrderId: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE klarna_authorization SET status = 'cancelled', cancelled_at = COALESCE(cancelled_at, now()), updated_at = now()
+        WHERE klarna_order_id = $1`,
+      [klarnaOrderId],
+    )
+  }
+
+  listOrphanAuthorizations(platform: Platform, limit: number) {
+    // The cancel job's key as in src/sync/job-keys.ts (cancelOrphan).
+    return this.rows<OrphanListing>(
+      `SELECT a.*, j.id AS job_id, j.state AS job_state, j.last_error AS job_last_error
+         FROM klarna_authorization a
+         LEFT JOIN klarna_sync_job j ON j.job_key = a.platform || ':cancel_orphan:' || a.checkout_id || ':' || a.klarna_order_id
+        WHERE a.platform = $1 AND a.status <> 'ordered'
+        ORDER BY a.created_at DESC
+        LIMIT $2`,
+      [platform, limit],
+    )
   }
 }
 

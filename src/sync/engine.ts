@@ -11,6 +11,8 @@ import type { KlarnaOmProvider } from "./klarna-port"
 import type { ActionContext, ActionOutcome, Action } from "./actions/action"
 import { appendShippingInfo } from "./actions/append-shipping-info"
 import { cancel } from "./actions/cancel"
+import { cancelOrphan, type OrphanContext, type OrphanPayload } from "./actions/cancel-orphan"
+import type { CheckoutAuthorizationStore } from "./authorizations"
 import { captureFulfillment } from "./actions/capture-fulfillment"
 import { captureRemaining } from "./actions/capture-remaining"
 import { refund } from "./actions/refund"
@@ -37,7 +39,8 @@ import type {
   SyncableOrder,
 } from "./ports"
 
-const ACTIONS: Record<JobOperation, Action> = {
+/** Actions on a platform order (cancel_orphan has none: it runs on a checkout, see run()). */
+const ACTIONS: Record<Exclude<JobOperation, "cancel_orphan">, Action> = {
   capture: captureFulfillment,
   capture_remaining: captureRemaining,
   shipping_info: appendShippingInfo,
@@ -76,6 +79,8 @@ export interface SyncEngineDeps {
   orders: OrderSource
   klarna: KlarnaOmProvider
   payments?: PlatformPayments
+  /** Klarna orders created at checkout (needed for cancel_orphan jobs). */
+  authorizations?: CheckoutAuthorizationStore
   logger: SyncLogger
   options: SyncEngineOptions
 }
@@ -127,6 +132,21 @@ export class SyncEngine {
     return this.enqueueFor(platformOrderId, [
       { platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refundId), payload: { refundId } },
     ])
+  }
+
+  /**
+   * Queues the cancel of a checkout's Klarna order that did not become a platform order. Queued per
+   * checkout (platform_order_id is the checkout id); the platform confirms the orphan before Klarna is called.
+   */
+  async cancelOrphan(payload: OrphanPayload): Promise<JobRecord> {
+    const { job } = await this.enqueueIntent({
+      platform: this.platform,
+      platformOrderId: payload.checkoutId,
+      operation: "cancel_orphan",
+      jobKey: jobKeys.cancelOrphan(this.platform, payload.checkoutId, payload.klarnaOrderId),
+      payload: { ...payload },
+    })
+    return job
   }
 
   async orderCanceled(platformOrderId: string): Promise<EventOutcome> {
@@ -310,11 +330,13 @@ export class SyncEngine {
     // Heartbeat: the lease only runs out when this worker is gone, never because Klarna was slow.
     const heartbeat = this.keepLease(job, workerId)
     try {
-      const loaded = await this.klarnaOrderFor(job.platform_order_id)
-      if ("reason" in loaded) {
+      const loaded = job.operation === "cancel_orphan" ? null : await this.klarnaOrderFor(job.platform_order_id)
+      if (loaded === null) {
+        outcome = await cancelOrphan(this.orphanContextFor(job, workerId))
+      } else if ("reason" in loaded) {
         outcome = { kind: "skipped", reason: loaded.reason }
       } else {
-        outcome = await ACTIONS[job.operation](this.contextFor(job, workerId, loaded))
+        outcome = await ACTIONS[job.operation as keyof typeof ACTIONS](this.contextFor(job, workerId, loaded))
         // Also when an earlier attempt reached the goal but its worker died before the follow-ups ran.
         if (outcome.kind === "succeeded" || (outcome.kind === "skipped" && outcome.settled)) {
           await this.afterSuccess(loaded.order)
@@ -406,16 +428,37 @@ export class SyncEngine {
       store,
       logger: this.deps.logger,
       captureDue: (fulfillment) => this.captureDue(fulfillment),
-      freezeRequest: async <T extends object>(build: () => T): Promise<T> => {
-        if (job.request) return job.request as T
-        const request = build()
-        await store.saveJobRequest(job.id, workerId, request as Record<string, unknown>)
-        job.request = request as Record<string, unknown>
-        return request
-      },
+      freezeRequest: this.requestFreezer(job, workerId),
       enqueue: async (intent) => {
         await this.enqueueIntent({ ...intent, platform: this.platform })
       },
+    }
+  }
+
+  /** Freezes a job's request on its first attempt; later attempts get the frozen one back. */
+  private requestFreezer(job: JobRecord, workerId: string) {
+    return async <T extends object>(build: () => T): Promise<T> => {
+      if (job.request) return job.request as T
+      const request = build()
+      await this.deps.store.saveJobRequest(job.id, workerId, request as Record<string, unknown>)
+      job.request = request as Record<string, unknown>
+      return request
+    }
+  }
+
+  private orphanContextFor(job: JobRecord, workerId: string): OrphanContext {
+    const { payments, authorizations } = this.deps
+    const payload = job.payload as unknown as OrphanPayload
+    return {
+      job,
+      klarna: this.deps.klarna.forCurrency(payload.currency),
+      logger: this.deps.logger,
+      claimOrphan: async ({ checkoutId, klarnaOrderId, reason }) => {
+        if (!payments?.claimOrphan) throw new SyncNotPossibleError("NO_ORPHAN_CHECK", "the platform cannot tell whether this checkout became an order")
+        return payments.claimOrphan(checkoutId, klarnaOrderId, reason)
+      },
+      markCancelled: async (klarnaOrderId) => authorizations?.markAuthorizationCancelled(klarnaOrderId),
+      freezeRequest: this.requestFreezer(job, workerId),
     }
   }
 

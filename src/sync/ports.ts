@@ -5,6 +5,7 @@
  */
 import type { KlarnaOrderLine, KlarnaShippingInfo } from "../klarna/types"
 import type { OrderSnapshot } from "./order-model"
+import type { OrphanVerdict } from "./authorizations"
 
 export type Platform = "medusa" | "shopify"
 
@@ -23,6 +24,13 @@ export interface OrderSource {
 /** Lets the engine tell the platform what Klarna now holds (e.g. mark Medusa's payment captured). */
 export interface PlatformPayments {
   onFullyCaptured?(platformOrderId: string): Promise<void>
+  /**
+   * Whether a checkout's Klarna order is an orphan (its checkout has no platform order paid with it) and,
+   * if so, marks it so that no order can be placed on it any more: the check and the mark happen under
+   * the lock the platform's order creation takes, so a completion still under way either finishes first
+   * (not an orphan) or fails.
+   */
+  claimOrphan?(checkoutId: string, klarnaOrderId: string, reason: string): Promise<OrphanVerdict>
 }
 
 export type JobOperation =
@@ -34,6 +42,8 @@ export type JobOperation =
   | "cancel"
   | "trigger_send_out"
   | "update_references"
+  /** A checkout's Klarna order that never became a platform order (actions/cancel-orphan.ts). */
+  | "cancel_orphan"
 
 export type JobState = "pending" | "running" | "succeeded" | "failed" | "skipped"
 

@@ -370,9 +370,14 @@ export interface CheckoutResult {
  * session and returns an authorization_token, which goes into the session data), then completion.
  * Returns the order (as the admin API shows it, with payments).
  */
-export async function checkout(api: StoreApi, options: CheckoutOptions): Promise<CheckoutResult> {
-  const started = Date.now()
-  const before = api.calls.length
+/**
+ * Everything of a storefront checkout but its completion: the cart with items, address, shipping and the
+ * selected payment session, authorized by Klarna's widget (the simulator) for provider "klarna".
+ */
+export async function prepareCheckout(
+  api: StoreApi,
+  options: CheckoutOptions
+): Promise<{ cartId: string; klarnaSessionId?: string }> {
   const { cart } = await api.store<{ cart: MedusaCart }>("POST", "/carts", { region_id: options.regionId })
   for (const item of options.items) {
     await api.store("POST", `/carts/${cart.id}/line-items`, { variant_id: item.variantId, quantity: item.quantity })
@@ -402,17 +407,24 @@ export async function checkout(api: StoreApi, options: CheckoutOptions): Promise
     await api.store("POST", `/carts/${cart.id}/payment-sessions/klarna`, { data: { authorization_token: token } })
   }
 
+  return { cartId: cart.id, klarnaSessionId }
+}
+
+export async function checkout(api: StoreApi, options: CheckoutOptions): Promise<CheckoutResult> {
+  const started = Date.now()
+  const before = api.calls.length
+  const { cartId, klarnaSessionId } = await prepareCheckout(api, options)
   const completed = await api.store<{ type: string; data: MedusaOrder | MedusaCart }>(
     "POST",
-    `/carts/${cart.id}/complete`
+    `/carts/${cartId}/complete`
   )
   if (completed.type !== "order") {
-    throw new Error(`checkout: completing cart ${cart.id} gave ${completed.type}: ${JSON.stringify(completed.data).slice(0, 2000)}`)
+    throw new Error(`checkout: completing cart ${cartId} gave ${completed.type}: ${JSON.stringify(completed.data).slice(0, 2000)}`)
   }
   const order = completed.data as MedusaOrder
   const apiCalls = api.calls.length - before
   const klarnaOrderId = order.payments?.[0]?.data?.order_id as string | undefined
-  return { order, cartId: cart.id, klarnaSessionId, klarnaOrderId, apiCalls, ms: Date.now() - started }
+  return { order, cartId: cartId, klarnaSessionId, klarnaOrderId, apiCalls, ms: Date.now() - started }
 }
 
 /** What Klarna's widget does in the shopper's browser: approve the session → authorization_token. */

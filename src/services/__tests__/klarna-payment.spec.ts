@@ -78,6 +78,8 @@ describe("KlarnaPaymentProcessor", () => {
     captureRemainingForPayment: jest.fn(async () => undefined),
     assertRefundable: jest.fn(async () => undefined),
     handlePaymentCanceled: jest.fn(async () => undefined),
+    recordCheckoutAuthorization: jest.fn(async () => undefined),
+    findCheckoutAuthorization: jest.fn(async () => null),
   }
   const processor = new KlarnaPaymentProcessor({ klarnaSyncService: sync }, options)
 
@@ -102,6 +104,16 @@ describe("KlarnaPaymentProcessor", () => {
       status: PaymentSessionStatus.AUTHORIZED,
       data: { order_id: "k1" },
     })
+  })
+
+  test("a completion run again on a Klarna order cancelled as an orphan is refused: the shopper pays again", async () => {
+    const findAuthorization = sync.findCheckoutAuthorization as unknown as jest.Mock
+    findAuthorization.mockResolvedValueOnce({ status: "cancelled", reason: "completion failed: 409 sold out" })
+    const refused = (await processor.authorizePayment({ order_id: "k9" }, {})) as { error: string; code: string; detail: string }
+    expect(refused.code).toBe("KLARNA_AUTHORIZATION_CANCELLED")
+    expect(refused.error).toMatch(/Klarna order k9 of this cart was cancelled .*completion failed: 409 sold out.*pay again/)
+    expect(JSON.parse(refused.detail)).toEqual({ order_id: "k9", status: "cancelled" })
+    expect(findAuthorization).toHaveBeenCalledWith("k9")
   })
 
   test("capture, refund and cancel go through the sync service", async () => {
