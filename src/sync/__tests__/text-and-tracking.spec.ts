@@ -5,6 +5,7 @@
 import { codePointLength, fitsWhole, isWellFormed, klarnaName, klarnaReference, truncateText } from "../order-lines/text"
 import { planShippingInfo, shippingInfoFor } from "../shipping-info"
 import type { FulfillmentSnapshot } from "../order-model"
+import { RequestValidator } from "../../../simulator/validation"
 
 const HEBREW = "משלוח מהיר לתל אביב" // 19 characters, right to left
 const FAMILY = "👨‍👩‍👧" // one grapheme, 5 code points, 8 UTF-16 units
@@ -120,5 +121,31 @@ describe("tracking values are sent exactly as typed, or refused with the reason"
     expect(plan.refused[0]).toMatchObject({ field: "tracking_number" })
     expect(plan.refused[0].message).toContain("contains a broken character")
     expect(shippingInfoFor(fulfillment([{ trackingNumber: "  X-1 " }]))).toEqual([{ tracking_number: "X-1", shipping_method: "Home" }])
+  })
+})
+
+describe("the simulator counts like the plugin (Klarna's schema: JSON Schema maxLength, code points)", () => {
+  const validator = new RequestValidator()
+  const accepts = (entry: Record<string, string>) => validator.validate("om", "UpdateShippingInfo", { shipping_info: [entry] }).length === 0
+
+  test.each([
+    ["tracking_number", 100],
+    ["shipping_company", 100],
+    ["tracking_uri", 1024],
+  ] as const)("%s: what the plugin sends is accepted, what it refuses would be refused", (field, max) => {
+    const whole = `${"x".repeat(max - 1)}📦` // max code points, max + 1 UTF-16 units
+    const over = `${whole}x`
+    const entry = (value: string) => ({ tracking_number: "T-1", [field]: value })
+    const plan = (value: string) =>
+      planShippingInfo(
+        fulfillment(
+          [{ trackingNumber: field === "tracking_number" ? value : "T-1", trackingUrl: field === "tracking_uri" ? value : undefined }],
+          field === "shipping_company" ? value : undefined,
+        ),
+      )
+    expect(plan(whole).refused).toEqual([])
+    expect(accepts(entry(whole))).toBe(true)
+    expect(plan(over).refused.map((r) => r.field)).toEqual([field])
+    expect(accepts(entry(over))).toBe(false)
   })
 })
