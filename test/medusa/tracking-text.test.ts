@@ -141,7 +141,16 @@ describe("tracking reaches Klarna exactly as typed, or not at all", () => {
       (o) => (o.captures[0].shipping_info ?? []).some((entry) => entry.shipping_company === "DHL"),
       "the fixed carrier",
     )
-    expect(fixed.captures[0].shipping_info).toEqual([{ tracking_number: "SHORT-1", shipping_method: "Home" }, { tracking_number: "SHORT-1", shipping_company: "DHL", shipping_method: "Home" }])
+    expect(fixed.captures[0].shipping_info).toEqual([
+      { tracking_number: "SHORT-1", shipping_method: "Home" },
+      // With the carrier known, the carrier table gives the customer a link (carriers.ts).
+      {
+        tracking_number: "SHORT-1",
+        shipping_company: "DHL",
+        shipping_method: "Home",
+        tracking_uri: "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=SHORT-1",
+      },
+    ])
     await eventually(async () => (await jobsOf(placed.order.id)).find((job) => job.id === carrierJob.id && job.state === "succeeded"), {
       what: "the retried carrier job to succeed",
     })
