@@ -62,7 +62,11 @@ const SWEEP_SQL = `
                    WHERE r.order_id = o.id AND r.created_at < now() - $5::interval AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:refund:' || r.id))
        OR (o.status = 'canceled' AND o.canceled_at < now() - $5::interval AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:cancel:' || o.id))
        -- Klarna does not know the order's number yet (order.placed lost): set its merchant references.
+       -- Only where converge will queue them, so that such orders never crowd the sweep's LIMIT.
        OR (o.status <> 'canceled' AND o.created_at < now() - $5::interval
+           AND NOT EXISTS (SELECT 1 FROM klarna_order k
+                            WHERE k.platform = 'medusa' AND k.platform_order_id = o.id
+                              AND (k.status = 'CANCELLED' OR k.merchant_reference1 IS NOT NULL))
            AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:update_references:' || o.id))
        OR (o.payment_status NOT IN ('captured', 'partially_refunded', 'refunded', 'canceled')
            AND EXISTS (SELECT 1 FROM klarna_order k

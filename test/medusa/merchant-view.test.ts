@@ -7,7 +7,7 @@
  * - Tracking the customer can follow: shipping_info carries tracking_uri, the fulfillment's own tracking
  *   URL when Medusa has one, else the carrier's page for the number.
  */
-import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
+import { FAST_WORKER, startMedusaStack, type MedusaStack } from "../support/medusa-stack"
 import { simOrderWhen, simRequests, type SimOrder } from "../support/simulator-client"
 import { klarnaCheckout as checkoutWithKlarna } from "../admin/support"
 import { createFulfillment, createShipment, eventually } from "../support/store-api"
@@ -17,7 +17,11 @@ jest.setTimeout(240_000)
 let stack: MedusaStack
 
 beforeAll(async () => {
-  stack = await startMedusaStack({ name: "kos_merchant_view" })
+  // A sweep every 2 s (orders older than 5 s), for the lost-event case.
+  stack = await startMedusaStack({
+    name: "kos_merchant_view",
+    medusa: { pluginOptions: { worker: { ...FAST_WORKER.worker, sweepIntervalMs: 2000 } } },
+  })
 })
 
 afterAll(async () => {
@@ -68,6 +72,28 @@ describe("Klarna knows the store's order", () => {
     expect(row).toEqual({ merchant_reference1: displayId, merchant_reference2: orderId })
     const { klarna_order: view } = await stack.api.admin<{ klarna_order: { merchant_references: unknown } }>("GET", `/klarna/orders/${orderId}`)
     expect(view.merchant_references).toEqual({ merchant_reference1: displayId, merchant_reference2: orderId })
+  })
+  test("order.placed lost: the sweep queues the references job again", async () => {
+    const placed = await klarnaCheckout([{ product: 0, quantity: 1 }])
+    const orderId = placed.order.id
+    await simWhen(placed.klarnaOrderId as string, (o) => Boolean(o.merchant_reference1), "merchant references on the Klarna order")
+    await settled(orderId)
+    // As if order.placed had never been handled: no job, nothing recorded on the mapping.
+    await stack.sql(`DELETE FROM klarna_sync_attempt WHERE job_id IN (SELECT id FROM klarna_sync_job WHERE job_key = $1)`, [`medusa:update_references:${orderId}`])
+    await stack.sql(`DELETE FROM klarna_sync_job WHERE job_key = $1`, [`medusa:update_references:${orderId}`])
+    await stack.sql(`UPDATE klarna_order SET merchant_reference1 = NULL, merchant_reference2 = NULL WHERE platform_order_id = $1`, [orderId])
+    const [row] = await eventually(
+      async () => {
+        const rows = await stack.sql<{ merchant_reference1: string | null; merchant_reference2: string | null }>(
+          `SELECT merchant_reference1, merchant_reference2 FROM klarna_order WHERE platform_order_id = $1`,
+          [orderId],
+        )
+        return rows[0]?.merchant_reference1 ? rows : undefined
+      },
+      { timeoutMs: 30_000, what: "references set again by the sweep" },
+    )
+    expect(row).toEqual({ merchant_reference1: String(placed.order.display_id), merchant_reference2: orderId })
+    expect(stack.medusa.logs()).toMatch(/sweep converged \d+ order\(s\), queued \d+ missing job\(s\)[^\n]*medusa:update_references:/)
   })
 })
 

@@ -147,7 +147,19 @@ describe("direct mode edge cases", () => {
     expect(klarna.captures).toHaveLength(1)
     expect(klarna.captures[0].shipping_info?.map((s) => s.tracking_number)).toEqual(["JD0001", "JD0002", "JD0003"])
     const appends = (await klarnaRequests(h.sim, order.klarnaId)).filter((r) => r.method === "POST" && r.path.endsWith("/shipping-info"))
-    expect(appends.map((r) => r.body)).toEqual([{ shipping_info: [{ tracking_number: "JD0003", shipping_company: "DHL", shipping_method: "Home" }] }])
+    // No URL from Shopify for the new number: the carrier's page for it (src/sync/carriers.ts).
+    expect(appends.map((r) => r.body)).toEqual([
+      {
+        shipping_info: [
+          {
+            tracking_number: "JD0003",
+            shipping_company: "DHL",
+            shipping_method: "Home",
+            tracking_uri: "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id=JD0003",
+          },
+        ],
+      },
+    ])
     expectExactLines(klarna)
   })
 
