@@ -25,7 +25,7 @@ import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys, queueKeyFor } from "./job-keys"
 import type { FulfillmentSnapshot } from "./order-model"
 import { nothingMoreWillShip } from "./order-progress"
-import { withPaidUnits } from "./paid-units"
+import { chargedUnitsOf, withPaidUnits } from "./paid-units"
 import type {
   JobIntent,
   JobOperation,
@@ -584,8 +584,9 @@ export class SyncEngine {
       authorized_amount: order.authorizedAmount ?? order.totalAmount,
     })
     if (!order.fulfillments.some((fulfillment) => fulfillment.canceled)) return { order, klarnaOrder }
-    const captured = (await this.deps.store.listCaptures(this.platform, order.orderId)).filter((c) => c.status === "captured")
-    return { order: withPaidUnits(order, new Set(captured.map((c) => c.source_id))), klarnaOrder }
+    const captures = await this.deps.store.listCaptures(this.platform, order.orderId)
+    const captured = new Set(captures.filter((c) => c.status === "captured").map((c) => c.source_id))
+    return { order: withPaidUnits(order, captured, chargedUnitsOf(order, captures)), klarnaOrder }
   }
 }
 
