@@ -5,7 +5,9 @@
 import { Button, Copy, StatusBadge } from "@medusajs/ui"
 import type { KlarnaOrder } from "../lib/types"
 import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillment-titles"
+import type { WatchedOrder } from "../lib/freshness"
 import { orderStatus } from "../lib/labels"
+import { noCapturesText } from "../lib/settlement"
 import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
 import { CaptureList } from "./capture-list"
@@ -16,10 +18,7 @@ import { OrderActions } from "./order-actions"
 import { RefundList } from "./refund-list"
 import { SyncLog } from "./sync-log"
 
-export interface PanelOrder extends OrderWithFulfillments {
-  id: string
-  payments?: { provider_id: string }[] | null
-}
+export type PanelOrder = OrderWithFulfillments & WatchedOrder & { payments?: { provider_id: string }[] | null }
 
 /** A hint only (provider ids are configurable): decides whether to show a loading card. */
 function looksLikeKlarna(order: PanelOrder): boolean {
@@ -46,7 +45,7 @@ function Status({ view }: { view: KlarnaOrder }) {
 }
 
 export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Notify }) {
-  const query = useKlarnaOrder(order.id)
+  const query = useKlarnaOrder(order)
   const refetch = () => void query.refetch()
 
   if (query.isLoading) {
@@ -88,6 +87,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
         fulfillmentTitles={fulfillmentTitles(order)}
         currency={view.currency}
         orderId={view.order_id}
+        emptyText={noCapturesText(view)}
         notify={notify}
         onChanged={refetch}
       />
