@@ -5,6 +5,7 @@ import { validateOrderLines } from "../line-validation"
 import { planCapture } from "../plan-capture"
 import { shippingInfoFor } from "../shipping-info"
 import { alreadyDone, skipped, type Action } from "./action"
+import { captureSkipReason } from "./skip-reasons"
 import { enqueueMissingTracking } from "./follow-ups"
 import { refreshOrderTotals } from "./order-totals"
 
@@ -16,21 +17,21 @@ export const captureFulfillment: Action = async (context) => {
   const existing = captures.find((capture) => capture.source_id === fulfillmentId)
   if (existing?.status === "captured") {
     await refreshOrderTotals(context) // an earlier attempt may have died between recording the capture and the totals
-    return alreadyDone(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
+    return alreadyDone(`Fulfillment ${fulfillmentId} is already captured (Klarna capture ${existing.capture_id})`)
   }
 
   const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
   if (!fulfillment) throw new SyncNotPossibleError("NO_SUCH_FULFILLMENT", `Order ${order.orderId} has no fulfillment ${fulfillmentId}`)
   if (!job.request) {
     // Decisions that only hold before anything was sent: once a request is frozen it may have reached Klarna.
-    if (fulfillment.canceled) return skipped(`fulfillment ${fulfillmentId} was canceled before it was captured`)
+    if (fulfillment.canceled) return skipped(`Fulfillment ${fulfillmentId} was canceled before it was captured`)
     if (captures.some((capture) => capture.source_type === "remaining" && capture.status === "captured")) {
-      return skipped("already paid: the remaining amount was captured with Capture payment")
+      return skipped("Already paid: the remaining amount was captured with Capture payment")
     }
   }
 
   const plan = job.request ? null : planCapture(order, fulfillmentId)
-  if (plan?.skip) return skipped(`fulfillment ${fulfillmentId}: nothing to capture (${plan.skip})`)
+  if (plan?.skip) return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason(plan.skip)}`)
   const request = await context.freezeRequest<CaptureRequest>(() => {
     const shippingInfo = shippingInfoFor(fulfillment)
     return {
@@ -41,7 +42,7 @@ export const captureFulfillment: Action = async (context) => {
       ...(shippingInfo.length > 0 ? { shipping_info: shippingInfo } : {}),
     }
   })
-  if (request.captured_amount === 0) return skipped(`fulfillment ${fulfillmentId} has nothing to charge`)
+  if (request.captured_amount === 0) return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason("zero_amount")}`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], `capture of fulfillment ${fulfillmentId}`)
 
   const row = await store.ensureCapture({
