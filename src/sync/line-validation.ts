@@ -55,12 +55,15 @@ export class OrderLineValidationError extends Error {
   readonly retryable = false
   readonly rule: OrderLineRule
   readonly lineIndex?: number
+  /** Every violation, each naming its field and value: what the admin's failed-job box lists (errors.ts). */
+  readonly errorMessages: string[]
   constructor(
     readonly violations: OrderLineViolation[],
     context: string,
   ) {
     const more = violations.length > 1 ? ` (and ${violations.length - 1} more violation${violations.length > 2 ? "s" : ""})` : ""
     super(`${context}: ${violations[0].message}${more}`)
+    this.errorMessages = violations.map((violation) => violation.message)
     this.rule = violations[0].rule
     this.lineIndex = violations[0].lineIndex
   }
@@ -84,29 +87,33 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
   let sum = 0n
   let sumValid = true
   lines.forEach((line, i) => {
-    const at = `order_lines[${i}] (${JSON.stringify(typeof line.name === "string" ? truncateText(line.name, 60, { ellipsis: true }) : line.name)})`
-    const bad = (rule: OrderLineRule, detail: string): void => {
-      out.push({ rule, lineIndex: i, message: `${at}: ${detail}` })
+    // "order_lines[2].unit_price: -5 (must be …; line "Tomatoes")": the field, the value at fault, the rule.
+    const lineName = typeof line.name === "string" && line.name.length > 0 ? `; line ${JSON.stringify(truncateText(line.name, 60, { ellipsis: true }))}` : ""
+    const bad = (rule: OrderLineRule, field: string, value: string, requirement: string): void => {
+      out.push({ rule, lineIndex: i, message: `order_lines[${i}].${field}: ${value} (${requirement}${lineName})` })
     }
-    if (typeof line.name !== "string" || line.name.length === 0) bad("name", "name is required")
-    else if (line.name.length > KLARNA_NAME_MAX) bad("name", `name is ${line.name.length} characters, at most ${KLARNA_NAME_MAX}`)
-    else if (LONE_SURROGATE.test(line.name)) bad("name", "name contains a lone surrogate (invalid unicode)")
+    const length = (v: string) => `${v.length} characters`
+    if (typeof line.name !== "string" || line.name.length === 0) bad("name", "name", JSON.stringify(line.name ?? null), "required")
+    else if (line.name.length > KLARNA_NAME_MAX) bad("name", "name", length(line.name), `at most ${KLARNA_NAME_MAX}`)
+    else if (LONE_SURROGATE.test(line.name)) bad("name", "name", JSON.stringify(truncateText(line.name, 60, { ellipsis: true })), "contains a lone surrogate: invalid unicode")
     if (line.reference !== undefined) {
-      if (typeof line.reference !== "string" || line.reference.length > KLARNA_REFERENCE_MAX) {
-        bad("reference", `reference must be at most ${KLARNA_REFERENCE_MAX} characters`)
-      } else if (LONE_SURROGATE.test(line.reference)) bad("reference", "reference contains a lone surrogate (invalid unicode)")
+      if (typeof line.reference !== "string") bad("reference", "reference", String(line.reference), "must be text")
+      else if (line.reference.length > KLARNA_REFERENCE_MAX) bad("reference", "reference", length(line.reference), `at most ${KLARNA_REFERENCE_MAX}`)
+      else if (LONE_SURROGATE.test(line.reference)) bad("reference", "reference", JSON.stringify(line.reference), "contains a lone surrogate: invalid unicode")
     }
-    if (line.quantity_unit !== undefined && line.quantity_unit.length > 10) bad("quantity_unit", "quantity_unit must be at most 10 characters")
+    if (line.quantity_unit !== undefined && line.quantity_unit.length > 10) {
+      bad("quantity_unit", "quantity_unit", JSON.stringify(line.quantity_unit), "at most 10 characters")
+    }
     for (const field of ["product_url", "image_url", "merchant_data"] as const) {
       const v = line[field]
-      if (v !== undefined && v.length > KLARNA_URL_MAX) bad("url", `${field} is ${v.length} characters, at most ${KLARNA_URL_MAX}`)
+      if (v !== undefined && v.length > KLARNA_URL_MAX) bad("url", field, length(v), `at most ${KLARNA_URL_MAX}`)
     }
 
     const qtyOk = isInt(line.quantity) && line.quantity >= 0
-    if (!qtyOk) bad("quantity", `quantity ${String(line.quantity)} must be an integer >= 0`)
+    if (!qtyOk) bad("quantity", "quantity", String(line.quantity), "must be an integer ≥ 0")
     const signed = (rule: "unit_price" | "total_amount" | "total_tax_amount", v: unknown): boolean => {
       if (!isInt(v) || Math.abs(v) > KLARNA_MAX_AMOUNT) {
-        bad(rule, `${rule} ${String(v)} must be an integer with absolute value <= ${KLARNA_MAX_AMOUNT}`)
+        bad(rule, rule, String(v), `must be an integer between -${KLARNA_MAX_AMOUNT} and ${KLARNA_MAX_AMOUNT}`)
         return false
       }
       return true
@@ -115,13 +122,15 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
     const totalOk = signed("total_amount", line.total_amount)
     const discount = line.total_discount_amount ?? 0
     const discountOk = isInt(discount) && discount >= 0 && discount <= KLARNA_MAX_AMOUNT
-    if (!discountOk) bad("total_discount_amount", `total_discount_amount ${String(discount)} must be an integer in 0..${KLARNA_MAX_AMOUNT}`)
+    if (!discountOk) bad("total_discount_amount", "total_discount_amount", String(discount), `must be an integer in 0..${KLARNA_MAX_AMOUNT}`)
     if (qtyOk && priceOk && totalOk && discountOk) {
       const expected = BigInt(line.quantity) * BigInt(line.unit_price) - BigInt(discount)
       if (expected !== BigInt(line.total_amount)) {
         bad(
           "line_formula",
-          `total_amount ${line.total_amount} != quantity ${line.quantity} * unit_price ${line.unit_price} - total_discount_amount ${discount} (= ${expected.toString()})`,
+          "total_amount",
+          String(line.total_amount),
+          `must be quantity ${line.quantity} × unit_price ${line.unit_price} − total_discount_amount ${discount} = ${expected.toString()}`,
         )
       }
     }
@@ -131,10 +140,11 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
     const hasRate = line.tax_rate !== undefined
     const hasTax = line.total_tax_amount !== undefined
     if (hasRate !== hasTax) {
-      bad("tax_fields", `tax_rate and total_tax_amount must both be present or both absent (tax_rate ${String(line.tax_rate)}, total_tax_amount ${String(line.total_tax_amount)})`)
+      const [present, absent] = hasRate ? ["tax_rate", "total_tax_amount"] : ["total_tax_amount", "tax_rate"]
+      bad("tax_fields", absent, "missing", `required with ${present} ${String(hasRate ? line.tax_rate : line.total_tax_amount)}: both or neither`)
     }
     const rateOk = !hasRate || (isInt(line.tax_rate) && (line.tax_rate as number) >= 0)
-    if (!rateOk) bad("tax_rate", `tax_rate ${String(line.tax_rate)} must be an integer >= 0 (basis points)`)
+    if (!rateOk) bad("tax_rate", "tax_rate", String(line.tax_rate), "must be an integer ≥ 0, in basis points")
     const taxOk = !hasTax || signed("total_tax_amount", line.total_tax_amount)
     if (hasRate && hasTax && rateOk && taxOk && totalOk) {
       const total = BigInt(line.total_amount)
@@ -143,13 +153,18 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
       if (BigInt(line.total_tax_amount as number) !== expectedTax) {
         bad(
           "tax_formula",
-          `total_tax_amount ${String(line.total_tax_amount)} != total_amount ${line.total_amount} - round(${line.total_amount}*10000/(10000+${String(line.tax_rate)})) = ${expectedTax.toString()}`,
+          "total_tax_amount",
+          String(line.total_tax_amount),
+          `must be total_amount ${line.total_amount} − round(${line.total_amount} × 10000 / (10000 + tax_rate ${String(line.tax_rate)})) = ${expectedTax.toString()}`,
         )
       }
     }
   })
   if (sumValid && isInt(amount) && sum !== BigInt(amount)) {
-    out.push({ rule: "sum", message: `order lines add up to ${sum.toString()}, not to the amount ${amount} (difference ${(BigInt(amount) - sum).toString()})` })
+    out.push({
+      rule: "sum",
+      message: `amount ${amount}: the order_lines' total_amount add up to ${sum.toString()} (difference ${(BigInt(amount) - sum).toString()})`,
+    })
   }
   return out
 }

@@ -41,6 +41,8 @@ export interface KlarnaOrderView {
   jobs: {
     id: string
     operation: string
+    /** The platform object the job mirrors (a fulfillment, refund or capture id), when it has one. */
+    subject: string | null
     state: JobState
     attempts: number
     max_attempts: number
@@ -48,6 +50,8 @@ export interface KlarnaOrderView {
     created_at: Date
     finished_at: Date | null
     idempotency_key: string
+    /** Why a skipped job sent nothing to Klarna, in words for the merchant. */
+    reason: string | null
     error: null | {
       http_status: number | null
       error_code: string | null
@@ -63,10 +67,14 @@ export interface KlarnaOrderView {
       error_messages: string[] | null
       correlation_id: string | null
       error: string | null
+      /** A skipped attempt: why. */
+      reason: string | null
       created_at: Date
     }[]
   }[]
   has_failures: boolean
+  /** A job is queued or running: Klarna's answer is still to come (the widget polls while true). */
+  pending: boolean
 }
 
 /** The provider of the credentials serving a currency (the platform adapter knows its credentials). */
@@ -129,6 +137,7 @@ export async function buildOrderView(
     jobs: jobs.map((job) => ({
       id: job.id,
       operation: job.operation,
+      subject: subjectOf(job.payload),
       state: job.state,
       attempts: job.attempts,
       max_attempts: job.max_attempts,
@@ -136,6 +145,7 @@ export async function buildOrderView(
       created_at: job.created_at,
       finished_at: job.finished_at,
       idempotency_key: job.idempotency_key,
+      reason: job.state === "skipped" ? reasonIn(job.result) : null,
       error:
         job.last_error || job.last_error_code
           ? {
@@ -156,9 +166,21 @@ export async function buildOrderView(
           error_messages: attempt.error_messages,
           correlation_id: attempt.correlation_id,
           error: attempt.error,
+          reason: attempt.outcome === "skipped" ? reasonIn(attempt.request_summary) : null,
           created_at: attempt.created_at,
         })),
     })),
     has_failures: jobs.some((job) => job.state === "failed"),
+    pending: jobs.some((job) => job.state === "pending" || job.state === "running"),
   }
+}
+
+function subjectOf(payload: Record<string, unknown>): string | null {
+  const subject = payload.fulfillmentId ?? payload.refundId ?? payload.captureId
+  return typeof subject === "string" ? subject : null
+}
+
+/** A skipped job's result (and its attempt's summary) is `{ reason }` (engine.ts). */
+function reasonIn(result: Record<string, unknown> | null): string | null {
+  return typeof result?.reason === "string" ? result.reason : null
 }

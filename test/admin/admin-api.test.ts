@@ -126,7 +126,15 @@ describe("GET /admin/klarna/orders/:id", () => {
     for (const job of view.jobs) {
       expect(["succeeded", "skipped"]).toContain(job.state)
       expect(job.attempts_log[0]).toMatchObject({ attempt: 1, outcome: job.state })
+      // Both mirror the fulfillment; a skipped one says why, in words (issue 13).
+      expect(job.subject).toBe(capture.source_id)
+      if (job.state === "skipped") {
+        expect(job.reason).toMatch(/^(Tracking went in the capture itself|Klarna already has this tracking)/)
+        expect(job.attempts_log[0].reason).toBe(job.reason)
+      } else expect(job.reason).toBeNull()
     }
+    // Nothing queued or running: the widget does not poll.
+    expect(view.pending).toBe(false)
   })
 
   test("404 for an order not paid with Klarna, and for an order that does not exist", async () => {

@@ -4,6 +4,8 @@ import { currencyDecimals } from "../../src/sync/currency"
 import { carrierName, trackingHref } from "../../src/admin/lib/tracking"
 import { jobState, orderStatus, operationLabel } from "../../src/admin/lib/labels"
 import { fulfillmentTitles } from "../../src/admin/lib/fulfillment-titles"
+import { noCapturesText, notCapturedForGood, settlementNote } from "../../src/admin/lib/settlement"
+import type { KlarnaOrder } from "../../src/admin/lib/types"
 
 describe("money", () => {
   test.each([
@@ -139,5 +141,33 @@ describe("fulfillment titles", () => {
       ["ful_d", "Swap fulfillment #1"],
     ])
     expect(fulfillmentTitles({}).size).toBe(0)
+  })
+})
+
+describe("settlement wording (issue 13: a cancelled order says what was cancelled)", () => {
+  const amounts = (a: Partial<KlarnaOrder["amounts"]>) => ({ authorized: 161880, captured: 0, refunded: 0, released: 0, remaining: 0, ...a })
+  const sek = (minor: number) => formatMoney(minor, "SEK", "en-US")
+  const order = (status: string, a: Partial<KlarnaOrder["amounts"]>) => ({ status, currency: "SEK", amounts: amounts(a) })
+
+  test("a cancelled order with nothing captured: the whole authorization, cancelled", () => {
+    const cancelled = order("CANCELLED", {})
+    expect(settlementNote(cancelled, "en-US")).toBe(`Cancelled in Klarna: ${sek(161880)} authorization cancelled, nothing was charged`)
+    expect(noCapturesText(cancelled, "en-US")).toBe(`Nothing captured: the order was cancelled in Klarna and its ${sek(161880)} authorization with it.`)
+    expect(notCapturedForGood(cancelled)).toBe(161880)
+  })
+
+  test("cancelled after a partial capture: what was captured and what was released", () => {
+    const cancelled = order("CANCELLED", { captured: 60000 })
+    expect(settlementNote(cancelled, "en-US")).toBe(`Cancelled in Klarna: ${sek(60000)} captured, the other ${sek(101880)} of the authorization released`)
+    expect(notCapturedForGood(cancelled)).toBe(101880)
+  })
+
+  test("a release says what was released; an open authorization says nothing", () => {
+    const released = order("CAPTURED", { captured: 60000, released: 101880 })
+    expect(settlementNote(released, "en-US")).toBe(`Released in Klarna: ${sek(101880)} of the authorization will not be captured`)
+    expect(settlementNote(order("PART_CAPTURED", { captured: 60000, remaining: 101880 }), "en-US")).toBeNull()
+    expect(settlementNote(order("AUTHORIZED", { remaining: 161880 }), "en-US")).toBeNull()
+    expect(noCapturesText(order("AUTHORIZED", { remaining: 161880 }))).toBe("Nothing captured yet. Each fulfillment becomes a capture.")
+    expect(noCapturesText(order("EXPIRED", {}))).toBe("Nothing captured: the authorization expired in Klarna.")
   })
 })

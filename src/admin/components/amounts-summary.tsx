@@ -1,9 +1,10 @@
 /**
- * Where the authorization stands: one bar (captured, of which refunded; released; still open) and the
- * five amounts under it, in the order's currency.
+ * Where the authorization stands: one bar (captured, of which refunded; released or cancelled; still
+ * open), the five amounts under it in the order's currency, and in words what will not be captured.
  */
 import type { KlarnaOrder } from "../lib/types"
 import { formatMoney } from "../lib/money"
+import { notCapturedForGood, settlementNote } from "../lib/settlement"
 
 const SEGMENTS = {
   captured: "bg-emerald-50",
@@ -18,14 +19,17 @@ function share(part: number, whole: number): string {
 }
 
 export function AmountsSummary({ view }: { view: KlarnaOrder }) {
-  const { authorized, captured, refunded, released, remaining } = view.amounts
+  const { authorized, captured, refunded, remaining } = view.amounts
   const money = (minor: number) => formatMoney(minor, view.currency)
   const keptCaptured = Math.max(captured - refunded, 0)
+  const cancelled = view.status === "CANCELLED"
+  const released = notCapturedForGood(view)
+  const note = settlementNote(view)
   const items: { key: string; label: string; amount: number; dot?: string }[] = [
     { key: "authorized", label: "Authorized", amount: authorized },
     { key: "captured", label: "Captured", amount: captured, dot: SEGMENTS.captured },
     { key: "refunded", label: "Refunded", amount: refunded, dot: SEGMENTS.refunded },
-    { key: "released", label: "Released", amount: released, dot: SEGMENTS.released },
+    { key: "released", label: cancelled ? "Cancelled" : "Released", amount: released, dot: SEGMENTS.released },
     { key: "remaining", label: "Remaining", amount: remaining, dot: "bg-grey-20" },
   ]
   return (
@@ -33,7 +37,7 @@ export function AmountsSummary({ view }: { view: KlarnaOrder }) {
       <div
         className="bg-grey-10 flex h-2 w-full overflow-hidden rounded-full"
         role="img"
-        aria-label={`Captured ${money(captured)} of ${money(authorized)} authorized, refunded ${money(refunded)}, released ${money(released)}, remaining ${money(remaining)}`}
+        aria-label={`Captured ${money(captured)} of ${money(authorized)} authorized, refunded ${money(refunded)}, ${cancelled ? "cancelled" : "released"} ${money(released)}, remaining ${money(remaining)}`}
       >
         <div className={SEGMENTS.captured} style={{ width: share(keptCaptured, authorized) }} />
         <div className={SEGMENTS.refunded} style={{ width: share(Math.min(refunded, captured), authorized) }} />
@@ -50,6 +54,11 @@ export function AmountsSummary({ view }: { view: KlarnaOrder }) {
           </div>
         ))}
       </dl>
+      {note && (
+        <p className="inter-small-regular text-grey-50 mt-3" data-testid="klarna-settlement">
+          {note}
+        </p>
+      )}
     </div>
   )
 }

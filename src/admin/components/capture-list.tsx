@@ -115,13 +115,17 @@ export function CaptureList(props: {
   orderId: string
   /** False for Kustom orders: Kustom deprecated trigger-send-out. */
   resendable: boolean
+  /** What to say when there is no capture (e.g. that the order was cancelled). */
+  emptyText: string
   notify: Notify
   onChanged: () => void
 }) {
   return (
     <Section title={`Captures (${props.captures.length})`} testId="klarna-captures">
       {props.captures.length === 0 ? (
-        <p className="inter-small-regular text-grey-50">Nothing captured yet. Each fulfillment becomes a capture.</p>
+        <p className="inter-small-regular text-grey-50" data-testid="klarna-no-captures">
+          {props.emptyText}
+        </p>
       ) : (
         <ul className="flex flex-col gap-y-3">
           {inFulfillmentOrder(props.captures, props.fulfillmentTitles).map((capture) => (

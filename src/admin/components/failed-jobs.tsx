@@ -55,9 +55,20 @@ export function FailedJob(props: { job: KlarnaJob; notify: Notify; onChanged: ()
               </code>
             )}
           </p>
-          <p className="text-ui-fg-subtle mt-1 break-words" data-testid="klarna-error-message">
-            {messages.length > 0 ? messages.join(" ") : error?.message ?? "Klarna did not say why."}
-          </p>
+          {/* Several messages (e.g. each order line the plugin refused, each naming its field and value): one a line. */}
+          {messages.length > 1 ? (
+            <ul className="text-ui-fg-subtle mt-1 list-disc pl-4" data-testid="klarna-error-message">
+              {messages.map((message, index) => (
+                <li key={index} className="break-words">
+                  {message}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-ui-fg-subtle mt-1 break-words" data-testid="klarna-error-message">
+              {messages[0] ?? error?.message ?? "Klarna did not say why."}
+            </p>
+          )}
           <p className="txt-compact-xsmall text-ui-fg-muted mt-1.5">
             {facts.join(" · ")}
             {error?.correlation_id && (

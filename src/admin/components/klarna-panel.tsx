@@ -5,8 +5,10 @@
 import { Button, Copy, StatusBadge } from "@medusajs/ui"
 import type { KlarnaOrder } from "../lib/types"
 import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillment-titles"
+import type { WatchedOrder } from "../lib/freshness"
 import { orderStatus } from "../lib/labels"
 import { offersResend, providerName } from "../lib/provider"
+import { noCapturesText } from "../lib/settlement"
 import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
 import { CanceledOrderRefund } from "./canceled-order-refund"
@@ -19,12 +21,7 @@ import { OrderActions } from "./order-actions"
 import { RefundList } from "./refund-list"
 import { SyncLog } from "./sync-log"
 
-export interface PanelOrder extends OrderWithFulfillments {
-  id: string
-  /** Medusa's order status ("canceled": Medusa refunds nothing any more). */
-  status?: string
-  payments?: { provider_id: string }[] | null
-}
+export type PanelOrder = OrderWithFulfillments & WatchedOrder & { payments?: { provider_id: string }[] | null }
 
 /** A hint only (provider ids are configurable): decides whether to show a loading card. */
 function looksLikeKlarna(order: PanelOrder): boolean {
@@ -51,7 +48,7 @@ function Status({ view }: { view: KlarnaOrder }) {
 }
 
 export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Notify }) {
-  const query = useKlarnaOrder(order.id)
+  const query = useKlarnaOrder(order)
   const refetch = () => void query.refetch()
 
   if (query.isLoading) {
@@ -96,6 +93,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
         currency={view.currency}
         orderId={view.order_id}
         resendable={offersResend(view.provider)}
+        emptyText={noCapturesText(view)}
         notify={notify}
         onChanged={refetch}
       />

@@ -11,6 +11,8 @@ import { Section } from "./card"
 
 function klarnaSays(attempt: KlarnaJob["attempts_log"][number]): string {
   if (attempt.outcome === "succeeded") return "OK"
+  // Skipped: nothing was sent to Klarna, and the engine said why.
+  if (attempt.outcome === "skipped") return attempt.reason ? `Nothing sent: ${attempt.reason}` : "Nothing sent"
   const parts = [
     attempt.http_status ? `HTTP ${attempt.http_status}` : null,
     attempt.error_code,
@@ -41,6 +43,7 @@ function JobRow({ job }: { job: KlarnaJob }) {
             {open ? <TriangleDownMini className="text-ui-fg-muted" /> : <TriangleRightMini className="text-ui-fg-muted" />}
             {operationLabel(job.operation)}
           </span>
+
         </Table.Cell>
         <Table.Cell>
           <StatusBadge color={state.color}>{state.label}</StatusBadge>
@@ -48,6 +51,14 @@ function JobRow({ job }: { job: KlarnaJob }) {
         <Table.Cell className="text-ui-fg-subtle">{job.attempts_log.length}</Table.Cell>
         <Table.Cell className="text-ui-fg-subtle whitespace-nowrap pr-0 text-right">{when}</Table.Cell>
       </Table.Row>
+      {/* A skipped call sent nothing to Klarna: say why, across the row, without unfolding it. */}
+      {job.state === "skipped" && job.reason && !open && (
+        <Table.Row className="hover:bg-transparent">
+          <td colSpan={4} className="txt-compact-xsmall text-ui-fg-subtle break-words pb-2 pl-6" data-testid="klarna-job-reason">
+            {job.reason}
+          </td>
+        </Table.Row>
+      )}
       {open && (
         <Table.Row className="hover:bg-transparent">
           <td colSpan={4} className="py-2 pl-6">

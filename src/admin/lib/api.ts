@@ -6,9 +6,8 @@
 import { useQueryClient } from "@tanstack/react-query"
 import { adminOrderKeys, useAdminCustomPost, useAdminCustomQuery } from "medusa-react"
 import { useEffect, useRef } from "react"
+import { jobsUnderWay, orderFingerprint, POLL_MS, shouldPoll, type WatchedOrder } from "./freshness"
 import type { KlarnaOrderResponse, QueuedJobsResponse, ReconcileResponse, RetryResponse } from "./types"
-
-const POLL_MS = 1500
 
 export const klarnaOrderPath = (orderId: string) => `/klarna/orders/${encodeURIComponent(orderId)}`
 
@@ -24,8 +23,13 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : "Unknown error"
 }
 
-/** The Klarna view of an order. Polls while sync jobs are queued or running, so outcomes show up by themselves. */
-export function useKlarnaOrder(orderId: string) {
+/**
+ * The Klarna view of the order the page shows, kept current without a reload (see freshness.ts): read
+ * again at once when the admin's own order changes (after Create fulfillment, Mark shipped, Refund, …),
+ * then every POLL_MS while Klarna's answer is still to come. When nothing is pending no timer runs.
+ */
+export function useKlarnaOrder(order: WatchedOrder) {
+  const orderId = order.id
   const query = useAdminCustomQuery<Record<string, never>, KlarnaOrderResponse>(
     klarnaOrderPath(orderId),
     ["klarna-order-sync", orderId],
@@ -37,18 +41,33 @@ export function useKlarnaOrder(orderId: string) {
     },
   )
   const view = query.data?.klarna_order
-  const busy = view?.jobs.some((job) => job.state === "pending" || job.state === "running") ?? false
-  const { refetch } = query
+  const { refetch, dataUpdatedAt, errorUpdatedAt } = query
+
+  // The query key is the order id, which an action on the order does not change: the widget re-renders
+  // with the new order but would keep showing what it read before. Its fingerprint says it changed.
+  const fingerprint = orderFingerprint(order)
+  const seen = useRef(fingerprint)
+  const changedAt = useRef<number | null>(null)
   useEffect(() => {
-    if (!busy) return undefined
-    const timer = setInterval(() => void refetch(), POLL_MS)
-    return () => clearInterval(timer)
-  }, [busy, refetch])
+    if (seen.current === fingerprint) return
+    seen.current = fingerprint
+    changedAt.current = Date.now()
+    void refetch()
+  }, [fingerprint, refetch])
+
+  // One timer per answer: each read (dataUpdatedAt/errorUpdatedAt move) decides on the next one. When
+  // nothing is pending no timer is set, so polling stops until the order changes again.
+  const poll = view !== undefined && shouldPoll(view, order, changedAt.current, Date.now())
+  useEffect(() => {
+    if (!poll) return undefined
+    const timer = setTimeout(() => void refetch(), POLL_MS)
+    return () => clearTimeout(timer)
+  }, [poll, dataUpdatedAt, errorUpdatedAt, refetch])
 
   // When Klarna's side moves (a capture went through, a release), Medusa's payment may have moved with it:
   // let the order page's own cards (Payment, Summary) reload too.
   const queryClient = useQueryClient()
-  const state = view ? `${view.status}|${view.amounts.captured}|${view.amounts.refunded}|${view.amounts.released}|${busy}` : undefined
+  const state = view ? `${view.status}|${view.amounts.captured}|${view.amounts.refunded}|${view.amounts.released}|${jobsUnderWay(view)}` : undefined
   const previous = useRef(state)
   useEffect(() => {
     if (state && previous.current && previous.current !== state) void queryClient.invalidateQueries(adminOrderKeys.detail(orderId))

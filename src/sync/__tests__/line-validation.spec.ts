@@ -1,5 +1,6 @@
 /** validateOrderLines: one named row per rule, and the error names the line and the rule. */
 import type { KlarnaOrderLine } from "../../klarna/types"
+import { describeError } from "../errors"
 import { OrderLineValidationError, type OrderLineRule, findOrderLineViolations, validateOrderLines } from "../line-validation"
 
 const good: KlarnaOrderLine = {
@@ -51,14 +52,42 @@ describe("validateOrderLines", () => {
     expect(e.message.startsWith("capture for fulfillment ful_1: ")).toBe(true)
     const v = e.violations.find((x) => x.rule === rule)
     expect(v?.lineIndex).toBe(lineIndex)
-    if (lineIndex !== undefined) expect(v?.message).toMatch(/^order_lines\[0\] \(/)
+    // The field and the value at fault come first: "order_lines[0].unit_price: 1000.5 (…)".
+    if (lineIndex !== undefined) expect(v?.message).toMatch(/^order_lines\[0\]\.[a-z_]+: \S.* \(.+\)$/)
   })
 
-  test("the message says which line and what is wrong", () => {
+  test("the message names the field and the value at fault, what it must be, and the line", () => {
     expect(() => validateOrderLines(1901, [good, { ...good, name: "Plate", total_amount: 1901 }], "refund re_1")).toThrow(
-      'refund re_1: order_lines[1] ("Plate"): total_amount 1901 != quantity 2 * unit_price 1000 - total_discount_amount 100 (= 1900)',
+      'refund re_1: order_lines[1].total_amount: 1901 (must be quantity 2 × unit_price 1000 − total_discount_amount 100 = 1900; line "Plate")',
     )
-    expect(() => validateOrderLines(1901, [good])).toThrow("order lines add up to 1900, not to the amount 1901 (difference 1)")
+    expect(() => validateOrderLines(1901, [good])).toThrow("amount 1901: the order_lines' total_amount add up to 1900 (difference 1)")
+    const messages = (lines: KlarnaOrderLine[], amount = 1900) => findOrderLineViolations(amount, lines).map((v) => v.message)
+    expect(messages([good, { ...good, name: "Saucer", quantity: -1 }])).toContain('order_lines[1].quantity: -1 (must be an integer ≥ 0; line "Saucer")')
+    expect(messages([{ ...good, total_discount_amount: -5, total_amount: 2005, total_tax_amount: 401 }], 2005)).toEqual([
+      'order_lines[0].total_discount_amount: -5 (must be an integer in 0..200000000; line "Mug")',
+    ])
+    expect(messages([{ ...good, total_tax_amount: 381 }])).toEqual([
+      'order_lines[0].total_tax_amount: 381 (must be total_amount 1900 − round(1900 × 10000 / (10000 + tax_rate 2500)) = 380; line "Mug")',
+    ])
+    expect(messages([{ ...good, tax_rate: undefined }])).toEqual(['order_lines[0].tax_rate: missing (required with total_tax_amount 380: both or neither; line "Mug")'])
+    expect(messages([{ ...good, quantity_unit: "kilograms!!" }])).toEqual(['order_lines[0].quantity_unit: "kilograms!!" (at most 10 characters; line "Mug")'])
+    expect(messages([{ ...good, name: "" }])).toEqual(['order_lines[0].name: "" (required)'])
+  })
+
+  test("a refused request is recorded with every violation as its error messages (the admin's failed-job box lists them)", () => {
+    let error: unknown
+    try {
+      validateOrderLines(3800, [{ ...good, unit_price: 1000.5 }, { ...good, name: "Saucer", quantity: -1 }], "capture of fulfillment ful_1")
+    } catch (err: unknown) {
+      error = err
+    }
+    const described = describeError(error)
+    expect(described.retryable).toBe(false)
+    expect(described.errorCode).toBe("OrderLineValidationError")
+    expect(described.errorMessages).toEqual([
+      'order_lines[0].unit_price: 1000.5 (must be an integer between -200000000 and 200000000; line "Mug")',
+      'order_lines[1].quantity: -1 (must be an integer ≥ 0; line "Saucer")',
+    ])
   })
 
   test("negative lines (gift cards) follow the same formulas with sign", () => {

@@ -32,13 +32,13 @@ export const appendShippingInfo: Action = async (context) => {
       return deferred(`waiting for the capture of fulfillment ${fulfillmentId}`, 2000)
     }
     // No capture yet: the capture, when it runs, reads the tracking and carries it itself.
-    return skipped(`fulfillment ${fulfillmentId} is not captured yet; its capture will carry the tracking`)
+    return skipped("Tracking went in the capture itself: the fulfillment was not captured yet, so its capture carries the tracking")
   }
   const request = await context.freezeRequest<{ shipping_info: KlarnaShippingInfo[] }>(() => ({
     shipping_info: fulfillment ? fresh(shippingInfoFor(fulfillment), capture.shipping_info) : [],
   }))
   const toSend = fresh(request.shipping_info, capture.shipping_info)
-  if (toSend.length === 0) return skipped("Klarna already has this tracking")
+  if (toSend.length === 0) return skipped("Klarna already has this tracking on the capture")
   await context.klarna.appendCaptureShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, request.shipping_info, {
     idempotencyKey: job.idempotency_key,
   })

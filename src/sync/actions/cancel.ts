@@ -6,7 +6,7 @@ import { refreshOrderTotals } from "./order-totals"
 export const cancel: Action = async (context) => {
   const { klarnaOrder, job } = context
   if (await otherJobsUnderWay(context)) return deferred("waiting for the order's other Klarna operations", 2000)
-  if (klarnaOrder.status === "CANCELLED") return skipped("the Klarna order is already cancelled")
+  if (klarnaOrder.status === "CANCELLED") return skipped("The Klarna order is already cancelled")
   const totals = await refreshOrderTotals(context)
   if (totals.captured > 0) return releaseRemaining(context)
   await context.freezeRequest(() => ({ cancel: true }))

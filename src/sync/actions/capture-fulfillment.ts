@@ -6,6 +6,7 @@ import { planCapture } from "../plan-capture"
 import { shippingInfoFor } from "../shipping-info"
 import { capturesInDoubt } from "../paid-units"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
+import { captureSkipReason } from "./skip-reasons"
 import { enqueueMissingTracking } from "./follow-ups"
 import { recordRefusedTracking } from "./tracking-refusals"
 import { refreshOrderTotals } from "./order-totals"
@@ -20,7 +21,7 @@ export const captureFulfillment: Action = async (context) => {
   const existing = captures.find((capture) => capture.source_id === fulfillmentId)
   if (existing?.status === "captured") {
     await refreshOrderTotals(context) // an earlier attempt may have died between recording the capture and the totals
-    return alreadyDone(`fulfillment ${fulfillmentId} is already captured (${existing.capture_id})`)
+    return alreadyDone(`Fulfillment ${fulfillmentId} is already captured (Klarna capture ${existing.capture_id})`)
   }
 
   const fulfillment = order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
@@ -29,9 +30,9 @@ export const captureFulfillment: Action = async (context) => {
     // No frozen request: nothing of an earlier attempt reached Klarna (a refused request is planned afresh).
     if (existing) await store.discardUnsentCapture(order.platform, fulfillmentId)
     // Decisions that only hold before anything was sent: once a request is frozen it may have reached Klarna.
-    if (fulfillment.canceled) return skipped(`fulfillment ${fulfillmentId} was canceled before it was captured`)
+    if (fulfillment.canceled) return skipped(`Fulfillment ${fulfillmentId} was canceled before it was captured`)
     if (captures.some((capture) => capture.source_type === "remaining" && capture.status === "captured")) {
-      return skipped("already paid: the remaining amount was captured with Capture payment")
+      return skipped("Already paid: the remaining amount was captured with Capture payment")
     }
     // Units that a capture still on its way to Klarna may pay for: planning now could charge them twice.
     const [inDoubt] = capturesInDoubt(await store.listJobs(order.platform, order.orderId), order, job.id)
@@ -39,7 +40,7 @@ export const captureFulfillment: Action = async (context) => {
   }
 
   const plan = job.request ? null : planCapture(order, fulfillmentId)
-  if (plan?.skip) return skipped(`fulfillment ${fulfillmentId}: nothing to capture (${plan.skip})`)
+  if (plan?.skip) return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason(plan.skip)}`)
   const request = await context.freezeRequest<CaptureRequest>(() => {
     const shippingInfo = shippingInfoFor(fulfillment)
     return {
@@ -52,7 +53,7 @@ export const captureFulfillment: Action = async (context) => {
   })
   // Tracking values Klarna cannot take intact went without: each is parked for the merchant to see.
   await recordRefusedTracking(context, fulfillment)
-  if (request.captured_amount === 0) return skipped(`fulfillment ${fulfillmentId} has nothing to charge`)
+  if (request.captured_amount === 0) return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason("zero_amount")}`)
   if (job.request && (fulfillment.canceled || order.canceled)) {
     const why = order.canceled ? `order ${order.orderId} was canceled` : `fulfillment ${fulfillmentId} was canceled`
     return settleUnwantedCapture(context, request, { source_type: "fulfillment", source_id: fulfillmentId }, why)

@@ -7,6 +7,7 @@ import type { CaptureRequest } from "../../klarna/types"
 import { validateOrderLines } from "../line-validation"
 import { planRemainingCapture } from "../plan-remaining"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
+import { captureSkipReason } from "./skip-reasons"
 import { refreshOrderTotals } from "./order-totals"
 import { KLARNA_NAME_MAX, klarnaReference, truncateText } from "../order-lines/text"
 import { settleUnwantedCapture } from "./unwanted-capture"
@@ -17,7 +18,7 @@ export const captureRemaining: Action = async (context) => {
   const existing = await store.findCaptureBySource(order.platform, sourceId)
   if (existing?.status === "captured") {
     await refreshOrderTotals(context) // an earlier attempt may have died between recording the capture and the totals
-    return alreadyDone("the remaining amount is already captured")
+    return alreadyDone("The remaining amount is already captured")
   }
   const jobs = await store.listJobs(order.platform, order.orderId)
   if (!job.request && jobs.some((other) => other.id !== job.id && other.operation === "capture" && (other.state === "pending" || other.state === "running"))) {
@@ -31,14 +32,14 @@ export const captureRemaining: Action = async (context) => {
     : planRemainingCapture(order, {
         captures: captures.map((c) => ({ fulfillmentId: c.source_type === "fulfillment" ? c.source_id : null, amount: c.captured_amount })),
       })
-  if (plan?.skip) return skipped(`nothing to capture (${plan.skip})`)
+  if (plan?.skip) return skipped(`Nothing to capture: ${captureSkipReason(plan.skip)}`)
   const request = await context.freezeRequest<CaptureRequest>(() => ({
     captured_amount: plan!.capturedAmount,
     description: truncateText(`Order ${order.displayId ?? order.orderId}, remaining amount`, KLARNA_NAME_MAX, { ellipsis: true }),
     reference: klarnaReference(order.orderId),
     order_lines: plan!.orderLines,
   }))
-  if (request.captured_amount === 0) return skipped("fulfillments already captured the whole order")
+  if (request.captured_amount === 0) return skipped(`Nothing to capture: ${captureSkipReason("nothing_remaining")}`)
   if (order.canceled) return settleUnwantedCapture(context, request, { source_type: "remaining", source_id: sourceId }, `order ${order.orderId} was canceled`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], "capture of the remaining amount")
   const row = await store.ensureCapture({

@@ -13,7 +13,7 @@ export const refund: Action = async (context) => {
   const existing = await store.findRefund(order.platform, refundId)
   if (existing?.status === "refunded") {
     await refreshOrderTotals(context) // an earlier attempt may have died between recording the refund and the totals
-    return alreadyDone(`refund ${refundId} is already sent (${existing.refund_id})`)
+    return alreadyDone(`Refund ${refundId} is already in Klarna (Klarna refund ${existing.refund_id})`)
   }
 
   const captures = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
@@ -41,7 +41,7 @@ export const refund: Action = async (context) => {
     })
     return plan.request
   })
-  if (request.refunded_amount === 0) return skipped(`refund ${refundId} is of nothing`)
+  if (request.refunded_amount === 0) return skipped(`Refund ${refundId} is of 0: nothing to refund`)
   if (request.order_lines) validateOrderLines(request.refunded_amount, request.order_lines, `refund ${refundId}`)
 
   const row = await store.ensureRefund({

@@ -13,10 +13,10 @@ export async function otherJobsUnderWay(context: ActionContext): Promise<boolean
 
 export async function releaseRemaining(context: ActionContext): Promise<ActionOutcome> {
   const { klarnaOrder, job } = context
-  if (klarnaOrder.status === "CANCELLED") return skipped("the Klarna order is cancelled")
+  if (klarnaOrder.status === "CANCELLED") return skipped("The Klarna order is cancelled: nothing left to release")
   const totals = await refreshOrderTotals(context)
-  if (totals.captured === 0) return skipped("nothing was captured: there is nothing to release against (cancel instead)")
-  if (totals.captured + totals.released >= klarnaOrder.authorized_amount) return skipped("no authorization remains")
+  if (totals.captured === 0) return skipped("Nothing was captured, so there is nothing to release against (cancelling the order releases it all)")
+  if (totals.captured + totals.released >= klarnaOrder.authorized_amount) return skipped("No authorization remains to release")
   await context.freezeRequest(() => ({ release: klarnaOrder.authorized_amount - totals.captured }))
   await context.klarna.releaseRemainingAuthorization(klarnaOrder.klarna_order_id, { idempotencyKey: job.idempotency_key })
   const after = await refreshOrderTotals(context, { released: true })
