@@ -9,6 +9,7 @@ import { jobKeys } from "../../src/sync/job-keys"
 import { simOrder, simRequests, type SimOrder } from "../support/simulator-client"
 import type { ExploreEnvironment } from "./environment"
 import { activeUnits, everythingFulfilled, itemNet, orderTotal, type ModelItem, type ModelOrder } from "./platform-model"
+import { carrierTrackingUrl } from "../../src/sync/carriers"
 
 /** Klarna's limits on shipping_info, counted in Unicode code points (om-api-notes §2). */
 export const TRACKING_LIMITS = { tracking_number: 100, shipping_company: 100, tracking_uri: 1024 }
@@ -166,12 +167,15 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
       }
       if (companyFits && entry.shipping_company !== company) fail(`fulfillment ${fulfillment.id}: shipping_company ${JSON.stringify(entry.shipping_company)}, typed ${JSON.stringify(company)}`)
       if (!companyFits && entry.shipping_company !== undefined) fail(`fulfillment ${fulfillment.id}: a refused shipping company was sent as ${JSON.stringify(entry.shipping_company)}`)
-      const uri = tracking.trackingUrl
+      // The link the customer gets: the URL the merchant typed (an http(s) one), else the carrier's page for
+      // the number from the carrier table the widget uses too (carriers.ts), else none.
+      const typedUrl = tracking.trackingUrl !== undefined && /^https?:\/\/\S+$/i.test(tracking.trackingUrl.trim()) ? tracking.trackingUrl.trim() : undefined
+      const uri = typedUrl ?? (companyFits ? carrierTrackingUrl(company, number) : undefined)
       if (uri !== undefined && codePoints(uri) > TRACKING_LIMITS.tracking_uri) {
         if (entry.tracking_uri !== undefined) fail(`fulfillment ${fulfillment.id}: a refused tracking_uri was sent`)
         if (!refusedValue(uri)) fail(`fulfillment ${fulfillment.id}: tracking_uri of ${codePoints(uri)} code points not recorded as refused`)
       } else if (entry.tracking_uri !== uri) {
-        fail(`fulfillment ${fulfillment.id}: tracking_uri ${JSON.stringify(entry.tracking_uri)}, typed ${JSON.stringify(uri)}`)
+        fail(`fulfillment ${fulfillment.id}: tracking_uri ${JSON.stringify(entry.tracking_uri)}, expected ${JSON.stringify(uri)} (typed ${JSON.stringify(tracking.trackingUrl)})`)
       }
     }
     const typed = new Set(fulfillment.trackings.map((t) => t.trackingNumber))
