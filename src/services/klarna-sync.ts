@@ -76,7 +76,14 @@ const SWEEP_SQL = `
            AND EXISTS (SELECT 1 FROM klarna_order k
                         WHERE k.platform = 'medusa' AND k.platform_order_id = o.id AND k.status <> 'CANCELLED'
                           AND k.captured_amount + k.released_amount < k.authorized_amount AND k.updated_at < now() - $5::interval)
-           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:release:' || o.id)
+           -- No automatic release yet that did not skip (a skipped one is queued again as ':again:<n>').
+           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
+                            WHERE (j.job_key = 'medusa:release:' || o.id OR j.job_key LIKE 'medusa:release:' || o.id || ':again:%')
+                              AND j.state <> 'skipped')
+           -- A capture parked for a Retry is released after it went through, never before.
+           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
+                            WHERE j.platform = 'medusa' AND j.platform_order_id = o.id
+                              AND j.operation IN ('capture', 'capture_remaining') AND j.state = 'failed')
            -- A capture still under way releases nothing: the release is for what will never be captured.
            AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
                             WHERE j.platform = 'medusa' AND j.platform_order_id = o.id AND j.state IN ('pending', 'running')))

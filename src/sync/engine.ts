@@ -23,6 +23,7 @@ import { retryDelayMs, type BackoffPolicy } from "./backoff"
 import { describeError, SyncNotPossibleError } from "./errors"
 import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys, queueKeyFor } from "./job-keys"
+import { isParkedCapture } from "./job-state"
 import type { FulfillmentSnapshot } from "./order-model"
 import { nothingMoreWillShip } from "./order-progress"
 import { chargedUnitsOf, withPaidUnits } from "./paid-units"
@@ -494,11 +495,15 @@ export class SyncEngine {
     const klarnaOrder = current ?? (await this.deps.store.findOrder(this.platform, order.orderId))
     if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return null
     if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return null
+    const jobs = await this.deps.store.listJobs(this.platform, order.orderId)
+    // A parked capture is money still to be captured: releasing now would leave Klarna nothing to capture it
+    // against. The release comes after the merchant's Retry gets it through (or with the Release button).
+    if (jobs.some(isParkedCapture)) return null
     return {
       platform: this.platform,
       platformOrderId: order.orderId,
       operation: "release",
-      jobKey: jobKeys.release(this.platform, order.orderId),
+      jobKey: automaticReleaseKey(this.platform, order.orderId, jobs),
       payload: { automatic: true },
     }
   }
@@ -588,6 +593,18 @@ export class SyncEngine {
     const captured = new Set(captures.filter((c) => c.status === "captured").map((c) => c.source_id))
     return { order: withPaidUnits(order, captured, chargedUnitsOf(order, captures)), klarnaOrder }
   }
+}
+
+/**
+ * The automatic release's job key. One per order, so duplicate events and servers release once; but an
+ * automatic release that found nothing to do (skipped, e.g. a capture was parked when it ran) must not
+ * stop a later one once the situation changed: each skipped one moves the key on (`:again:<n>`), the same
+ * n for every engine that sees the same jobs.
+ */
+function automaticReleaseKey(platform: Platform, orderId: string, jobs: readonly JobRecord[]): string {
+  const base = jobKeys.release(platform, orderId)
+  const skippedBefore = jobs.filter((job) => (job.job_key === base || job.job_key.startsWith(`${base}:again:`)) && job.state === "skipped").length
+  return skippedBefore === 0 ? base : `${base}:again:${skippedBefore}`
 }
 
 function summarize(request: Record<string, unknown>): Record<string, unknown> {

@@ -205,7 +205,9 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
       expected = [key(jobKeys.refund("medusa", body.reference ?? ""))]
     } else if (/\/release-remaining-authorization$/.test(request.path)) {
       // The automatic release, or the cancel of an order that has captures (it releases the rest instead).
-      expected = [key(jobKeys.release("medusa", order.orderId)), key(jobKeys.cancel("medusa", order.orderId))]
+      // (An automatic release skipped earlier moves its key on: `:again:<n>`, engine.ts automaticReleaseKey.)
+      const release = jobKeys.release("medusa", order.orderId)
+      expected = [key(release), ...[1, 2, 3, 4, 5].map((n) => key(`${release}:again:${n}`)), key(jobKeys.cancel("medusa", order.orderId))]
     } else if (/\/cancel$/.test(request.path)) {
       expected = [key(jobKeys.cancel("medusa", order.orderId))]
     }

@@ -17,6 +17,7 @@ import { SyncEngine } from "../../src/sync/engine"
 import type { KlarnaOm } from "../../src/sync/klarna-port"
 import type { JobRecord, SyncableOrder, SyncStore } from "../../src/sync/ports"
 import { fulfillment, item, order, refund, shipping } from "../../src/sync/__tests__/__fixtures__/order-builder"
+import { idempotencyKeyFor } from "../../src/sync/idempotency"
 import { simFault, simClearFaults, simOrder, simRequests } from "../support/simulator-client"
 import { outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
@@ -333,6 +334,50 @@ describe("convergence", () => {
     expect(release.state).toBe("skipped") // nothing left to release: everything was captured
     const releases = (await simRequests(sim.url, "release-remaining-authorization")).filter((r) => r.path.includes(placed.klarnaOrderId as string))
     expect(releases).toEqual([])
+  })
+
+  test("the automatic release never strands a capture parked for a Retry; it comes once that capture went through", async () => {
+    // Found while merging (widget test): every item fulfilled, the first fulfillment's capture refused (parked),
+    // the second captured. The automatic release used to run then and release the parked capture's money too,
+    // so its Retry could never capture it; and a skipped release blocked every later one (one key per order).
+    const shipped = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 2 }), fulfillment(ful2, { item_b: 1 })] })
+    // Klarna authorized 1000 more than will ever ship (e.g. an item removed after checkout): once both
+    // fulfillments are captured, that 1000 is released.
+    const response = await fetch(`${sim.url}/__sim/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ order_amount: shipped.totalAmount + 1000, purchase_currency: "EUR", purchase_country: "DE" }),
+    })
+    const klarnaId = ((await response.json()) as { order_id: string }).order_id
+    const placed: SyncableOrder = { ...shipped, klarnaOrderId: klarnaId, authorizedAmount: shipped.totalAmount + 1000 }
+    orders.set(placed.orderId, placed)
+    await simFault(sim.url, {
+      match: { method: "POST", path: `/orders/${klarnaId}/captures`, times: 1 },
+      fault: { type: "http", status: 403, body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-parked" } },
+    })
+    const engine = engineWith()
+    await engine.fulfillmentCreated(placed.orderId, ful1)
+    await drain(engine)
+    await engine.fulfillmentCreated(placed.orderId, ful2)
+    await drain(engine)
+    expect(await jobOf(`medusa:capture:${ful1}`)).toMatchObject({ state: "failed", last_http_status: 403 })
+    expect(await jobOf(`medusa:capture:${ful2}`)).toMatchObject({ state: "succeeded" })
+    await engine.converge(placed.orderId)
+    await drain(engine)
+    const releasesOf = async () => (await simRequests(sim.url, "release-remaining-authorization")).filter((r) => r.path.includes(klarnaId))
+    expect(await releasesOf()).toEqual([]) // nothing released while the capture waits for its Retry
+
+    await engine.retryJob((await jobOf(`medusa:capture:${ful1}`)).id)
+    await drain(engine)
+    const klarna = await simOrder(sim.url, klarnaId)
+    expect(klarna.captures.map((c) => c.reference).sort()).toEqual([ful1, ful2].sort())
+    expect(klarna.captured_amount).toBe(placed.totalAmount)
+    const releases = await releasesOf()
+    expect(releases).toHaveLength(1) // then the rest is released, once
+    expect(klarna.remaining_authorized_amount).toBe(0)
+    const releaseJobs = await db.sql<{ job_key: string; state: string }>(`SELECT job_key, state FROM klarna_sync_job WHERE operation = 'release' ORDER BY created_at`)
+    expect(releaseJobs.filter((job) => job.state === "succeeded")).toHaveLength(1)
+    expect(releases[0].headers["klarna-idempotency-key"]).toBe(idempotencyKeyFor(releaseJobs.find((job) => job.state === "succeeded")!.job_key))
   })
 
   test("converge() queues what the order's state calls for, once", async () => {

@@ -5,6 +5,7 @@
 import { deferred, skipped, type Action, type ActionContext, type ActionOutcome } from "./action"
 import { jobKeys } from "../job-keys"
 import { refreshOrderTotals } from "./order-totals"
+import { isParkedCapture } from "../job-state"
 
 export async function otherJobsUnderWay(context: ActionContext): Promise<boolean> {
   const jobs = await context.store.listJobs(context.order.platform, context.order.orderId)
@@ -44,5 +45,13 @@ async function enqueueDueCaptures(context: ActionContext): Promise<void> {
 export const release: Action = async (context) => {
   await enqueueDueCaptures(context)
   if (await otherJobsUnderWay(context)) return deferred("waiting for the order's other Klarna operations", 2000)
+  // The merchant's Release button releases what they decided; the automatic one never strands a capture
+  // parked for a Retry (it is queued again after that capture goes through: engine.autoReleaseIntent).
+  if (context.job.payload.automatic === true) {
+    const jobs = await context.store.listJobs(context.order.platform, context.order.orderId)
+    if (jobs.some(isParkedCapture)) {
+      return skipped("A capture of this order is parked for a Retry: the rest of the authorization is released once it went through (or press Release)")
+    }
+  }
   return releaseRemaining(context)
 }
