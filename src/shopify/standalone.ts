@@ -29,6 +29,7 @@ import { KlarnaClient, type KlarnaEnvironment, type KlarnaProvider, type KlarnaR
 import type { ShippingMethod } from "../klarna/types"
 import { KlarnaSyncTables1764000000000 } from "../migrations/1764000000000-klarna_sync_tables"
 import { KlarnaShopifyOrders1764100000000 } from "../migrations/1764100000000-klarna_shopify_orders"
+import { KlarnaOrderMerchantReferences1764300000000 } from "../migrations/1764300000000-klarna_order_merchant_references"
 import type { SyncLogger } from "../sync/ports"
 import { createShopifySync, type ShopifySync, type ShopifyWorkerOptions } from "./create-shopify-sync"
 import { parseKlarnaOrderIdSources, type ShopifyAdapterOptions } from "./options"
@@ -77,7 +78,8 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
   const dataSource = new DataSource({
     type: "postgres",
     url: config.databaseUrl,
-    migrations: [KlarnaSyncTables1764000000000, KlarnaShopifyOrders1764100000000],
+    // The merchant-reference columns too: klarna_order is one table for every platform (Shopify sets none).
+    migrations: [KlarnaSyncTables1764000000000, KlarnaShopifyOrders1764100000000, KlarnaOrderMerchantReferences1764300000000],
     migrationsTableName: "migrations",
     logging: false,
   })

@@ -5,7 +5,7 @@
  */
 import { DataSource } from "typeorm"
 import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
-import { KlarnaOrderMerchantReferences1764200000000 } from "../../src/migrations/1764200000000-klarna_order_merchant_references"
+import { KlarnaOrderMerchantReferences1764300000000 } from "../../src/migrations/1764300000000-klarna_order_merchant_references"
 import { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
 import { idempotencyKeyFor } from "../../src/sync/idempotency"
 import { queueKeyFor } from "../../src/sync/job-keys"
@@ -24,7 +24,7 @@ export function dataSourceFor(url: string, poolSize = 4): DataSource {
   return new DataSource({
     type: "postgres",
     url,
-    migrations: [KlarnaSyncTables1764000000000, KlarnaOrderMerchantReferences1764200000000],
+    migrations: [KlarnaSyncTables1764000000000, KlarnaOrderMerchantReferences1764300000000],
     migrationsTableName: "migrations",
     logging: false,
     poolSize,

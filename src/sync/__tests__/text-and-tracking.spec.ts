@@ -133,7 +133,9 @@ describe("the simulator counts like the plugin (Klarna's schema: JSON Schema max
     ["shipping_company", 100],
     ["tracking_uri", 1024],
   ] as const)("%s: what the plugin sends is accepted, what it refuses would be refused", (field, max) => {
-    const whole = `${"x".repeat(max - 1)}📦` // max code points, max + 1 UTF-16 units
+    // max code points, max + 1 UTF-16 units (a tracking URL must be a web address to be sent at all)
+    const prefix = field === "tracking_uri" ? "https://track.example/" : ""
+    const whole = `${prefix}${"x".repeat(max - 1 - prefix.length)}📦`
     const over = `${whole}x`
     const entry = (value: string) => ({ tracking_number: "T-1", [field]: value })
     const plan = (value: string) =>

@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from "typeorm"
  * The merchant references the engine set on each Klarna order (the platform's order number and id), so
  * a sweep knows which orders Klarna does not know by the store's number yet, and the admin shows them.
  */
-export class KlarnaOrderMerchantReferences1764200000000 implements MigrationInterface {
-  name = "KlarnaOrderMerchantReferences1764200000000"
+export class KlarnaOrderMerchantReferences1764300000000 implements MigrationInterface {
+  name = "KlarnaOrderMerchantReferences1764300000000"
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "klarna_order" ADD COLUMN IF NOT EXISTS "merchant_reference1" character varying`)
