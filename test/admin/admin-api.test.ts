@@ -126,7 +126,8 @@ describe("GET /admin/klarna/orders/:id", () => {
     expect(view.merchant_references).toEqual({ merchant_reference1: String(tracked.placed.order.display_id), merchant_reference2: tracked.orderId })
     // The tracking job may find the capture already carried the tracking (events race): then it is skipped.
     expect(view.jobs.find((j) => j.operation === "capture")).toMatchObject({ state: "succeeded", error: null })
-    for (const job of view.jobs) {
+    expect(view.jobs.find((j) => j.operation === "update_references")).toMatchObject({ state: "succeeded", subject: null, reason: null })
+    for (const job of view.jobs.filter((j) => j.operation !== "update_references")) {
       expect(["succeeded", "skipped"]).toContain(job.state)
       expect(job.attempts_log[0]).toMatchObject({ attempt: 1, outcome: job.state })
       // Both mirror the fulfillment; a skipped one says why, in words (issue 13).

@@ -546,10 +546,14 @@ describe("the widget explains what happened", () => {
     await expectText(failure.getByTestId("klarna-correlation-id"), REFUSAL.correlation_id)
 
     await page.getByTestId("klarna-sync-log-toggle").click()
-    const skippedRow = page.locator('[data-testid="klarna-job"][data-job-state="skipped"]')
-    expect({ skipped: await skippedRow.allInnerTexts() }).toEqual({ skipped: [expect.stringContaining("Tracking")] })
+    // The tracking job, skipped. (The automatic release may be skipped too: it never releases while a
+    // capture is parked for a Retry, and says so in its own row.)
+    const skippedRows = page.locator('[data-testid="klarna-job"][data-job-state="skipped"]')
+    const skippedRow = skippedRows.filter({ hasText: "Tracking" })
+    expect(await skippedRow.count()).toBe(1)
+    for (const text of await skippedRows.allInnerTexts()) expect(text).toMatch(/^(Tracking|Release remaining)/)
     await expectText(skippedRow, "Tracking")
-    await expectText(page.getByTestId("klarna-job-reason"), "Tracking went in the capture itself")
+    await expectText(page.getByTestId("klarna-job-reason").filter({ hasText: "Tracking went" }), "Tracking went in the capture itself")
     await skippedRow.click()
     await expectText(page.getByTestId("klarna-sync-log"), "Nothing sent: Tracking went in the capture itself")
     await page.mouse.move(0, 0)
