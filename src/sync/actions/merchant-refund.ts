@@ -9,6 +9,7 @@ import { SyncNotPossibleError } from "../errors"
 import { KLARNA_NAME_MAX, truncateText } from "../order-lines/text"
 import { alreadyDone, type Action } from "./action"
 import { refreshOrderTotals } from "./order-totals"
+import { refundLedger } from "./refund-ledger"
 
 export interface MerchantRefundPayload {
   merchantRefund: { amount: number; description?: string; reference: string }
@@ -19,15 +20,6 @@ export function merchantRefundOf(payload: Record<string, unknown>): MerchantRefu
   return refund && Number.isSafeInteger(refund.amount) && typeof refund.reference === "string" ? refund : null
 }
 
-/** Captured minus refunded, from the plugin's records of what Klarna holds. */
-export async function refundableAmount(context: Pick<Parameters<Action>[0], "store" | "order">, exceptReference?: string): Promise<number> {
-  const { store, order } = context
-  const captured = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
-  const refunded = (await store.listRefunds(order.platform, order.orderId)).filter(
-    (r) => r.status === "refunded" && r.platform_refund_id !== exceptReference,
-  )
-  return captured.reduce((sum, c) => sum + c.captured_amount, 0) - refunded.reduce((sum, r) => sum + r.refunded_amount, 0)
-}
 
 export const merchantRefund: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -39,7 +31,8 @@ export const merchantRefund: Action = async (context) => {
     return alreadyDone(`refund ${wanted.reference} is already sent (${existing.refund_id})`)
   }
   if (!job.request) {
-    const refundable = await refundableAmount(context, wanted.reference)
+    const ledger = await refundLedger(context, wanted.reference)
+    const refundable = ledger.captured - ledger.refunded
     if (wanted.amount <= 0 || wanted.amount > refundable) {
       throw new SyncNotPossibleError(
         "REFUND_EXCEEDS_CAPTURED",

@@ -5,6 +5,7 @@ import { planRefund } from "../plan-refund"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { merchantRefund, merchantRefundOf } from "./merchant-refund"
 import { refreshOrderTotals } from "./order-totals"
+import { refundLedger } from "./refund-ledger"
 
 export const refund: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
@@ -16,14 +17,9 @@ export const refund: Action = async (context) => {
     return alreadyDone(`Refund ${refundId} is already in Klarna (Klarna refund ${existing.refund_id})`)
   }
 
-  const captures = (await store.listCaptures(order.platform, order.orderId)).filter((c) => c.status === "captured")
-  const refunds = (await store.listRefunds(order.platform, order.orderId)).filter(
-    (r) => r.status === "refunded" && r.platform_refund_id !== refundId,
-  )
+  const { refunds, captured, refunded } = await refundLedger(context, refundId)
   if (!job.request) {
     const platformRefund = order.refunds.find((candidate) => candidate.id === refundId)
-    const captured = captures.reduce((sum, c) => sum + c.captured_amount, 0)
-    const refunded = refunds.reduce((sum, r) => sum + r.refunded_amount, 0)
     const jobs = await store.listJobs(order.platform, order.orderId)
     const capturesUnderWay = jobs.some(
       (other) => other.id !== job.id && other.operation.startsWith("capture") && (other.state === "pending" || other.state === "running"),
@@ -36,7 +32,7 @@ export const refund: Action = async (context) => {
 
   const request = await context.freezeRequest<RefundRequest>(() => {
     const plan = planRefund(order, refundId, {
-      capturedAmount: captures.reduce((sum, c) => sum + c.captured_amount, 0),
+      capturedAmount: captured,
       refunds: refunds.map((r) => ({ refundId: r.platform_refund_id, amount: r.refunded_amount, orderLines: r.order_lines })),
     })
     return plan.request

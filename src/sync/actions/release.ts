@@ -6,10 +6,15 @@ import { deferred, skipped, type Action, type ActionContext, type ActionOutcome 
 import { jobKeys } from "../job-keys"
 import { refreshOrderTotals } from "./order-totals"
 import { isParkedCapture } from "../job-state"
+import type { JobRecord } from "../ports"
+
+/** Whether a job of the order other than this one (and other than releases and cancels) is queued or running. */
+function underWayBesides(jobs: readonly JobRecord[], self: JobRecord): boolean {
+  return jobs.some((other) => other.id !== self.id && (other.state === "pending" || other.state === "running") && other.operation !== "release" && other.operation !== "cancel")
+}
 
 export async function otherJobsUnderWay(context: ActionContext): Promise<boolean> {
-  const jobs = await context.store.listJobs(context.order.platform, context.order.orderId)
-  return jobs.some((other) => other.id !== context.job.id && (other.state === "pending" || other.state === "running") && other.operation !== "release" && other.operation !== "cancel")
+  return underWayBesides(await context.store.listJobs(context.order.platform, context.order.orderId), context.job)
 }
 
 export async function releaseRemaining(context: ActionContext): Promise<ActionOutcome> {
@@ -44,14 +49,12 @@ async function enqueueDueCaptures(context: ActionContext): Promise<void> {
 
 export const release: Action = async (context) => {
   await enqueueDueCaptures(context)
-  if (await otherJobsUnderWay(context)) return deferred("waiting for the order's other Klarna operations", 2000)
+  const jobs = await context.store.listJobs(context.order.platform, context.order.orderId)
+  if (underWayBesides(jobs, context.job)) return deferred("waiting for the order's other Klarna operations", 2000)
   // The merchant's Release button releases what they decided; the automatic one never strands a capture
   // parked for a Retry (it is queued again after that capture goes through: engine.autoReleaseIntent).
-  if (context.job.payload.automatic === true) {
-    const jobs = await context.store.listJobs(context.order.platform, context.order.orderId)
-    if (jobs.some(isParkedCapture)) {
-      return skipped("A capture of this order is parked for a Retry: the rest of the authorization is released once it went through (or press Release)")
-    }
+  if (context.job.payload.automatic === true && jobs.some(isParkedCapture)) {
+    return skipped("A capture of this order is parked for a Retry: the rest of the authorization is released once it went through (or press Release)")
   }
   return releaseRemaining(context)
 }
