@@ -421,6 +421,9 @@ describe("the widget follows the order page's own actions without a reload", () 
     const placed = await klarnaCheckout(stack, [{ product: 0, quantity: 2 }])
     const orderId = placed.order.id
     const klarnaId = placed.klarnaOrderId as string
+    // The order's merchant references go to Klarna right after order.placed: while that job is pending the
+    // widget rightly polls, so the idle check starts once it is done.
+    await viewWhen(stack.api, orderId, (v) => v.jobs.some((j) => j.operation === "update_references") && !v.pending, "the order's references sent")
     klarnaRequests = []
     const listener = countKlarnaRequests(orderId)
     page.on("request", listener)
