@@ -66,6 +66,10 @@ afterAll(async () => {
 
 async function login(p: Page): Promise<void> {
   await p.goto(`${stack.medusa.url}/app/login`)
+  await submitLogin(p)
+}
+
+async function submitLogin(p: Page): Promise<void> {
   await p.locator('input[name="email"]').fill(ADMIN_EMAIL)
   await p.locator('input[name="password"]').fill(ADMIN_PASSWORD)
   await p.locator('button[type="submit"]').click()
@@ -85,7 +89,11 @@ async function openOrder(orderId: string): Promise<void> {
     const dom = await page.evaluate(() => document.body.innerHTML.slice(0, 1500)).catch(() => "(no DOM)")
     console.warn(`admin order page still loading after 15 s, reloading. DOM: ${dom}`) // eslint-disable-line no-console
   }
-  await page.reload()
+  // Also seen on a busy machine: the admin's session answered 401 and the page never left its spinner. Log in
+  // again when the login form shows (the admin sends a signed-in user on to its pages), then load the order.
+  await page.goto(`${stack.medusa.url}/app/login`)
+  if (await page.locator('input[name="email"]').waitFor({ timeout: 5_000 }).then(() => true, () => false)) await submitLogin(page)
+  await page.goto(`${stack.medusa.url}/app/a/orders/${orderId}`)
   try {
     await customerCard.waitFor({ timeout: 30_000 })
   } catch (error) {
