@@ -25,7 +25,6 @@ import {
 } from "@medusajs/medusa"
 import { KlarnaError } from "../klarna/errors"
 import type { KlarnaClient } from "../klarna/client"
-import { createOrderFromAuthorizationOperation } from "../klarna/operations/create-order-from-authorization"
 import type {
   KlarnaAddress,
   KlarnaOrderLine,
@@ -531,13 +530,11 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
       if (!currency) throw new Error("the cart has no currency")
       const body = buildPaymentsOrderRequest(cart, this.options_, currency, int(cart.total))
       const sessionId = asString(data.session_id) ?? cartId
-      const operation = {
-        ...createOrderFromAuthorizationOperation(token, body),
-        // The Payments spec defines no idempotency key; Klarna's OM honours it and it costs nothing to
-        // send, so a repeated completion of the same cart is recognisable.
+      // The Payments spec defines no idempotency key; Klarna's OM honours it and it costs nothing to
+      // send, so a repeated completion of the same cart is recognisable (it is still never retried).
+      const order = await this.client(currency).createOrderFromAuthorization(token, body, {
         idempotencyKey: idempotencyKeyFor(`medusa:authorize:${sessionId}`),
-      }
-      const order = await this.client(currency).request(operation)
+      })
       await this.recordAuthorization(cartId, order.order_id, currency, body.order_amount)
       const result: Record<string, unknown> = {
         ...data,
