@@ -53,13 +53,12 @@ const ORDER = "/ordermanagement/v1/orders/{orderId}"
 const CAPTURE = `${ORDER}/captures/{captureId}` as const
 const AUTHORIZATION = "/payments/v1/authorizations/{authorizationToken}"
 
-function created<K extends string>(idHeader: "Capture-Id" | "Refund-Id", idField: K) {
+/** A create's 201 (id from its header, else from Location: parseCreatedResource) as the method's result. */
+function created<R>(idHeader: "Capture-Id" | "Refund-Id", toResult: (resource: CreatedResource) => R) {
   const parse = parseCreatedResource(idHeader)
-  return (response: KlarnaHttpResponse): ParseResult<{ [F in K]: string } & Omit<CreatedResource, "id">> => {
+  return (response: KlarnaHttpResponse): ParseResult<R> => {
     const parsed = parse(response)
-    if (!parsed.ok) return parsed
-    const { id, location, correlationId } = parsed.value
-    return { ok: true, value: { [idField]: id, location, correlationId } as { [F in K]: string } & Omit<CreatedResource, "id"> }
+    return parsed.ok ? { ok: true, value: toResult(parsed.value) } : parsed
   }
 }
 
@@ -80,7 +79,7 @@ export const KLARNA_ENDPOINTS = {
     path: `${ORDER}/captures`,
     body: sendAs<CaptureRequest>(),
     idempotencyKey: "required",
-    response: created("Capture-Id", "captureId") satisfies (r: KlarnaHttpResponse) => ParseResult<CreateCaptureResult>,
+    response: created("Capture-Id", ({ id, location, correlationId }): CreateCaptureResult => ({ captureId: id, location, correlationId })),
   }),
 
   /** → 200 array of Capture. */
@@ -130,7 +129,7 @@ export const KLARNA_ENDPOINTS = {
     path: `${ORDER}/refunds`,
     body: sendAs<RefundRequest>(),
     idempotencyKey: "required",
-    response: created("Refund-Id", "refundId") satisfies (r: KlarnaHttpResponse) => ParseResult<CreateRefundResult>,
+    response: created("Refund-Id", ({ id, location, correlationId }): CreateRefundResult => ({ refundId: id, location, correlationId })),
   }),
 
   /** → 200 Refund. */
