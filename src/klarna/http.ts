@@ -1,6 +1,6 @@
 /**
  * The one request function. It owns the base URL, HTTP Basic auth, User-Agent, JSON, the per-attempt
- * timeout, retries (retry.ts) and per-attempt observability; operations/ say what to send and how to read it.
+ * timeout, retries (retry.ts) and per-attempt observability; endpoints.ts says what to send and how to read it.
  *
  * Credentials live only in this closure: they are never put on an object that could be logged or
  * serialised, and every string leaving here (errors, log lines, events) is redacted.

@@ -1,6 +1,17 @@
 /** Public surface of the Klarna client. Platform-free: nothing here knows Medusa or Shopify. */
 export { KlarnaClient } from "./client"
-export type { KlarnaApi, CreateCaptureResult, CreateRefundResult, KlarnaCallOptions, KlarnaMutationOptions } from "./api"
+export type {
+  KlarnaApi,
+  KlarnaEndpointMethods,
+  CreateCaptureResult,
+  CreateRefundResult,
+  KlarnaCallOptions,
+  KlarnaMutationOptions,
+  KlarnaOptionalKeyOptions,
+} from "./api"
+export { KLARNA_ENDPOINTS, klarnaOperation } from "./endpoints"
+export type { KlarnaEndpoints, KlarnaEndpointName } from "./endpoints"
+export type { EndpointDeclaration, EndpointMethod, IdempotencyKeyRule } from "./endpoint"
 export {
   KLARNA_BASE_URLS,
   KUSTOM_BASE_URLS,

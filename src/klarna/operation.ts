@@ -1,6 +1,7 @@
 /**
- * What one Klarna endpoint is: method, path, body, idempotency key, whether it may be repeated, and how
- * its 2xx response becomes a result. Files in operations/ build these; http.ts executes them.
+ * One Klarna request as http.ts sends it: method, path, body, idempotency key, whether it may be repeated,
+ * and how its 2xx response becomes a result. endpoint.ts builds these from the declarations in
+ * endpoints.ts; http.ts executes them. Also the argument checks and response parsers declarations use.
  */
 import { KlarnaError } from "./errors"
 import type { HeaderReader } from "./retry"

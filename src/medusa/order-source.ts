@@ -19,7 +19,7 @@ interface LineItemLike {
   total?: number | null
   original_total?: number | null
   tax_lines?: TaxLineLike[]
-  variant?: { sku?: string | null; id: string; product?: { handle?: string | null } } | null
+  variant?: { sku?: string | null; id?: string; product?: { handle?: string | null } } | null
   variant_id?: string | null
   thumbnail?: string | null
 }
@@ -119,8 +119,8 @@ export class MedusaOrderSource implements OrderSource {
 
 export function toSnapshot(order: MedusaOrderLike, options: KlarnaPluginOptions): SyncableOrder {
   const klarna = klarnaPaymentOf(order.payments, options)
-  const items = order.items.map((item) => itemLine(item))
-  const shippingLines = order.shipping_methods.map((method) => shippingLine(method))
+  const items = order.items.map((item) => medusaItemLine(item))
+  const shippingLines = order.shipping_methods.map((method) => medusaShippingLine(method))
   const total = order.total ?? 0
   return {
     platform: "medusa",
@@ -140,7 +140,8 @@ export function toSnapshot(order: MedusaOrderLike, options: KlarnaPluginOptions)
   }
 }
 
-function itemLine(item: LineItemLike): ItemLine {
+/** A Medusa line item (of an order or a cart, with totals) as the core's item. */
+export function medusaItemLine(item: LineItemLike): ItemLine {
   const total = item.total ?? 0
   const originalTotal = Math.max(item.original_total ?? total, total)
   return {
@@ -162,7 +163,8 @@ function itemLine(item: LineItemLike): ItemLine {
   }
 }
 
-function shippingLine(method: ShippingMethodLike): ShippingLine {
+/** A Medusa shipping method (of an order or a cart, with totals) as the core's shipping line. */
+export function medusaShippingLine(method: ShippingMethodLike): ShippingLine {
   const total = method.total ?? method.price
   const originalTotal = Math.max(method.original_total ?? total, total)
   return {

@@ -15,6 +15,8 @@
  *
  * Failures are returned as PaymentProcessorError objects (Medusa turns them into 400 responses) carrying
  * Klarna's error_code, error_messages and correlation_id, never credentials.
+ *
+ * What is sent for a cart (lines, amounts, addresses, locale) is built by medusa/payments-request.ts.
  */
 import {
   AbstractPaymentProcessor,
@@ -25,17 +27,16 @@ import {
 } from "@medusajs/medusa"
 import { KlarnaError } from "../klarna/errors"
 import type { KlarnaClient } from "../klarna/client"
-import { createOrderFromAuthorizationOperation } from "../klarna/operations/create-order-from-authorization"
-import type {
-  KlarnaAddress,
-  KlarnaOrderLine,
-  PaymentsOrderRequest,
-  PaymentsSessionRequest,
-} from "../klarna/types"
 import { clientForCurrency, type MedusaLoggerLike } from "../medusa/klarna-clients"
 import { type KlarnaPluginOptions, parsePluginOptions, PLUGIN_NAME } from "../medusa/plugin-options"
+import {
+  buildPaymentsOrderRequest,
+  buildPaymentsSessionRequest,
+  CART_RELATIONS,
+  type CartForKlarna,
+  medusaAmount,
+} from "../medusa/payments-request"
 import { idempotencyKeyFor } from "../sync/idempotency"
-import { truncateText } from "../sync/order-lines/text"
 
 /** What this processor needs from the sync service (src/services/klarna-sync.ts). */
 export interface KlarnaSyncForPayments {
@@ -49,60 +50,6 @@ export interface KlarnaSyncForPayments {
   recordCheckoutAuthorization(cartId: string, klarnaOrderId: string, currency: string, amount: number): Promise<void>
   /** The recorded Klarna order of a checkout (its status says whether it was cancelled as an orphan). */
   findCheckoutAuthorization(klarnaOrderId: string): Promise<{ status: string; reason: string | null } | null>
-}
-
-/** The slices of Medusa's cart (with totals) that the Klarna session and order are built from. */
-interface CartTaxLine {
-  rate: number
-}
-interface CartLineItem {
-  id: string
-  title: string
-  description?: string | null
-  quantity: number
-  unit_price: number
-  variant_id?: string | null
-  variant?: { sku?: string | null; title?: string | null } | null
-  is_giftcard?: boolean
-  total?: number | null
-  original_total?: number | null
-  tax_total?: number | null
-  tax_lines?: CartTaxLine[]
-}
-interface CartShippingMethod {
-  id: string
-  price: number
-  total?: number | null
-  original_total?: number | null
-  tax_total?: number | null
-  tax_lines?: CartTaxLine[]
-  shipping_option?: { name?: string | null; id?: string } | null
-  shipping_option_id?: string
-}
-interface CartAddress {
-  first_name?: string | null
-  last_name?: string | null
-  company?: string | null
-  address_1?: string | null
-  address_2?: string | null
-  city?: string | null
-  country_code?: string | null
-  province?: string | null
-  postal_code?: string | null
-  phone?: string | null
-}
-export interface CartForKlarna {
-  id: string
-  email?: string | null
-  total?: number | null
-  tax_total?: number | null
-  gift_card_total?: number | null
-  gift_card_tax_total?: number | null
-  items: CartLineItem[]
-  shipping_methods?: CartShippingMethod[]
-  shipping_address?: CartAddress | null
-  billing_address?: CartAddress | null
-  region?: { currency_code: string; tax_rate?: number | null } | null
 }
 
 interface CartServiceLike {
@@ -121,234 +68,8 @@ type InjectedDependencies = {
 
 type SessionData = Record<string, unknown>
 
-const CART_RELATIONS = [
-  "items",
-  "items.variant",
-  "items.tax_lines",
-  "shipping_methods",
-  "shipping_methods.shipping_option",
-  "shipping_methods.tax_lines",
-  "shipping_address",
-  "billing_address",
-  "gift_cards",
-  "region",
-]
-
 /** Keys the storefront may set through updatePaymentData. Everything else is ours. */
 const STOREFRONT_KEYS = new Set(["authorization_token"])
-
-const LOCALES: Record<string, string> = {
-  AT: "de-AT",
-  AU: "en-AU",
-  BE: "nl-BE",
-  CA: "en-CA",
-  CH: "de-CH",
-  CZ: "cs-CZ",
-  DE: "de-DE",
-  DK: "da-DK",
-  ES: "es-ES",
-  FI: "fi-FI",
-  FR: "fr-FR",
-  GB: "en-GB",
-  GR: "el-GR",
-  IE: "en-IE",
-  IT: "it-IT",
-  MX: "es-MX",
-  NL: "nl-NL",
-  NO: "nb-NO",
-  NZ: "en-NZ",
-  PL: "pl-PL",
-  PT: "pt-PT",
-  RO: "ro-RO",
-  SE: "sv-SE",
-  US: "en-US",
-}
-
-export function localeFor(country: string): string {
-  const cc = country.toUpperCase()
-  return LOCALES[cc] ?? `en-${cc}`
-}
-
-function int(value: number | null | undefined): number {
-  return Math.round(Number(value ?? 0))
-}
-
-/** Medusa tax rates are percentages (25 = 25 %); Klarna wants two implied decimals (2500). */
-function klarnaTaxRate(lines: CartTaxLine[] | undefined): number {
-  return Math.round((lines ?? []).reduce((acc, l) => acc + Number(l.rate ?? 0), 0) * 100)
-}
-
-/** Never splits a character (a cut surrogate pair is invalid JSON for Klarna and PostgreSQL). */
-function truncate(text: string, max: number): string {
-  return truncateText(text, max)
-}
-
-/**
- * One Klarna line for an amount that Medusa already computed: `total` (what the customer pays for the
- * line, tax included, after discounts) and `gross` (the same before discounts). unit_price is rounded up
- * so that total_discount_amount = quantity * unit_price - total is never negative; the line then obeys
- * total_amount = quantity * unit_price - total_discount_amount exactly.
- */
-function exactLine(
-  base: Omit<KlarnaOrderLine, "unit_price" | "total_amount" | "total_discount_amount" | "quantity">,
-  quantity: number,
-  gross: number,
-  total: number
-): KlarnaOrderLine {
-  const q = Math.max(1, Math.round(quantity))
-  const unit = Math.ceil(Math.max(gross, total) / q)
-  const discount = q * unit - total
-  return {
-    ...base,
-    quantity: q,
-    unit_price: unit,
-    total_amount: total,
-    ...(discount !== 0 ? { total_discount_amount: discount } : {}),
-  }
-}
-
-/**
- * The order lines of a Klarna Payments session/order for a cart: one per item, one per shipping method,
- * one for gift cards, and, if Medusa's rounding leaves the lines a few minor units away from the cart
- * total, one balancing line, so that sum(total_amount) == order_amount exactly.
- */
-export function buildPaymentsOrderLines(cart: CartForKlarna, orderAmount: number): KlarnaOrderLine[] {
-  const lines: KlarnaOrderLine[] = []
-  for (const item of cart.items ?? []) {
-    const total = int(item.total ?? item.unit_price * item.quantity)
-    const gross = int(item.original_total ?? total)
-    const name = truncate(item.variant?.title && item.variant.title !== "Default Variant"
-      ? `${item.title} (${item.variant.title})`
-      : item.title, 255)
-    lines.push(
-      exactLine(
-        {
-          type: item.is_giftcard ? "digital" : "physical",
-          reference: truncate(item.variant?.sku || item.variant_id || item.id, 64),
-          name,
-          tax_rate: klarnaTaxRate(item.tax_lines),
-          total_tax_amount: int(item.tax_total),
-          merchant_data: item.id,
-        },
-        item.quantity,
-        gross,
-        total
-      )
-    )
-  }
-  for (const method of cart.shipping_methods ?? []) {
-    const total = int(method.total ?? method.price)
-    const gross = int(method.original_total ?? total)
-    lines.push(
-      exactLine(
-        {
-          type: "shipping_fee",
-          reference: truncate(method.shipping_option_id || method.shipping_option?.id || method.id, 64),
-          name: truncate(method.shipping_option?.name || "Shipping", 255),
-          tax_rate: klarnaTaxRate(method.tax_lines),
-          total_tax_amount: int(method.tax_total),
-          merchant_data: method.id,
-        },
-        1,
-        gross,
-        total
-      )
-    )
-  }
-  const giftCards = int(cart.gift_card_total) + int(cart.gift_card_tax_total)
-  if (giftCards !== 0) {
-    const giftCardTax = int(cart.gift_card_tax_total)
-    lines.push({
-      type: "gift_card",
-      reference: "gift-card",
-      name: "Gift card",
-      quantity: 1,
-      unit_price: -giftCards,
-      total_amount: -giftCards,
-      tax_rate: giftCardTax !== 0 ? Math.round(Number(cart.region?.tax_rate ?? 0) * 100) : 0,
-      total_tax_amount: -giftCardTax,
-    })
-  }
-  const sum = lines.reduce((acc, l) => acc + l.total_amount, 0)
-  const rest = orderAmount - sum
-  if (rest !== 0) {
-    lines.push({
-      type: rest < 0 ? "discount" : "surcharge",
-      reference: "adjustment",
-      name: rest < 0 ? "Discount" : "Adjustment",
-      quantity: 1,
-      unit_price: rest,
-      total_amount: rest,
-      tax_rate: 0,
-      total_tax_amount: 0,
-    })
-  }
-  return lines
-}
-
-function klarnaAddress(address: CartAddress | null | undefined, email?: string | null): KlarnaAddress | undefined {
-  if (!address || !address.country_code) return undefined
-  const out: KlarnaAddress = {
-    given_name: address.first_name ?? undefined,
-    family_name: address.last_name ?? undefined,
-    organization_name: address.company || undefined,
-    street_address: address.address_1 ?? undefined,
-    street_address2: address.address_2 || undefined,
-    postal_code: address.postal_code ?? undefined,
-    city: address.city ?? undefined,
-    region: address.province || undefined,
-    phone: address.phone || undefined,
-    country: address.country_code.toUpperCase(),
-    email: email || undefined,
-  }
-  for (const key of Object.keys(out) as (keyof KlarnaAddress)[]) {
-    if (out[key] === undefined || out[key] === "") delete out[key]
-  }
-  return out
-}
-
-/** Purchase country: the cart's shipping address, else its billing address, else options.purchaseCountry. */
-export function purchaseCountryFor(cart: CartForKlarna, options: KlarnaPluginOptions): string | undefined {
-  const cc = cart.shipping_address?.country_code || cart.billing_address?.country_code || options.purchaseCountry
-  return cc ? cc.toUpperCase() : undefined
-}
-
-export function buildPaymentsOrderRequest(
-  cart: CartForKlarna,
-  options: KlarnaPluginOptions,
-  currency: string,
-  orderAmount: number
-): PaymentsOrderRequest {
-  const country = purchaseCountryFor(cart, options)
-  if (!country) {
-    throw new Error(
-      "the cart has no shipping or billing address with a country and the plugin option purchaseCountry is not set"
-    )
-  }
-  const orderLines = buildPaymentsOrderLines(cart, orderAmount)
-  const billing = klarnaAddress(cart.billing_address ?? cart.shipping_address, cart.email)
-  const shipping = klarnaAddress(cart.shipping_address, cart.email)
-  return {
-    purchase_country: country,
-    purchase_currency: currency.toUpperCase(),
-    locale: localeFor(country),
-    order_amount: orderAmount,
-    order_tax_amount: orderLines.reduce((acc, l) => acc + (l.total_tax_amount ?? 0), 0),
-    order_lines: orderLines,
-    ...(billing ? { billing_address: billing } : {}),
-    ...(shipping ? { shipping_address: shipping } : {}),
-    merchant_reference2: truncate(cart.id, 255),
-  }
-}
-
-export function buildPaymentsSessionRequest(
-  cart: CartForKlarna,
-  options: KlarnaPluginOptions,
-  currency: string,
-  orderAmount: number
-): PaymentsSessionRequest {
-  return { ...buildPaymentsOrderRequest(cart, options, currency, orderAmount), intent: "buy", acquiring_channel: "ECOMMERCE" }
-}
 
 function setDotPath(target: Record<string, unknown>, dotPath: string, value: unknown): void {
   const keys = dotPath.split(".")
@@ -441,7 +162,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
     const currency = context.currency_code
     const cartId = context.resource_id
     const cart = await this.retrieveCart(cartId)
-    const amount = int(context.amount)
+    const amount = medusaAmount(context.amount)
     const body = buildPaymentsSessionRequest(cart, this.options_, currency, amount)
     const session = await this.client(currency).createPaymentSession(body)
     return {
@@ -476,7 +197,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse | void> {
     const data = context.paymentSessionData ?? {}
     if (asString(data.order_id)) return // already an order: nothing to update
-    const sameAmount = int(data.order_amount as number) === int(context.amount)
+    const sameAmount = medusaAmount(data.order_amount as number) === medusaAmount(context.amount)
     const sameCurrency =
       String(data.purchase_currency ?? "").toLowerCase() === String(context.currency_code ?? "").toLowerCase()
     if (asString(data.session_id) && sameAmount && sameCurrency) return
@@ -529,15 +250,13 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
       const cart = await this.retrieveCart(cartId)
       const currency = asString(data.purchase_currency) ?? cart.region?.currency_code
       if (!currency) throw new Error("the cart has no currency")
-      const body = buildPaymentsOrderRequest(cart, this.options_, currency, int(cart.total))
+      const body = buildPaymentsOrderRequest(cart, this.options_, currency, medusaAmount(cart.total))
       const sessionId = asString(data.session_id) ?? cartId
-      const operation = {
-        ...createOrderFromAuthorizationOperation(token, body),
-        // The Payments spec defines no idempotency key; Klarna's OM honours it and it costs nothing to
-        // send, so a repeated completion of the same cart is recognisable.
+      // The Payments spec defines no idempotency key; Klarna's OM honours it and it costs nothing to
+      // send, so a repeated completion of the same cart is recognisable (it is still never retried).
+      const order = await this.client(currency).createOrderFromAuthorization(token, body, {
         idempotencyKey: idempotencyKeyFor(`medusa:authorize:${sessionId}`),
-      }
-      const order = await this.client(currency).request(operation)
+      })
       await this.recordAuthorization(cartId, order.order_id, currency, body.order_amount)
       const result: Record<string, unknown> = {
         ...data,

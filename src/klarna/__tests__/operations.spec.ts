@@ -8,22 +8,8 @@ import {
   parseJsonObject,
   requireIdempotencyKey,
 } from "../operation"
-import { appendCaptureShippingInfoOperation } from "../operations/append-capture-shipping-info"
-import { cancelAuthorizationOperation } from "../operations/cancel-authorization"
-import { cancelOrderOperation } from "../operations/cancel-order"
-import { createCaptureOperation } from "../operations/create-capture"
-import { createOrderFromAuthorizationOperation } from "../operations/create-order-from-authorization"
-import { createPaymentSessionOperation } from "../operations/create-payment-session"
-import { createRefundOperation } from "../operations/create-refund"
-import { extendAuthorizationTimeOperation } from "../operations/extend-authorization-time"
-import { getCaptureOperation } from "../operations/get-capture"
-import { getOrderOperation } from "../operations/get-order"
-import { getRefundOperation } from "../operations/get-refund"
-import { listCapturesOperation } from "../operations/list-captures"
-import { releaseRemainingAuthorizationOperation } from "../operations/release-remaining-authorization"
-import { triggerSendOutOperation } from "../operations/trigger-send-out"
-import { updateAuthorizationOperation } from "../operations/update-authorization"
-import { updateMerchantReferencesOperation } from "../operations/update-merchant-references"
+import { KlarnaClient } from "../client"
+import { KLARNA_ENDPOINTS, klarnaOperation as op } from "../endpoints"
 
 const O = "/ordermanagement/v1/orders/ord-1"
 const KEY = "6f1c1a52-1f53-5a8c-9b0e-3f1f1f1f1f1f"
@@ -36,36 +22,36 @@ function res(status: number, h: Record<string, string> = {}, bodyText = ""): Kla
 
 describe("operation definitions", () => {
   test.each<[string, KlarnaOperation<unknown>, string, string, boolean, string | undefined, unknown]>([
-    ["getOrder", getOrderOperation("ord-1"), "GET", O, true, undefined, undefined],
-    ["createCapture", createCaptureOperation("ord-1", capture, KEY), "POST", `${O}/captures`, true, KEY, capture],
-    ["listCaptures", listCapturesOperation("ord-1"), "GET", `${O}/captures`, true, undefined, undefined],
-    ["getCapture", getCaptureOperation("ord-1", "cap-1"), "GET", `${O}/captures/cap-1`, true, undefined, undefined],
+    ["getOrder", op("getOrder", "ord-1"), "GET", O, true, undefined, undefined],
+    ["createCapture", op("createCapture", "ord-1", capture, { idempotencyKey: KEY }), "POST", `${O}/captures`, true, KEY, capture],
+    ["listCaptures", op("listCaptures", "ord-1"), "GET", `${O}/captures`, true, undefined, undefined],
+    ["getCapture", op("getCapture", "ord-1", "cap-1"), "GET", `${O}/captures/cap-1`, true, undefined, undefined],
     [
       "appendCaptureShippingInfo",
-      appendCaptureShippingInfoOperation("ord-1", "cap-1", [{ tracking_number: "T1" }], KEY),
+      op("appendCaptureShippingInfo", "ord-1", "cap-1", [{ tracking_number: "T1" }], { idempotencyKey: KEY }),
       "POST",
       `${O}/captures/cap-1/shipping-info`,
       true,
       KEY,
       { shipping_info: [{ tracking_number: "T1" }] },
     ],
-    ["triggerSendOut", triggerSendOutOperation("ord-1", "cap-1", KEY), "POST", `${O}/captures/cap-1/trigger-send-out`, true, KEY, undefined],
-    ["createRefund", createRefundOperation("ord-1", { refunded_amount: 5 }, KEY), "POST", `${O}/refunds`, true, KEY, { refunded_amount: 5 }],
-    ["getRefund", getRefundOperation("ord-1", "ref-1"), "GET", `${O}/refunds/ref-1`, true, undefined, undefined],
+    ["triggerSendOut", op("triggerSendOut", "ord-1", "cap-1", { idempotencyKey: KEY }), "POST", `${O}/captures/cap-1/trigger-send-out`, true, KEY, undefined],
+    ["createRefund", op("createRefund", "ord-1", { refunded_amount: 5 }, { idempotencyKey: KEY }), "POST", `${O}/refunds`, true, KEY, { refunded_amount: 5 }],
+    ["getRefund", op("getRefund", "ord-1", "ref-1"), "GET", `${O}/refunds/ref-1`, true, undefined, undefined],
     [
       "releaseRemainingAuthorization",
-      releaseRemainingAuthorizationOperation("ord-1", KEY),
+      op("releaseRemainingAuthorization", "ord-1", { idempotencyKey: KEY }),
       "POST",
       `${O}/release-remaining-authorization`,
       true,
       KEY,
       undefined,
     ],
-    ["cancelOrder", cancelOrderOperation("ord-1", KEY), "POST", `${O}/cancel`, true, KEY, undefined],
-    ["extendAuthorizationTime", extendAuthorizationTimeOperation("ord-1", KEY), "POST", `${O}/extend-authorization-time`, true, KEY, undefined],
+    ["cancelOrder", op("cancelOrder", "ord-1", { idempotencyKey: KEY }), "POST", `${O}/cancel`, true, KEY, undefined],
+    ["extendAuthorizationTime", op("extendAuthorizationTime", "ord-1", { idempotencyKey: KEY }), "POST", `${O}/extend-authorization-time`, true, KEY, undefined],
     [
       "updateMerchantReferences",
-      updateMerchantReferencesOperation("ord-1", { merchant_reference1: "10001" }, KEY),
+      op("updateMerchantReferences", "ord-1", { merchant_reference1: "10001" }, { idempotencyKey: KEY }),
       "PATCH",
       `${O}/merchant-references`,
       true,
@@ -74,24 +60,24 @@ describe("operation definitions", () => {
     ],
     [
       "updateAuthorization",
-      updateAuthorizationOperation("ord-1", { order_amount: 500 }, KEY),
+      op("updateAuthorization", "ord-1", { order_amount: 500 }, { idempotencyKey: KEY }),
       "PATCH",
       `${O}/authorization`,
       true,
       KEY,
       { order_amount: 500 },
     ],
-    ["createPaymentSession", createPaymentSessionOperation(session), "POST", "/payments/v1/sessions", false, undefined, session],
+    ["createPaymentSession", op("createPaymentSession", session), "POST", "/payments/v1/sessions", false, undefined, session],
     [
       "createOrderFromAuthorization",
-      createOrderFromAuthorizationOperation("tok-1", session),
+      op("createOrderFromAuthorization", "tok-1", session),
       "POST",
       "/payments/v1/authorizations/tok-1/order",
       false,
       undefined,
       session,
     ],
-    ["cancelAuthorization", cancelAuthorizationOperation("tok-1"), "DELETE", "/payments/v1/authorizations/tok-1", false, undefined, undefined],
+    ["cancelAuthorization", op("cancelAuthorization", "tok-1"), "DELETE", "/payments/v1/authorizations/tok-1", false, undefined, undefined],
   ])("%s", (name, op, method, path, safeToRetry, key, body) => {
     expect(op.name).toBe(name)
     expect(op.method).toBe(method)
@@ -104,32 +90,51 @@ describe("operation definitions", () => {
   })
 
   test("path parameters are percent-encoded", () => {
-    expect(getCaptureOperation("a/b", "c d?").path).toBe("/ordermanagement/v1/orders/a%2Fb/captures/c%20d%3F")
+    expect(op("getCapture", "a/b", "c d?").path).toBe("/ordermanagement/v1/orders/a%2Fb/captures/c%20d%3F")
   })
 
   test("authorization tokens are masked in the log path", () => {
-    expect(createOrderFromAuthorizationOperation("secret-token", session).logPath).toBe(
+    expect(op("createOrderFromAuthorization", "secret-token", session).logPath).toBe(
       "/payments/v1/authorizations/{authorizationToken}/order"
     )
-    expect(cancelAuthorizationOperation("secret-token").logPath).not.toContain("secret-token")
+    expect(op("cancelAuthorization", "secret-token").logPath).not.toContain("secret-token")
   })
 
   test.each<[string, () => unknown]>([
-    ["createCapture without key", () => createCaptureOperation("o", capture, undefined as unknown as string)],
-    ["createCapture with empty key", () => createCaptureOperation("o", capture, "")],
-    ["cancelOrder with a key containing a line break", () => cancelOrderOperation("o", "a\nb")],
-    ["createRefund with a padded key", () => createRefundOperation("o", { refunded_amount: 1 }, " k ")],
-    ["getOrder with empty order id", () => getOrderOperation("")],
-    ["getCapture with blank capture id", () => getCaptureOperation("o", "  ")],
-    ["createCapture with no body", () => createCaptureOperation("o", null as never, KEY)],
-    ["appendCaptureShippingInfo with no entries", () => appendCaptureShippingInfoOperation("o", "c", [], KEY)],
+    ["createCapture without key", () => op("createCapture", "o", capture, undefined as never)],
+    ["createCapture with empty key", () => op("createCapture", "o", capture, { idempotencyKey: "" })],
+    ["cancelOrder with a key containing a line break", () => op("cancelOrder", "o", { idempotencyKey: "a\nb" })],
+    ["createRefund with a padded key", () => op("createRefund", "o", { refunded_amount: 1 }, { idempotencyKey: " k " })],
+    ["getOrder with empty order id", () => op("getOrder", "")],
+    ["getCapture with blank capture id", () => op("getCapture", "o", "  ")],
+    ["createCapture with no body", () => op("createCapture", "o", null as never, { idempotencyKey: KEY })],
+    ["appendCaptureShippingInfo with no entries", () => op("appendCaptureShippingInfo", "o", "c", [], { idempotencyKey: KEY })],
     [
       "appendCaptureShippingInfo with 501 entries",
-      () => appendCaptureShippingInfoOperation("o", "c", Array.from({ length: 501 }, () => ({})), KEY),
+      () => op("appendCaptureShippingInfo", "o", "c", Array.from({ length: 501 }, () => ({})), { idempotencyKey: KEY }),
     ],
-    ["createOrderFromAuthorization with empty token", () => createOrderFromAuthorizationOperation("", session)],
+    ["createOrderFromAuthorization with empty token", () => op("createOrderFromAuthorization", "", session)],
   ])("rejects before sending: %s", (_name, build) => {
     expect(build).toThrow(KlarnaInvalidRequestError)
+  })
+
+  test("a key given to createOrderFromAuthorization is sent, but the Payments call stays unrepeatable", () => {
+    const withKey = op("createOrderFromAuthorization", "tok-1", session, { idempotencyKey: KEY })
+    expect(withKey.idempotencyKey).toBe(KEY)
+    expect(withKey.safeToRetry).toBe(false)
+    expect(() => op("createOrderFromAuthorization", "tok-1", session, { idempotencyKey: " padded " })).toThrow(
+      KlarnaInvalidRequestError
+    )
+  })
+
+  test("the client has one method per declared endpoint, and nothing else calls Klarna", () => {
+    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(KlarnaClient.prototype)).filter((n) => n !== "constructor")
+    expect(methods.sort()).toEqual(Object.keys(KLARNA_ENDPOINTS).sort())
+    for (const declaration of Object.values(KLARNA_ENDPOINTS)) {
+      // A Klarna Payments call is never declared as requiring a key, an Order Management mutation always is.
+      const om = declaration.path.startsWith("/ordermanagement/")
+      expect(declaration.idempotencyKey === "required").toBe(om && declaration.method !== "GET")
+    }
   })
 
   test("requireIdempotencyKey accepts UUIDs and other printable keys", () => {
