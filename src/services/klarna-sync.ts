@@ -261,8 +261,9 @@ export default class KlarnaSyncService extends TransactionBaseService {
     return this.engine.orderCanceled(orderId)
   }
 
-  orderChanged(orderId: string): Promise<EventOutcome> {
-    return this.engine.orderChanged(orderId)
+  /** Something changed on the order that its event does not say (items returned, a fulfillment canceled): converge. */
+  converge(orderId: string): Promise<EventOutcome> {
+    return this.engine.converge(orderId)
   }
 
   // ---- The payment processor's capture / refund / cancel (one writer: all go through here) -------
@@ -282,12 +283,11 @@ export default class KlarnaSyncService extends TransactionBaseService {
           "the plugin does not capture it: capture it in Klarna's merchant portal",
       )
     }
-    // Fully captured by the fulfillments already (this is also how the engine marks Medusa's payment captured).
-    const mapping = await this.store.findOrder("medusa", orderId)
-    if (mapping && mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return
     const outcome = await this.engine.captureRemaining(orderId)
     if (!outcome.handled) throw new Error(`klarna-order-sync: ${outcome.reason}`)
-    const job = outcome.jobs[0]
+    const [job] = outcome.jobs
+    // No job: the fulfillments captured it all already (this is also how the engine marks Medusa's payment captured).
+    if (!job) return
     this.worker?.nudge()
     const finished = await this.engine.waitForJob(job.id, CAPTURE_WAIT_MS)
     if (finished.state === "failed") {
