@@ -8,7 +8,8 @@
  * events), the follow-ups after a job, and the merchant's Capture payment. The rules live once:
  * - capture: one per fulfillment, when it is created, or when it ships with captureOn "shipment"; never
  *   when another integration makes the captures or the fulfillment was canceled;
- * - shipping_info: one per set of tracking numbers of a fulfillment (a new number gets its own job);
+ * - shipping_info: one per set of tracking numbers of a fulfillment (a new number gets its own job), one
+ *   after a capture for tracking it did not carry, one parked per tracking value Klarna cannot take intact;
  * - refund: one per platform refund;
  * - cancel: once the order is canceled (the action cancels, or releases what a capture left);
  * - update_references: until Klarna holds the order's number and id (off where another integration owns
@@ -21,6 +22,7 @@
  * view has already moved on (the action decides then, as it always did).
  */
 import type { KlarnaShippingInfo } from "../klarna/types"
+import type { RefusalPayload } from "./actions/tracking-refusals"
 import { merchantReferencesFor } from "./actions/update-references"
 import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys } from "./job-keys"
@@ -28,7 +30,8 @@ import { isParkedCapture } from "./job-state"
 import type { FulfillmentSnapshot } from "./order-model"
 import { nothingMoreWillShip } from "./order-progress"
 import type { JobIntent, JobOperation, JobRecord, KlarnaOrderRecord, Platform, SyncableOrder } from "./ports"
-import { newShippingInfo, shippingInfoFor } from "./shipping-info"
+import { toWellFormed } from "./order-lines/text"
+import { newShippingInfo, planShippingInfo, shippingInfoFor } from "./shipping-info"
 
 /** The engine options the rules read (SyncEngineOptions has them all). */
 export interface PlannerOptions {
@@ -65,6 +68,11 @@ export type PlanReason =
   | { kind: "before_release" }
   /** A fulfillment's capture went to Klarna carrying `sent`: tracking that arrived since needs its own job. */
   | { kind: "capture_sent"; fulfillmentId: string; captureId: string; sent: KlarnaShippingInfo[] }
+  /**
+   * A capture or shipping-info job planned a fulfillment's tracking: each value Klarna cannot take intact
+   * gets a parked job of its own. `externalCapture`: the fixed value goes to the capture Klarna's app made.
+   */
+  | { kind: "tracking_planned"; fulfillmentId: string; externalCapture: boolean }
 
 /** A job the order needs, with the Klarna-Idempotency-Key it will carry. */
 export type RequiredJob = JobIntent & { idempotencyKey: string }
@@ -128,6 +136,8 @@ class Rules {
         return order.fulfillments.filter((fulfillment) => captureDue(fulfillment, this.options)).map((fulfillment) => this.capture(fulfillment.id))
       case "capture_sent":
         return present(this.trackingAfterCapture(reason.fulfillmentId, reason.captureId, reason.sent))
+      case "tracking_planned":
+        return this.trackingRefusals(reason.fulfillmentId, reason.externalCapture)
     }
   }
 
@@ -171,6 +181,19 @@ class Rules {
     if (!fulfillment || newShippingInfo(shippingInfoFor(fulfillment), sent).length === 0) return null
     const key = `${jobKeys.shippingInfo(this.options.platform, fulfillmentId, trackingNumbersOf(fulfillment))}:after:${captureId}`
     return this.job("shipping_info", key, { fulfillmentId })
+  }
+
+  /** One job per fulfillment, field and value (hashed, values may be long): the same refusal seen again is the same job. */
+  private trackingRefusals(fulfillmentId: string, externalCapture: boolean): Planned[] {
+    const fulfillment = this.facts.order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
+    if (!fulfillment) return []
+    return planShippingInfo(fulfillment).refused.map((refused) => {
+      // JSON with a lone surrogate is refused by PostgreSQL: store the value as it can be stored.
+      const value = toWellFormed(refused.value)
+      const payload: RefusalPayload & Record<string, unknown> = { fulfillmentId, refused: { field: refused.field, value } }
+      if (externalCapture) payload.externalCapture = true
+      return this.job("shipping_info", jobKeys.shippingInfoRefused(this.options.platform, fulfillmentId, refused.field, idempotencyKeyFor(value)), payload)
+    })
   }
 
   private refund(refundId: string): Planned {

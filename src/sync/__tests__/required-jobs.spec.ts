@@ -116,6 +116,30 @@ describe("tracking", () => {
   })
 })
 
+describe("tracking Klarna cannot take intact", () => {
+  const carrier = "C".repeat(200)
+  const tooLongCarrier = threeUnits({ fulfillments: [{ ...tracked(fulfillment("F1", { A: 1 }), "T1"), shippingCompany: carrier }] })
+
+  test("each refused value is a parked job of its own, keyed by fulfillment, field and the value's hash", () => {
+    expect(plan({ order: tooLongCarrier }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: false }).map((p) => [p.operation, p.jobKey, p.payload])).toEqual([
+      [
+        "shipping_info",
+        "medusa:shipping_info:F1:refused:shipping_company:657524e1-1a4e-5805-b919-523f6754bdd1",
+        { fulfillmentId: "F1", refused: { field: "shipping_company", value: carrier } },
+      ],
+    ])
+  })
+
+  test("captures made elsewhere: the fixed value goes to Klarna's capture; nothing refused, no job", () => {
+    expect(plan({ order: tooLongCarrier }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: true })[0].payload).toEqual({
+      fulfillmentId: "F1",
+      refused: { field: "shipping_company", value: carrier },
+      externalCapture: true,
+    })
+    expect(keys({ order: threeUnits({ fulfillments: [tracked(fulfillment("F1", { A: 1 }), "T1")] }) }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: false })).toEqual([])
+  })
+})
+
 describe("refunds and cancel", () => {
   test("a refund per platform refund", () => {
     const o = threeUnits({ fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 1000), refund("R2", 500)] })
