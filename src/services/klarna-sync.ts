@@ -19,6 +19,7 @@ import { refundHeadroom, refundRefusal } from "../medusa/refund-headroom"
 import { claimOrphanedCheckout, orphansPastGrace, unorderedAuthorizationsOf, type OrphanCandidate } from "../medusa/orphan-authorizations"
 import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
+import { sweepCandidates, type SweepPosition } from "../medusa/sweep-candidates"
 
 type OrderServiceLike = MedusaOrderReader & {
   retrieve(id: string, config?: { select?: string[] }): Promise<{ id: string; payment_status: string; status: string }>
@@ -35,62 +36,6 @@ type InjectedDependencies = {
 /** How long Medusa's "Capture payment" waits for Klarna before answering that the capture is queued. */
 const CAPTURE_WAIT_MS = 30_000
 
-/**
- * Klarna-paid orders (seen by the plugin, or placed since it first saw one) whose Medusa state calls for a
- * job that does not exist, or whose Klarna order is fully captured while Medusa's payment is not.
- * What changed less than $5 ago is left to its event (Medusa pumps events every few seconds).
- * $1 Klarna provider ids, $2 captureOn, $3 autoRelease, $4 limit, $5 grace. Job keys as in src/sync/job-keys.ts.
- */
-const SWEEP_SQL = `
-  SELECT o.id FROM "order" o
-   WHERE EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id AND p.provider_id = ANY($1::text[]))
-     AND (EXISTS (SELECT 1 FROM klarna_order k WHERE k.platform = 'medusa' AND k.platform_order_id = o.id)
-          OR o.created_at >= (SELECT min(k.created_at) FROM klarna_order k WHERE k.platform = 'medusa'))
-     AND (
-       EXISTS (SELECT 1 FROM fulfillment f
-                WHERE f.order_id = o.id AND f.canceled_at IS NULL AND ($2::text = 'fulfillment' OR f.shipped_at IS NOT NULL)
-                  AND COALESCE(f.shipped_at, f.created_at) < now() - $5::interval
-                  AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:capture:' || f.id))
-       OR EXISTS (SELECT 1 FROM fulfillment f
-                   CROSS JOIN LATERAL (SELECT string_agg(t.tracking_number, ',' ORDER BY t.tracking_number COLLATE "C") AS numbers,
-                                              max(t.created_at) AS latest
-                                         FROM tracking_link t WHERE t.fulfillment_id = f.id AND t.deleted_at IS NULL) tracking
-                   WHERE f.order_id = o.id AND f.canceled_at IS NULL AND tracking.numbers IS NOT NULL AND tracking.latest < now() - $5::interval
-                     AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
-                                      WHERE j.job_key = 'medusa:shipping_info:' || f.id || ':' || tracking.numbers))
-       OR EXISTS (SELECT 1 FROM refund r
-                   WHERE r.order_id = o.id AND r.created_at < now() - $5::interval AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:refund:' || r.id))
-       OR (o.status = 'canceled' AND o.canceled_at < now() - $5::interval AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:cancel:' || o.id))
-       -- Klarna does not know the order's number yet (order.placed lost): set its merchant references.
-       -- Only where converge will queue them, so that such orders never crowd the sweep's LIMIT.
-       OR (o.status <> 'canceled' AND o.created_at < now() - $5::interval
-           AND NOT EXISTS (SELECT 1 FROM klarna_order k
-                            WHERE k.platform = 'medusa' AND k.platform_order_id = o.id
-                              AND (k.status = 'CANCELLED' OR k.merchant_reference1 IS NOT NULL))
-           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j WHERE j.job_key = 'medusa:update_references:' || o.id))
-       OR (o.payment_status NOT IN ('captured', 'partially_refunded', 'refunded', 'canceled')
-           AND EXISTS (SELECT 1 FROM klarna_order k
-                        WHERE k.platform = 'medusa' AND k.platform_order_id = o.id AND k.status <> 'CANCELLED'
-                          AND k.captured_amount > 0 AND k.captured_amount >= k.authorized_amount AND k.updated_at < now() - $5::interval))
-       OR ($3::boolean AND o.fulfillment_status IN ('fulfilled', 'shipped')
-           AND EXISTS (SELECT 1 FROM klarna_order k
-                        WHERE k.platform = 'medusa' AND k.platform_order_id = o.id AND k.status <> 'CANCELLED'
-                          AND k.captured_amount + k.released_amount < k.authorized_amount AND k.updated_at < now() - $5::interval)
-           -- No automatic release yet that did not skip (a skipped one is queued again as ':again:<n>').
-           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
-                            WHERE (j.job_key = 'medusa:release:' || o.id OR j.job_key LIKE 'medusa:release:' || o.id || ':again:%')
-                              AND j.state <> 'skipped')
-           -- A capture parked for a Retry is released after it went through, never before.
-           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
-                            WHERE j.platform = 'medusa' AND j.platform_order_id = o.id
-                              AND j.operation IN ('capture', 'capture_remaining') AND j.state = 'failed')
-           -- A capture still under way releases nothing: the release is for what will never be captured.
-           AND NOT EXISTS (SELECT 1 FROM klarna_sync_job j
-                            WHERE j.platform = 'medusa' AND j.platform_order_id = o.id AND j.state IN ('pending', 'running')))
-     )
-   ORDER BY o.created_at
-   LIMIT $4`
-
 export class KlarnaPaymentPendingError extends Error {
   override readonly name = "KlarnaPaymentPendingError"
 }
@@ -106,6 +51,10 @@ export default class KlarnaSyncService extends TransactionBaseService {
   private readonly orderService_: InjectedDependencies["orderService"]
   private readonly logger_: InjectedDependencies["logger"]
   private worker: SyncWorker | null = null
+  /** Where the next lost-event sweep continues (null: from the outbox's latest activity, see sweep-candidates.ts). */
+  private sweepFrom: SweepPosition | null = null
+  /** Orders the last sweep could not converge: tried again by the next one. */
+  private sweepAgain: string[] = []
 
   constructor(container: InjectedDependencies, options: unknown) {
     // eslint-disable-next-line prefer-rest-params
@@ -164,30 +113,35 @@ export default class KlarnaSyncService extends TransactionBaseService {
   /**
    * Catches up on lost events. Medusa's local event bus deletes a staged event once it has dispatched it, so
    * a server killed between the dispatch and our subscriber loses the event; the job key makes a late
-   * duplicate harmless, but nothing re-sends a lost one. This finds Klarna-paid orders whose Medusa state
-   * calls for a job that does not exist (a fulfillment without its capture job, tracking without its
-   * shipping-info job, a refund without its refund job, a canceled order without its cancel job, a release
-   * that should have been queued) or whose Klarna order is fully captured while Medusa's payment is not,
-   * and converges each. Runs at worker start and every worker.sweepIntervalMs.
+   * duplicate harmless, but nothing re-sends a lost one. This converges every Klarna-paid order that changed
+   * since the previous sweep looked (src/medusa/sweep-candidates.ts): the planner queues what the order's
+   * state calls for and no job stands for yet (a fulfillment's capture, new tracking, a refund, the cancel,
+   * the merchant references, the release), and Medusa's payment is marked captured when Klarna holds it all.
+   * Runs at worker start and every worker.sweepIntervalMs.
    */
   async sweep(limit = 500): Promise<{ orders: number; queued: string[]; failed: number }> {
     // Never in the way of the lost-event sweep below.
     await this.sweepOrphans(limit).catch((error: Error) => this.logger_.warn(`klarna-order-sync: the orphan sweep failed: ${error.message}`))
-    const rows = (await this.manager_.query(SWEEP_SQL, [
-      this.options.klarnaProviderIds,
-      this.options.captureOn,
-      this.options.autoRelease,
-      limit,
+    const page = await sweepCandidates(this.manager_, {
+      providerIds: this.options.klarnaProviderIds,
+      after: this.sweepFrom,
       // Younger than a sweep interval (at most a minute, at least 5 s): its event is probably still on the bus.
-      `${Math.min(Math.max(this.options.worker.sweepIntervalMs, 5000), 60_000)} milliseconds`,
-    ])) as { id: string }[]
-    if (rows.length === 0) return { orders: 0, queued: [], failed: 0 }
-    const result = await this.engine.sweep(rows.map((row) => row.id))
-    this.logger_.info(
-      `klarna-order-sync: sweep converged ${result.orders} order(s), queued ${result.queued.length} missing job(s)` +
-        (result.failed > 0 ? `, ${result.failed} failed` : "") +
-        (result.queued.length > 0 ? `: ${result.queued.slice(0, 20).join(" ")}${result.queued.length > 20 ? " …" : ""}` : ""),
-    )
+      graceMs: Math.min(Math.max(this.options.worker.sweepIntervalMs, 5000), 60_000),
+      limit,
+    })
+    this.sweepFrom = page.next
+    const orderIds = [...new Set([...this.sweepAgain, ...page.orderIds])]
+    if (orderIds.length === 0) return { orders: 0, queued: [], failed: 0 }
+    const { failedOrderIds, ...result } = await this.engine.sweep(orderIds)
+    this.sweepAgain = failedOrderIds
+    // Most converged orders were in step: only a sweep that found work is worth a line in the log.
+    if (result.queued.length > 0 || result.failed > 0) {
+      this.logger_.info(
+        `klarna-order-sync: sweep converged ${result.orders} order(s), queued ${result.queued.length} missing job(s)` +
+          (result.failed > 0 ? `, ${result.failed} failed` : "") +
+          (result.queued.length > 0 ? `: ${result.queued.slice(0, 20).join(" ")}${result.queued.length > 20 ? " …" : ""}` : ""),
+      )
+    }
     return result
   }
 
@@ -261,8 +215,9 @@ export default class KlarnaSyncService extends TransactionBaseService {
     return this.engine.orderCanceled(orderId)
   }
 
-  orderChanged(orderId: string): Promise<EventOutcome> {
-    return this.engine.orderChanged(orderId)
+  /** Something changed on the order that its event does not say (items returned, a fulfillment canceled): converge. */
+  converge(orderId: string): Promise<EventOutcome> {
+    return this.engine.converge(orderId)
   }
 
   // ---- The payment processor's capture / refund / cancel (one writer: all go through here) -------
@@ -282,12 +237,11 @@ export default class KlarnaSyncService extends TransactionBaseService {
           "the plugin does not capture it: capture it in Klarna's merchant portal",
       )
     }
-    // Fully captured by the fulfillments already (this is also how the engine marks Medusa's payment captured).
-    const mapping = await this.store.findOrder("medusa", orderId)
-    if (mapping && mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return
     const outcome = await this.engine.captureRemaining(orderId)
     if (!outcome.handled) throw new Error(`klarna-order-sync: ${outcome.reason}`)
-    const job = outcome.jobs[0]
+    const [job] = outcome.jobs
+    // No job: the fulfillments captured it all already (this is also how the engine marks Medusa's payment captured).
+    if (!job) return
     this.worker?.nudge()
     const finished = await this.engine.waitForJob(job.id, CAPTURE_WAIT_MS)
     if (finished.state === "failed") {

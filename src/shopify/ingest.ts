@@ -151,7 +151,7 @@ export class ShopifyWebhookIngest {
     }
     // Converge: refunds, captures of shipped fulfillments whatever event was missed, the release once
     // nothing more will ship. Job keys make everything already queued a no-op.
-    outcomes.push(await engine.orderChanged(orderId))
+    outcomes.push(await engine.converge(orderId))
     return countJobs(outcomes)
   }
 }

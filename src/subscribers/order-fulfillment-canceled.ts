@@ -4,7 +4,7 @@ import type KlarnaSyncService from "../services/klarna-sync"
 /** A fulfillment canceled before its capture is never captured (the capture job checks); the order may now need a release. */
 export default async function handleFulfillmentCanceled({ data, container }: SubscriberArgs<{ id: string; fulfillment_id: string }>): Promise<void> {
   const sync = container.resolve<KlarnaSyncService>("klarnaSyncService")
-  await sync.orderChanged(data.id)
+  await sync.converge(data.id)
 }
 
 export const config: SubscriberConfig = {

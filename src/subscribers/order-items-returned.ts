@@ -4,7 +4,7 @@ import type KlarnaSyncService from "../services/klarna-sync"
 /** Returned items can leave nothing more to ship: release the remaining authorization if so. */
 export default async function handleItemsReturned({ data, container }: SubscriberArgs<{ id: string }>): Promise<void> {
   const sync = container.resolve<KlarnaSyncService>("klarnaSyncService")
-  await sync.orderChanged(data.id)
+  await sync.converge(data.id)
 }
 
 export const config: SubscriberConfig = {

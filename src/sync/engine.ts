@@ -18,15 +18,13 @@ import { captureRemaining } from "./actions/capture-remaining"
 import { refund } from "./actions/refund"
 import { release } from "./actions/release"
 import { triggerSendOut } from "./actions/trigger-send-out"
-import { merchantReferencesFor, updateReferences } from "./actions/update-references"
+import { updateReferences } from "./actions/update-references"
 import { retryDelayMs, type BackoffPolicy } from "./backoff"
 import { describeError, SyncNotPossibleError } from "./errors"
 import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys, queueKeyFor } from "./job-keys"
-import { isParkedCapture } from "./job-state"
-import type { FulfillmentSnapshot } from "./order-model"
-import { nothingMoreWillShip } from "./order-progress"
 import { chargedUnitsOf, withPaidUnits } from "./paid-units"
+import { isFullyCaptured, requiredJobs, type PlanReason } from "./required-jobs"
 import type {
   JobIntent,
   JobOperation,
@@ -87,6 +85,8 @@ export interface SyncEngineDeps {
 }
 
 export type EventOutcome = { handled: false; reason: string } | { handled: true; jobs: JobRecord[] }
+/** converge()'s outcome: also the job keys it queued that did not exist yet. */
+export type ConvergeOutcome = { handled: false; reason: string; queued: []; jobs: [] } | { handled: true; queued: string[]; jobs: JobRecord[] }
 
 export class SyncEngine {
   /** Called after a job is enqueued, so an in-process worker can start at once instead of at its next poll. */
@@ -107,32 +107,19 @@ export class SyncEngine {
 
   /** Records the Klarna order behind a platform order (e.g. when it is placed). */
   async orderPlaced(platformOrderId: string): Promise<EventOutcome> {
-    const loaded = await this.klarnaOrderFor(platformOrderId)
-    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
-    const references = this.referencesIntent(loaded)
-    return this.enqueueFor(platformOrderId, references ? [references] : [], loaded)
+    return this.enqueueRequired(platformOrderId, { kind: "order_placed" })
   }
 
   async fulfillmentCreated(platformOrderId: string, fulfillmentId: string): Promise<EventOutcome> {
-    if (this.deps.options.captureOn === "shipment" || this.deps.options.capturesMadeElsewhere) return this.orderPlaced(platformOrderId)
-    return this.enqueueFor(platformOrderId, [this.captureIntent(platformOrderId, fulfillmentId)])
+    return this.enqueueRequired(platformOrderId, { kind: "fulfillment_created", fulfillmentId })
   }
 
   async shipmentCreated(platformOrderId: string, fulfillmentId: string): Promise<EventOutcome> {
-    const loaded = await this.klarnaOrderFor(platformOrderId)
-    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
-    const fulfillment = loaded.order.fulfillments.find((candidate) => candidate.id === fulfillmentId)
-    const intents: Omit<JobIntent, "platform">[] = []
-    const external = this.deps.options.capturesMadeElsewhere === true
-    if (this.deps.options.captureOn === "shipment" && !external) intents.push(this.captureIntent(platformOrderId, fulfillmentId))
-    if (fulfillment && fulfillment.trackings.length > 0) intents.push(this.shippingInfoIntent(platformOrderId, fulfillment))
-    return this.enqueueFor(platformOrderId, intents, loaded)
+    return this.enqueueRequired(platformOrderId, { kind: "shipment_created", fulfillmentId })
   }
 
   async refundCreated(platformOrderId: string, refundId: string): Promise<EventOutcome> {
-    return this.enqueueFor(platformOrderId, [
-      { platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refundId), payload: { refundId } },
-    ])
+    return this.enqueueRequired(platformOrderId, { kind: "refund_created", refundId })
   }
 
   /**
@@ -151,93 +138,57 @@ export class SyncEngine {
   }
 
   async orderCanceled(platformOrderId: string): Promise<EventOutcome> {
-    return this.enqueueFor(platformOrderId, [
-      { platformOrderId, operation: "cancel", jobKey: jobKeys.cancel(this.platform, platformOrderId), payload: {} },
-    ])
-  }
-
-  /**
-   * Something changed on the order (items returned, a fulfillment canceled, …): converge. Needed because
-   * Medusa does not emit an event for everything (a refund made while receiving a return emits only
-   * order.items_returned).
-   */
-  async orderChanged(platformOrderId: string): Promise<EventOutcome> {
-    const result = await this.converge(platformOrderId)
-    return result.handled ? { handled: true, jobs: result.jobs } : { handled: false, reason: result.reason ?? "not handled" }
+    return this.enqueueRequired(platformOrderId, { kind: "order_canceled" })
   }
 
   /**
    * Brings one order's Klarna side up to date from the order's current state alone, whichever events were
    * lost (Medusa's local bus deletes a staged event once dispatched, so a server killed between the
-   * dispatch and our subscriber loses it): a capture per fulfillment (per shipped one when capturing on
-   * shipment), a shipping-info job per tracked fulfillment, a refund per refund, the cancel of a canceled
-   * order and the automatic release; and it tells the platform when Klarna holds the whole amount captured.
-   * Job keys make whatever is already queued a no-op. Returns how many jobs it queued that did not exist.
+   * dispatch and our subscriber loses it), and for the events that only say the order changed (items
+   * returned, a fulfillment canceled: a refund made while receiving a return emits only
+   * order.items_returned). Queues every job requiredJobs() plans for the order (job keys make whatever is
+   * already queued a no-op), and tells the platform when Klarna holds the whole amount captured.
+   * `queued`: the job keys it queued that did not exist.
    */
-  async converge(platformOrderId: string): Promise<{ handled: boolean; queued: string[]; jobs: JobRecord[]; reason?: string }> {
-    const loaded = await this.klarnaOrderFor(platformOrderId)
+  async converge(platformOrderId: string): Promise<ConvergeOutcome> {
+    const loaded = await this.loadOrderEnsuringMapping(platformOrderId)
     if ("reason" in loaded) return { handled: false, queued: [], jobs: [], reason: loaded.reason }
     const { order } = loaded
-    const intents: Omit<JobIntent, "platform">[] = []
-    for (const fulfillment of order.fulfillments) {
-      if (fulfillment.canceled) continue
-      if (this.captureDue(fulfillment)) intents.push(this.captureIntent(platformOrderId, fulfillment.id))
-      if (fulfillment.trackings.length > 0) intents.push(this.shippingInfoIntent(platformOrderId, fulfillment))
-    }
-    for (const refund of order.refunds) {
-      intents.push({ platformOrderId, operation: "refund", jobKey: jobKeys.refund(this.platform, refund.id), payload: { refundId: refund.id } })
-    }
-    if (order.canceled) {
-      intents.push({ platformOrderId, operation: "cancel", jobKey: jobKeys.cancel(this.platform, platformOrderId), payload: {} })
-    }
-    const references = this.referencesIntent(loaded)
-    if (references) intents.push(references)
-    if (!order.canceled) {
-      const release = await this.autoReleaseIntent(order)
-      if (release) intents.push(release)
-    }
+    const jobs = await this.deps.store.listJobs(this.platform, platformOrderId)
     const queued: string[] = []
-    const jobs: JobRecord[] = []
-    for (const intent of intents) {
-      const stored = await this.enqueueIntent({ ...intent, platform: this.platform })
-      jobs.push(stored.job)
-      if (stored.created) queued.push(intent.jobKey)
+    const stored: JobRecord[] = []
+    for (const required of requiredJobs({ order, mapping: loaded.klarnaOrder, jobs }, this.deps.options, { kind: "converge" })) {
+      const result = await this.enqueueIntent(required)
+      stored.push(result.job)
+      if (result.created) queued.push(required.jobKey)
     }
     if (!order.canceled) {
       const mapping = await this.deps.store.findOrder(this.platform, platformOrderId)
-      if (mapping && mapping.status !== "CANCELLED" && mapping.captured_amount > 0 && mapping.captured_amount >= mapping.authorized_amount) {
-        await this.deps.payments?.onFullyCaptured?.(platformOrderId)
-      }
+      if (mapping && isFullyCaptured(mapping)) await this.deps.payments?.onFullyCaptured?.(platformOrderId)
     }
-    return { handled: true, queued, jobs }
+    return { handled: true, queued, jobs: stored }
   }
 
-  /** converge() for each order (the platform adapter picks the orders that look out of step). */
-  async sweep(platformOrderIds: string[]): Promise<{ orders: number; queued: string[]; failed: number }> {
+  /** converge() for each order (the platform adapter picks the candidate orders). */
+  async sweep(platformOrderIds: string[]): Promise<{ orders: number; queued: string[]; failed: number; failedOrderIds: string[] }> {
     const queued: string[] = []
-    let failed = 0
+    const failedOrderIds: string[] = []
     for (const orderId of platformOrderIds) {
       try {
         queued.push(...(await this.converge(orderId)).queued)
       } catch (error) {
-        failed++
+        failedOrderIds.push(orderId)
         this.deps.logger.warn(`klarna-order-sync: sweep could not converge order ${orderId}: ${(error as Error).message}`)
       }
     }
-    return { orders: platformOrderIds.length, queued, failed }
+    return { orders: platformOrderIds.length, queued, failed: failedOrderIds.length, failedOrderIds }
   }
 
   // ---- Merchant actions -------------------------------------------------------------------------
 
+  /** Capture payment: what no fulfillment captured yet; no job when the authorization is all captured or released. */
   async captureRemaining(platformOrderId: string): Promise<EventOutcome> {
-    return this.enqueueFor(platformOrderId, [
-      {
-        platformOrderId,
-        operation: "capture_remaining",
-        jobKey: jobKeys.captureRemaining(this.platform, platformOrderId),
-        payload: {},
-      },
-    ])
+    return this.enqueueRequired(platformOrderId, { kind: "capture_payment" })
   }
 
   async releaseNow(platformOrderId: string): Promise<EventOutcome> {
@@ -257,7 +208,7 @@ export class SyncEngine {
    * (actions/merchant-refund.ts). Its key makes a double click one refund.
    */
   async refundInKlarna(platformOrderId: string, refund: { amount: number; description?: string }): Promise<EventOutcome> {
-    const loaded = await this.klarnaOrderFor(platformOrderId)
+    const loaded = await this.loadOrderEnsuringMapping(platformOrderId)
     if ("reason" in loaded) return { handled: false, reason: loaded.reason }
     const description = refund.description?.trim() || undefined
     const jobKey = jobKeys.merchantRefund(this.platform, platformOrderId, loaded.klarnaOrder.refunded_amount, refund.amount, idempotencyKeyFor(description ?? ""))
@@ -331,7 +282,7 @@ export class SyncEngine {
     // Heartbeat: the lease only runs out when this worker is gone, never because Klarna was slow.
     const heartbeat = this.keepLease(job, workerId)
     try {
-      const loaded = job.operation === "cancel_orphan" ? null : await this.klarnaOrderFor(job.platform_order_id)
+      const loaded = job.operation === "cancel_orphan" ? null : await this.loadOrderEnsuringMapping(job.platform_order_id)
       if (loaded === null) {
         outcome = await cancelOrphan(this.orphanContextFor(job, workerId))
       } else if ("reason" in loaded) {
@@ -428,7 +379,10 @@ export class SyncEngine {
       klarna: this.deps.klarna.forCurrency(loaded.order.currency),
       store,
       logger: this.deps.logger,
-      captureDue: (fulfillment) => this.captureDue(fulfillment),
+      enqueueRequired: async (reason) => {
+        const planned = requiredJobs({ order: loaded.order, mapping: loaded.klarnaOrder, jobs: [] }, this.deps.options, reason)
+        for (const intent of planned) await this.enqueueIntent(intent)
+      },
       freezeRequest: this.requestFreezer(job, workerId),
       enqueue: async (intent) => {
         await this.enqueueIntent({ ...intent, platform: this.platform })
@@ -469,43 +423,11 @@ export class SyncEngine {
    * row, which the action may have updated.
    */
   private async afterSuccess(order: SyncableOrder): Promise<void> {
-    const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
-    if (!klarnaOrder) return
-    if (klarnaOrder.captured_amount >= klarnaOrder.authorized_amount && klarnaOrder.captured_amount > 0) {
-      await this.deps.payments?.onFullyCaptured?.(order.orderId)
-    }
-    await this.maybeAutoRelease(order, klarnaOrder)
-  }
-
-  private async maybeAutoRelease(order: SyncableOrder, current?: KlarnaOrderRecord): Promise<JobRecord[]> {
-    const intent = await this.autoReleaseIntent(order, current)
-    if (!intent) return []
-    const { job } = await this.enqueueIntent(intent)
-    return [job]
-  }
-
-  /**
-   * The automatic release, when nothing more will ship and part of the authorization is still open.
-   * `current`: the mapping row as just read, else it is read here.
-   */
-  private async autoReleaseIntent(order: SyncableOrder, current?: KlarnaOrderRecord): Promise<JobIntent | null> {
-    if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return null
-    // Capturing on shipment: a fulfilled but unshipped parcel is still to be captured.
-    if (this.deps.options.captureOn === "shipment" && order.fulfillments.some((f) => !f.canceled && !f.shipped)) return null
-    const klarnaOrder = current ?? (await this.deps.store.findOrder(this.platform, order.orderId))
-    if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return null
-    if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return null
+    const mapping = await this.deps.store.findOrder(this.platform, order.orderId)
+    if (!mapping) return
+    if (isFullyCaptured(mapping)) await this.deps.payments?.onFullyCaptured?.(order.orderId)
     const jobs = await this.deps.store.listJobs(this.platform, order.orderId)
-    // A parked capture is money still to be captured: releasing now would leave Klarna nothing to capture it
-    // against. The release comes after the merchant's Retry gets it through (or with the Release button).
-    if (jobs.some(isParkedCapture)) return null
-    return {
-      platform: this.platform,
-      platformOrderId: order.orderId,
-      operation: "release",
-      jobKey: automaticReleaseKey(this.platform, order.orderId, jobs),
-      payload: { automatic: true },
-    }
+    for (const required of requiredJobs({ order, mapping, jobs }, this.deps.options, { kind: "job_succeeded" })) await this.enqueueIntent(required)
   }
 
   // ---- Plumbing ---------------------------------------------------------------------------------
@@ -514,37 +436,14 @@ export class SyncEngine {
     return this.deps.options.platform
   }
 
-  /** Whether the engine captures this fulfillment: not canceled, per captureOn, and only if it makes the captures. */
-  private captureDue(fulfillment: FulfillmentSnapshot): boolean {
-    if (fulfillment.canceled || this.deps.options.capturesMadeElsewhere) return false
-    return this.deps.options.captureOn === "fulfillment" || fulfillment.shipped === true
-  }
-
-  /** Tracking for a fulfillment: one job per set of tracking numbers (a new number gets a job of its own). */
-  private shippingInfoIntent(platformOrderId: string, fulfillment: FulfillmentSnapshot): Omit<JobIntent, "platform"> {
-    const payload = this.deps.options.capturesMadeElsewhere
-      ? { fulfillmentId: fulfillment.id, externalCapture: true }
-      : { fulfillmentId: fulfillment.id }
-    return {
-      platformOrderId,
-      operation: "shipping_info",
-      jobKey: jobKeys.shippingInfo(this.platform, fulfillment.id, fulfillment.trackings.map((t) => t.trackingNumber)),
-      payload,
-    }
-  }
-
-  /** Setting the merchant references, unless off or Klarna already holds the ones the order should have. */
-  private referencesIntent(loaded: { order: SyncableOrder; klarnaOrder: KlarnaOrderRecord }): Omit<JobIntent, "platform"> | null {
-    if (!this.deps.options.merchantReferences || loaded.order.canceled || loaded.klarnaOrder.status === "CANCELLED") return null
-    const wanted = merchantReferencesFor(loaded.order)
-    const { klarnaOrder } = loaded
-    if (klarnaOrder.merchant_reference1 === wanted.merchant_reference1 && klarnaOrder.merchant_reference2 === wanted.merchant_reference2) return null
-    const platformOrderId = loaded.order.orderId
-    return { platformOrderId, operation: "update_references", jobKey: jobKeys.updateReferences(this.platform, platformOrderId), payload: {} }
-  }
-
-  private captureIntent(platformOrderId: string, fulfillmentId: string): Omit<JobIntent, "platform"> {
-    return { platformOrderId, operation: "capture", jobKey: jobKeys.capture(this.platform, fulfillmentId), payload: { fulfillmentId } }
+  /** Loads the order (and its mapping row, created if missing) and queues the jobs requiredJobs() plans for `reason`. */
+  private async enqueueRequired(platformOrderId: string, reason: PlanReason): Promise<EventOutcome> {
+    const loaded = await this.loadOrderEnsuringMapping(platformOrderId)
+    if ("reason" in loaded) return { handled: false, reason: loaded.reason }
+    const required = requiredJobs({ order: loaded.order, mapping: loaded.klarnaOrder, jobs: [] }, this.deps.options, reason)
+    const jobs: JobRecord[] = []
+    for (const intent of required) jobs.push((await this.enqueueIntent(intent)).job)
+    return { handled: true, jobs }
   }
 
   private async enqueueFor(
@@ -552,17 +451,17 @@ export class SyncEngine {
     intents: Omit<JobIntent, "platform">[],
     preloaded?: { order: SyncableOrder; klarnaOrder: KlarnaOrderRecord },
   ): Promise<EventOutcome> {
-    const loaded = preloaded ?? (await this.klarnaOrderFor(platformOrderId))
+    const loaded = preloaded ?? (await this.loadOrderEnsuringMapping(platformOrderId))
     if ("reason" in loaded) return { handled: false, reason: loaded.reason }
     const jobs: JobRecord[] = []
     for (const intent of intents) jobs.push((await this.enqueueIntent({ ...intent, platform: this.platform })).job)
     return { handled: true, jobs }
   }
 
-  private async enqueueIntent(intent: JobIntent) {
+  private async enqueueIntent(intent: JobIntent & { idempotencyKey?: string }) {
     const stored = await this.deps.store.enqueue({
       ...intent,
-      idempotencyKey: idempotencyKeyFor(intent.jobKey),
+      idempotencyKey: intent.idempotencyKey ?? idempotencyKeyFor(intent.jobKey),
       queueKey: queueKeyFor(intent.platform, intent.platformOrderId),
       maxAttempts: this.deps.options.maxAttempts,
     })
@@ -574,8 +473,11 @@ export class SyncEngine {
     for (const listener of this.enqueueListeners) listener()
   }
 
-  /** The platform order and its Klarna mapping, or why the engine leaves it alone. */
-  private async klarnaOrderFor(
+  /**
+   * The platform order and its Klarna mapping row (inserted here the first time the engine sees a
+   * Klarna-paid order), or why the engine leaves the order alone.
+   */
+  private async loadOrderEnsuringMapping(
     platformOrderId: string,
   ): Promise<{ order: SyncableOrder; klarnaOrder: KlarnaOrderRecord } | { reason: string }> {
     const order = await this.deps.orders.loadOrder(platformOrderId)
@@ -593,18 +495,6 @@ export class SyncEngine {
     const captured = new Set(captures.filter((c) => c.status === "captured").map((c) => c.source_id))
     return { order: withPaidUnits(order, captured, chargedUnitsOf(order, captures)), klarnaOrder }
   }
-}
-
-/**
- * The automatic release's job key. One per order, so duplicate events and servers release once; but an
- * automatic release that found nothing to do (skipped, e.g. a capture was parked when it ran) must not
- * stop a later one once the situation changed: each skipped one moves the key on (`:again:<n>`), the same
- * n for every engine that sees the same jobs.
- */
-function automaticReleaseKey(platform: Platform, orderId: string, jobs: readonly JobRecord[]): string {
-  const base = jobKeys.release(platform, orderId)
-  const skippedBefore = jobs.filter((job) => (job.job_key === base || job.job_key.startsWith(`${base}:again:`)) && job.state === "skipped").length
-  return skippedBefore === 0 ? base : `${base}:again:${skippedBefore}`
 }
 
 function summarize(request: Record<string, unknown>): Record<string, unknown> {

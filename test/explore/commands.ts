@@ -44,7 +44,7 @@ async function deliver(env: ExploreEnvironment, sequence: Sequence, event: Platf
       await engine.orderCanceled(orderId)
       return
     case "order_changed":
-      await engine.orderChanged(orderId)
+      await engine.converge(orderId)
   }
 }
 

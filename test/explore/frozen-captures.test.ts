@@ -81,7 +81,7 @@ test("defect 1: a frozen capture of a fulfillment canceled since is waited for; 
   const order = await placeOrder([{ quantity: 1, unitPrice: 4000 }])
   const first = await frozenCaptureWaitingForRetry(order)
   order.fulfillments[0].canceled = true
-  await env.engines[0].orderChanged(order.orderId)
+  await env.engines[0].converge(order.orderId)
   const second = fulfill(order, 0, 1)
   await env.engines[0].fulfillmentCreated(order.orderId, second)
 

@@ -53,7 +53,7 @@ test("a unit canceled after its capture is credited to its re-fulfillment, not t
   await env.runUntilIdle(order.orderId, 1)
   order.fulfillments[0].canceled = true
   order.fulfillments[0].canceledBeforeCapture = false
-  await env.engines[0].orderChanged(order.orderId)
+  await env.engines[0].converge(order.orderId)
   const third = await fulfill(3)
   await env.runUntilIdle(order.orderId, 1)
 

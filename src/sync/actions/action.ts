@@ -1,6 +1,6 @@
 import type { KlarnaOm } from "../klarna-port"
-import type { FulfillmentSnapshot } from "../order-model"
 import type { JobIntent, JobRecord, KlarnaOrderRecord, SyncLogger, SyncStore, SyncableOrder } from "../ports"
+import type { PlanReason } from "../required-jobs"
 
 /** What an action gets: the claimed job, fresh platform state, and the means to act. */
 export interface ActionContext {
@@ -10,11 +10,11 @@ export interface ActionContext {
   klarna: KlarnaOm
   store: SyncStore
   logger: SyncLogger
-  /** Whether the engine captures this fulfillment (not canceled; per captureOn; not when captures are made elsewhere). */
-  captureDue(fulfillment: FulfillmentSnapshot): boolean
   /** Freezes the request on the first attempt; later attempts get the frozen one back. */
   freezeRequest<T extends object>(build: () => T): Promise<T>
   enqueue(intent: Omit<JobIntent, "platform">): Promise<void>
+  /** Queues the jobs the planner (required-jobs.ts) plans for this order and `reason`: the follow-ups of a job. */
+  enqueueRequired(reason: PlanReason): Promise<void>
 }
 
 export type ActionOutcome =

@@ -7,7 +7,6 @@ import { shippingInfoFor } from "../shipping-info"
 import { capturesInDoubt } from "../paid-units"
 import { alreadyDone, deferred, skipped, type Action } from "./action"
 import { captureSkipReason } from "./skip-reasons"
-import { enqueueMissingTracking } from "./follow-ups"
 import { recordRefusedTracking } from "./tracking-refusals"
 import { refreshOrderTotals } from "./order-totals"
 import { KLARNA_NAME_MAX, klarnaReference, truncateText } from "../order-lines/text"
@@ -76,7 +75,8 @@ export const captureFulfillment: Action = async (context) => {
   })
   await store.markCaptured(row.id, captureId, request.shipping_info ?? [])
   const totals = await refreshOrderTotals(context)
-  await enqueueMissingTracking(context, fulfillmentId, captureId, request.shipping_info ?? [])
+  // Tracking that reached the platform after the request was frozen still goes to Klarna, in a job of its own.
+  await context.enqueueRequired({ kind: "capture_sent", fulfillmentId, captureId, sent: request.shipping_info ?? [] })
   return {
     kind: "succeeded",
     result: { capture_id: captureId, captured_amount: request.captured_amount, order_captured_amount: totals.captured },

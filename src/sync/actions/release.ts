@@ -3,7 +3,6 @@
  * job of the order (captures first, or the release would strand them).
  */
 import { deferred, skipped, type Action, type ActionContext, type ActionOutcome } from "./action"
-import { jobKeys } from "../job-keys"
 import { refreshOrderTotals } from "./order-totals"
 import { isParkedCapture } from "../job-state"
 import type { JobRecord } from "../ports"
@@ -29,30 +28,14 @@ export async function releaseRemaining(context: ActionContext): Promise<ActionOu
   return { kind: "succeeded", result: { released_amount: after.released } }
 }
 
-/**
- * Queues the capture of every fulfillment that calls for one (the job key makes an existing one a no-op).
- * A fulfillment's event may still be on the event bus (Medusa pumps it up to 3 s later) or lost: releasing
- * before its capture would leave Klarna nothing to capture it against.
- */
-async function enqueueDueCaptures(context: ActionContext): Promise<void> {
-  const { order } = context
-  for (const fulfillment of order.fulfillments) {
-    if (!context.captureDue(fulfillment)) continue
-    await context.enqueue({
-      platformOrderId: order.orderId,
-      operation: "capture",
-      jobKey: jobKeys.capture(order.platform, fulfillment.id),
-      payload: { fulfillmentId: fulfillment.id },
-    })
-  }
-}
-
 export const release: Action = async (context) => {
-  await enqueueDueCaptures(context)
+  // A fulfillment's event may still be on the event bus (Medusa pumps it up to 3 s later) or lost:
+  // releasing before its capture would leave Klarna nothing to capture it against.
+  await context.enqueueRequired({ kind: "before_release" })
   const jobs = await context.store.listJobs(context.order.platform, context.order.orderId)
   if (underWayBesides(jobs, context.job)) return deferred("waiting for the order's other Klarna operations", 2000)
   // The merchant's Release button releases what they decided; the automatic one never strands a capture
-  // parked for a Retry (it is queued again after that capture goes through: engine.autoReleaseIntent).
+  // parked for a Retry (it is queued again after that capture goes through: required-jobs.ts).
   if (context.job.payload.automatic === true && jobs.some(isParkedCapture)) {
     return skipped("A capture of this order is parked for a Retry: the rest of the authorization is released once it went through (or press Release)")
   }

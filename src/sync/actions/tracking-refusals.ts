@@ -2,8 +2,6 @@
  * Tracking values that cannot reach Klarna intact (shipping-info.ts) are left out of what is sent and
  * parked, one job each, so the merchant sees what was not sent and why, and can Retry once it is fixed.
  */
-import { idempotencyKeyFor } from "../idempotency"
-import { jobKeys } from "../job-keys"
 import { toWellFormed } from "../order-lines/text"
 import type { FulfillmentSnapshot } from "../order-model"
 import { SyncNotPossibleError } from "../errors"
@@ -23,21 +21,9 @@ export function refusalOf(payload: Record<string, unknown>): RefusalPayload["ref
   return refused && typeof refused.field === "string" && typeof refused.value === "string" ? refused : null
 }
 
-/** Queues a refusal job for each value of the fulfillment that cannot be sent (existing ones are kept). */
+/** Queues a refusal job for each value of the fulfillment that cannot be sent (the planner's; existing ones are kept). */
 export async function recordRefusedTracking(context: ActionContext, fulfillment: FulfillmentSnapshot): Promise<void> {
-  for (const refused of planShippingInfo(fulfillment).refused) {
-    // JSON with a lone surrogate is refused by PostgreSQL: store the value as it can be stored.
-    const value = toWellFormed(refused.value)
-    const payload: RefusalPayload & Record<string, unknown> = { fulfillmentId: fulfillment.id, refused: { field: refused.field, value } }
-    // Shopify: the capture the fixed value goes to is the one Klarna's app made.
-    if (context.job.payload.externalCapture === true) payload.externalCapture = true
-    await context.enqueue({
-      platformOrderId: context.order.orderId,
-      operation: "shipping_info",
-      jobKey: jobKeys.shippingInfoRefused(context.order.platform, fulfillment.id, refused.field, idempotencyKeyFor(value)),
-      payload,
-    })
-  }
+  await context.enqueueRequired({ kind: "tracking_planned", fulfillmentId: fulfillment.id, externalCapture: context.job.payload.externalCapture === true })
 }
 
 /** The refusal still holds for the fulfillment as it is now: fail (parked, not retried by itself). */
