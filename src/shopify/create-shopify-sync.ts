@@ -5,7 +5,8 @@
  * database; each engine's worker claims only its own platform's jobs).
  */
 import type { EntityManager } from "typeorm"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
+import { SqlSyncStore } from "../storage/sql-sync-store"
+import { typeormSql } from "../storage/typeorm-sql"
 import { SyncEngine, type SyncEngineOptions } from "../sync/engine"
 import type { KlarnaProvider } from "../klarna/config"
 import type { KlarnaOmProvider } from "../sync/klarna-port"
@@ -86,7 +87,7 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
   }
   const engineOn = (manager: EntityManager) =>
     new SyncEngine({
-      store: new TypeormSyncStore(manager),
+      store: new SqlSyncStore(typeormSql(manager)),
       orders: new ShopifyOrderSource(manager, options),
       klarna: config.klarna,
       logger,
@@ -124,6 +125,6 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
     },
     getShopifyOrder: (orderId) => orders.find(orderId),
     getOrderView: (orderId) =>
-      buildOrderView(new TypeormSyncStore(config.manager), "shopify", orderId, () => config.provider ?? "klarna"),
+      buildOrderView(new SqlSyncStore(typeormSql(config.manager)), "shopify", orderId, () => config.provider ?? "klarna"),
   }
 }

@@ -9,7 +9,8 @@
  * No Klarna call and no Shopify call happens here, so the 200 goes out in milliseconds.
  */
 import type { EntityManager } from "typeorm"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
+import { SqlSyncStore } from "../storage/sql-sync-store"
+import { typeormSql } from "../storage/typeorm-sql"
 import type { EventOutcome, SyncEngine } from "../sync/engine"
 import type { SyncLogger } from "../sync/ports"
 import { findKlarnaOrderId, resolveKlarnaOrder, type KlarnaStatus } from "./klarna-order-id"
@@ -62,7 +63,7 @@ export class ShopifyWebhookIngest {
   async handle(webhook: VerifiedWebhook): Promise<IngestOutcome> {
     const kind = topicKind(webhook.topic)
     return this.deps.manager.transaction(async (tx) => {
-      const fresh = await new TypeormSyncStore(tx).recordWebhookReceipt("shopify", webhook.webhookId, webhook.topic)
+      const fresh = await new SqlSyncStore(typeormSql(tx)).recordWebhookReceipt("shopify", webhook.webhookId, webhook.topic)
       if (!fresh) return { status: "duplicate", topic: webhook.topic }
       if (kind === "ignored") return { status: "ignored", topic: webhook.topic, reason: "topic not handled" }
       if (kind === "privacy") {

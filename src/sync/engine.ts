@@ -204,7 +204,7 @@ export class SyncEngine {
       if (stored.created) queued.push(intent.jobKey)
     }
     if (!order.canceled) {
-      const mapping = await this.deps.store.findOrder(this.platform, platformOrderId)
+      const mapping = await this.deps.store.findMapping(this.platform, platformOrderId)
       if (mapping && mapping.status !== "CANCELLED" && mapping.captured_amount > 0 && mapping.captured_amount >= mapping.authorized_amount) {
         await this.deps.payments?.onFullyCaptured?.(platformOrderId)
       }
@@ -469,7 +469,7 @@ export class SyncEngine {
    * row, which the action may have updated.
    */
   private async afterSuccess(order: SyncableOrder): Promise<void> {
-    const klarnaOrder = await this.deps.store.findOrder(this.platform, order.orderId)
+    const klarnaOrder = await this.deps.store.findMapping(this.platform, order.orderId)
     if (!klarnaOrder) return
     if (klarnaOrder.captured_amount >= klarnaOrder.authorized_amount && klarnaOrder.captured_amount > 0) {
       await this.deps.payments?.onFullyCaptured?.(order.orderId)
@@ -492,7 +492,7 @@ export class SyncEngine {
     if (!this.deps.options.autoRelease || !nothingMoreWillShip(order)) return null
     // Capturing on shipment: a fulfilled but unshipped parcel is still to be captured.
     if (this.deps.options.captureOn === "shipment" && order.fulfillments.some((f) => !f.canceled && !f.shipped)) return null
-    const klarnaOrder = current ?? (await this.deps.store.findOrder(this.platform, order.orderId))
+    const klarnaOrder = current ?? (await this.deps.store.findMapping(this.platform, order.orderId))
     if (!klarnaOrder || klarnaOrder.status === "CANCELLED") return null
     if (klarnaOrder.captured_amount + klarnaOrder.released_amount >= klarnaOrder.authorized_amount) return null
     const jobs = await this.deps.store.listJobs(this.platform, order.orderId)
@@ -581,7 +581,7 @@ export class SyncEngine {
     const order = await this.deps.orders.loadOrder(platformOrderId)
     if (!order) return { reason: `order ${platformOrderId} does not exist` }
     if (!order.klarnaOrderId) return { reason: `order ${platformOrderId} was not paid with Klarna` }
-    const klarnaOrder = await this.deps.store.ensureOrder({
+    const klarnaOrder = await this.deps.store.ensureMapping({
       platform: this.platform,
       platform_order_id: order.orderId,
       klarna_order_id: order.klarnaOrderId,
