@@ -18,7 +18,8 @@ import path from "node:path"
 import { DataSource } from "typeorm"
 import { clientForCurrency } from "../src/medusa/klarna-clients"
 import { parsePluginOptions, PLUGIN_NAME, type KlarnaPluginOptions } from "../src/medusa/plugin-options"
-import { TypeormSyncStore } from "../src/storage/typeorm-sync-store"
+import { SqlSyncStore } from "../src/storage/sql-sync-store"
+import { typeormSql } from "../src/storage/typeorm-sql"
 import { reconcileOrder, type ReconcileReport } from "../src/sync/reconcile"
 
 const REPO_ROOT = path.resolve(__dirname, "..")
@@ -81,8 +82,8 @@ async function main(): Promise<number> {
   const dataSource = new DataSource({ type: "postgres", url: databaseUrl, logging: false, poolSize: 2 })
   await dataSource.initialize()
   try {
-    const store = new TypeormSyncStore(dataSource.manager)
-    const mapping = await store.findOrder("medusa", args.order)
+    const store = new SqlSyncStore(typeormSql(dataSource.manager))
+    const mapping = await store.findMapping("medusa", args.order)
     if (!mapping) {
       process.stderr.write(`Order ${args.order} is not a Klarna order known to ${PLUGIN_NAME} (no klarna_order row)\n`)
       return 1

@@ -1,5 +1,5 @@
 /**
- * The sync engine without Medusa: its real PostgreSQL tables (TypeormSyncStore over a TypeORM DataSource,
+ * The sync engine without Medusa: its real PostgreSQL tables (SqlSyncStore over a TypeORM DataSource,
  * the plugin's own migration), orders from in-memory snapshots, the real Klarna client against the
  * simulator. Counts SQL statements (a TypeORM logger) and finished jobs (a store subclass).
  */
@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto"
 import { DataSource, type Logger as TypeormLogger } from "typeorm"
 import { KlarnaClient } from "../../src/klarna"
 import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
-import { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import { SqlSyncStore } from "../../src/storage/sql-sync-store"
+import { typeormSql } from "../../src/storage/typeorm-sql"
 import { SyncEngine } from "../../src/sync/engine"
 import type { FulfillmentSnapshot, ItemLine } from "../../src/sync/order-model"
 import { planCapture } from "../../src/sync/plan-capture"
@@ -44,12 +45,12 @@ export async function openDataSource(url: string, logger?: CountingLogger): Prom
 }
 
 /** A store that reports every job it finishes, so a benchmark knows when a batch is done. */
-export class ObservedStore extends TypeormSyncStore {
+export class ObservedStore extends SqlSyncStore {
   finished = 0
   failures: { jobId: string; failure: JobFailure; retrying: boolean }[] = []
   private waiters: { target: number; resolve: () => void }[] = []
 
-  override async completeJob(...args: Parameters<TypeormSyncStore["completeJob"]>) {
+  override async completeJob(...args: Parameters<SqlSyncStore["completeJob"]>) {
     const done = await super.completeJob(...args)
     if (done) this.bump()
     return done
@@ -182,7 +183,7 @@ export interface EngineRig {
 
 /** The engine as the Medusa service configures it (capture on fulfillment), minus auto-release. */
 export function engineRig(dataSource: DataSource, sim: SimulatorProcess, concurrency: number): EngineRig {
-  const store = new ObservedStore(dataSource.manager)
+  const store = new ObservedStore(typeormSql(dataSource.manager))
   const orders = new MemoryOrders()
   const client = klarnaClient(sim)
   const engine = new SyncEngine({

@@ -1,154 +1,16 @@
 import { MigrationInterface, QueryRunner } from "typeorm"
+import { runStatements } from "../storage/sql-migrations"
+import { KLARNA_SYNC_TABLES } from "../storage/schema"
 
-/**
- * The mapping and audit tables of klarna-order-sync. One set of tables for every platform
- * (`platform` = medusa | shopify). Unique constraints carry the exactly-once guarantees:
- * one Klarna order per platform order, one capture per fulfillment, one Klarna refund per
- * platform refund, one outbox job per job key.
- */
+/** The mapping, outbox and audit tables, as a TypeORM migration (Medusa runs it): the statements of KLARNA_SYNC_TABLES (src/storage/schema.ts), explained there. */
 export class KlarnaSyncTables1764000000000 implements MigrationInterface {
-  name = "KlarnaSyncTables1764000000000"
+  name = KLARNA_SYNC_TABLES.name
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
-      CREATE TABLE "klarna_order" (
-        "id" character varying NOT NULL,
-        "platform" character varying NOT NULL DEFAULT 'medusa',
-        "platform_order_id" character varying NOT NULL,
-        "klarna_order_id" character varying NOT NULL,
-        "klarna_reference" character varying,
-        "currency" character varying(3) NOT NULL,
-        "authorized_amount" integer NOT NULL,
-        "captured_amount" integer NOT NULL DEFAULT 0,
-        "refunded_amount" integer NOT NULL DEFAULT 0,
-        "released_amount" integer NOT NULL DEFAULT 0,
-        "status" character varying NOT NULL DEFAULT 'AUTHORIZED',
-        "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_klarna_order" PRIMARY KEY ("id"),
-        CONSTRAINT "UQ_klarna_order_platform_order" UNIQUE ("platform", "platform_order_id")
-      )`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_order_klarna_order_id" ON "klarna_order" ("klarna_order_id")`)
-
-    await queryRunner.query(`
-      CREATE TABLE "klarna_capture" (
-        "id" character varying NOT NULL,
-        "platform" character varying NOT NULL DEFAULT 'medusa',
-        "platform_order_id" character varying NOT NULL,
-        "klarna_order_id" character varying NOT NULL,
-        "source_type" character varying NOT NULL,
-        "source_id" character varying NOT NULL,
-        "capture_id" character varying,
-        "klarna_reference" character varying,
-        "captured_amount" integer NOT NULL,
-        "order_lines" jsonb NOT NULL DEFAULT '[]',
-        "shipping_info" jsonb NOT NULL DEFAULT '[]',
-        "status" character varying NOT NULL DEFAULT 'pending',
-        "idempotency_key" character varying NOT NULL,
-        "captured_at" TIMESTAMP WITH TIME ZONE,
-        "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_klarna_capture" PRIMARY KEY ("id"),
-        CONSTRAINT "UQ_klarna_capture_source" UNIQUE ("platform", "source_id"),
-        CONSTRAINT "UQ_klarna_capture_capture_id" UNIQUE ("klarna_order_id", "capture_id")
-      )`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_capture_order" ON "klarna_capture" ("platform", "platform_order_id")`)
-
-    await queryRunner.query(`
-      CREATE TABLE "klarna_refund" (
-        "id" character varying NOT NULL,
-        "platform" character varying NOT NULL DEFAULT 'medusa',
-        "platform_order_id" character varying NOT NULL,
-        "klarna_order_id" character varying NOT NULL,
-        "platform_refund_id" character varying NOT NULL,
-        "refund_id" character varying,
-        "refunded_amount" integer NOT NULL,
-        "order_lines" jsonb NOT NULL DEFAULT '[]',
-        "status" character varying NOT NULL DEFAULT 'pending',
-        "idempotency_key" character varying NOT NULL,
-        "refunded_at" TIMESTAMP WITH TIME ZONE,
-        "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_klarna_refund" PRIMARY KEY ("id"),
-        CONSTRAINT "UQ_klarna_refund_source" UNIQUE ("platform", "platform_refund_id")
-      )`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_refund_order" ON "klarna_refund" ("platform", "platform_order_id")`)
-
-    // The outbox. One row per intended Klarna operation; `job_key` makes a duplicate intent a no-op.
-    await queryRunner.query(`
-      CREATE TABLE "klarna_sync_job" (
-        "id" character varying NOT NULL,
-        "platform" character varying NOT NULL DEFAULT 'medusa',
-        "platform_order_id" character varying NOT NULL,
-        "queue_key" character varying NOT NULL,
-        "job_key" character varying NOT NULL,
-        "operation" character varying NOT NULL,
-        "idempotency_key" character varying NOT NULL,
-        "payload" jsonb NOT NULL DEFAULT '{}',
-        "request" jsonb,
-        "result" jsonb,
-        "state" character varying NOT NULL DEFAULT 'pending',
-        "attempts" integer NOT NULL DEFAULT 0,
-        "max_attempts" integer NOT NULL DEFAULT 8,
-        "run_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "locked_at" TIMESTAMP WITH TIME ZONE,
-        "locked_by" character varying,
-        "last_http_status" integer,
-        "last_error_code" character varying,
-        "last_error_messages" jsonb,
-        "last_correlation_id" character varying,
-        "last_error" text,
-        "finished_at" TIMESTAMP WITH TIME ZONE,
-        "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_klarna_sync_job" PRIMARY KEY ("id"),
-        CONSTRAINT "UQ_klarna_sync_job_key" UNIQUE ("job_key"),
-        CONSTRAINT "CHK_klarna_sync_job_state" CHECK ("state" IN ('pending', 'running', 'succeeded', 'failed', 'skipped'))
-      )`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_sync_job_due" ON "klarna_sync_job" ("state", "run_at")`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_sync_job_order" ON "klarna_sync_job" ("platform", "platform_order_id")`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_sync_job_queue" ON "klarna_sync_job" ("queue_key", "state")`)
-
-    // The audit log: one row per execution of a job (each HTTP-level retry inside the client is part of it).
-    await queryRunner.query(`
-      CREATE TABLE "klarna_sync_attempt" (
-        "id" character varying NOT NULL,
-        "job_id" character varying NOT NULL,
-        "attempt" integer NOT NULL,
-        "operation" character varying NOT NULL,
-        "idempotency_key" character varying NOT NULL,
-        "worker_id" character varying NOT NULL,
-        "request_summary" jsonb,
-        "outcome" character varying NOT NULL,
-        "http_status" integer,
-        "error_code" character varying,
-        "error_messages" jsonb,
-        "correlation_id" character varying,
-        "error" text,
-        "duration_ms" integer NOT NULL DEFAULT 0,
-        "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_klarna_sync_attempt" PRIMARY KEY ("id"),
-        CONSTRAINT "FK_klarna_sync_attempt_job" FOREIGN KEY ("job_id") REFERENCES "klarna_sync_job"("id") ON DELETE CASCADE
-      )`)
-    await queryRunner.query(`CREATE INDEX "IDX_klarna_sync_attempt_job" ON "klarna_sync_attempt" ("job_id")`)
-
-    // Webhook deliveries already accepted (Shopify's X-Shopify-Webhook-Id): a redelivery is a no-op.
-    await queryRunner.query(`
-      CREATE TABLE "klarna_webhook_receipt" (
-        "id" character varying NOT NULL,
-        "platform" character varying NOT NULL,
-        "topic" character varying NOT NULL,
-        "received_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        CONSTRAINT "PK_klarna_webhook_receipt" PRIMARY KEY ("platform", "id")
-      )`)
+    await runStatements(queryRunner, KLARNA_SYNC_TABLES.up)
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE "klarna_webhook_receipt"`)
-    await queryRunner.query(`DROP TABLE "klarna_sync_attempt"`)
-    await queryRunner.query(`DROP TABLE "klarna_sync_job"`)
-    await queryRunner.query(`DROP TABLE "klarna_refund"`)
-    await queryRunner.query(`DROP TABLE "klarna_capture"`)
-    await queryRunner.query(`DROP TABLE "klarna_order"`)
+    await runStatements(queryRunner, KLARNA_SYNC_TABLES.down)
   }
 }

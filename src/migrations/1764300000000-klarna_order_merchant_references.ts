@@ -1,19 +1,16 @@
 import { MigrationInterface, QueryRunner } from "typeorm"
+import { runStatements } from "../storage/sql-migrations"
+import { KLARNA_ORDER_MERCHANT_REFERENCES } from "../storage/schema"
 
-/**
- * The merchant references the engine set on each Klarna order (the platform's order number and id), so
- * a sweep knows which orders Klarna does not know by the store's number yet, and the admin shows them.
- */
+/** The merchant reference columns of klarna_order, as a TypeORM migration (Medusa runs it): the statements of KLARNA_ORDER_MERCHANT_REFERENCES (src/storage/schema.ts), explained there. */
 export class KlarnaOrderMerchantReferences1764300000000 implements MigrationInterface {
-  name = "KlarnaOrderMerchantReferences1764300000000"
+  name = KLARNA_ORDER_MERCHANT_REFERENCES.name
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "klarna_order" ADD COLUMN IF NOT EXISTS "merchant_reference1" character varying`)
-    await queryRunner.query(`ALTER TABLE "klarna_order" ADD COLUMN IF NOT EXISTS "merchant_reference2" character varying`)
+    await runStatements(queryRunner, KLARNA_ORDER_MERCHANT_REFERENCES.up)
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "klarna_order" DROP COLUMN IF EXISTS "merchant_reference2"`)
-    await queryRunner.query(`ALTER TABLE "klarna_order" DROP COLUMN IF EXISTS "merchant_reference1"`)
+    await runStatements(queryRunner, KLARNA_ORDER_MERCHANT_REFERENCES.down)
   }
 }

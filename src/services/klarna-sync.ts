@@ -8,7 +8,8 @@ import type { EntityManager } from "typeorm"
 import { SyncEngine, type EventOutcome } from "../sync/engine"
 import { reconcileOrder, type ReconcileReport } from "../sync/reconcile"
 import { SyncWorker } from "../sync/worker"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
+import { SqlSyncStore } from "../storage/sql-sync-store"
+import { typeormSql } from "../storage/typeorm-sql"
 import type { JobRecord, SyncLogger } from "../sync/ports"
 import { clientForCurrency } from "../medusa/klarna-clients"
 import { klarnaOrderIdAt } from "../medusa/klarna-payment-of"
@@ -47,7 +48,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
 
   readonly options: KlarnaPluginOptions
   readonly engine: SyncEngine
-  private readonly store: TypeormSyncStore
+  private readonly store: SqlSyncStore
   private readonly orderService_: InjectedDependencies["orderService"]
   private readonly logger_: InjectedDependencies["logger"]
   private worker: SyncWorker | null = null
@@ -63,7 +64,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
     this.orderService_ = container.orderService
     this.logger_ = container.logger
     // The root manager, never a request's transaction: the outbox commits on its own.
-    this.store = new TypeormSyncStore(container.manager)
+    this.store = new SqlSyncStore(typeormSql(container.manager))
     const { worker } = this.options
     this.engine = new SyncEngine({
       store: this.store,
@@ -276,7 +277,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
   // ---- Admin -------------------------------------------------------------------------------------
 
   async getOrderView(orderId: string): Promise<KlarnaOrderView | null> {
-    const mapping = await this.store.findOrder("medusa", orderId)
+    const mapping = await this.store.findMapping("medusa", orderId)
     if (!mapping) {
       // Not seen yet (no event handled so far): record it now if it was paid with Klarna.
       const outcome = await this.engine.orderPlaced(orderId)
@@ -287,7 +288,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
 
   /** Who serves a recorded order (null: not a Klarna order we know). */
   async orderProvider(orderId: string): Promise<KlarnaProvider | null> {
-    const mapping = await this.store.findOrder("medusa", orderId)
+    const mapping = await this.store.findMapping("medusa", orderId)
     return mapping ? providerForCurrency(this.options, mapping.currency) : null
   }
 
@@ -305,7 +306,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
 
   /** Whether the plugin knows this order as paid with Klarna. */
   async isKlarnaOrder(orderId: string): Promise<boolean> {
-    return (await this.store.findOrder("medusa", orderId)) !== null
+    return (await this.store.findMapping("medusa", orderId)) !== null
   }
 
   /**
@@ -314,7 +315,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
    */
   async refundInKlarna(orderId: string, refund: { amount: number; description?: string }): Promise<EventOutcome> {
     const order = await this.withOrderService((orders) => orders.retrieve(orderId, { select: ["id", "status"] })).catch(() => null)
-    const mapping = await this.store.findOrder("medusa", orderId)
+    const mapping = await this.store.findMapping("medusa", orderId)
     if (!order || !mapping) return { handled: false, reason: `Order ${orderId} is not paid with Klarna` }
     if (order.status !== "canceled") {
       throw new KlarnaRefundRefused(409, `Order ${orderId} is not canceled: refund it in Medusa, which sends the refund to Klarna`)
@@ -340,7 +341,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
   }
 
   async reconcile(orderId: string): Promise<ReconcileReport | null> {
-    const mapping = await this.store.findOrder("medusa", orderId)
+    const mapping = await this.store.findMapping("medusa", orderId)
     if (!mapping) return null
     return reconcileOrder(this.store, clientForCurrency(this.options, mapping.currency, { logger: this.logger_ }), mapping)
   }
@@ -368,7 +369,7 @@ export default class KlarnaSyncService extends TransactionBaseService {
 
   /** The Medusa order of a payment, found by its Klarna order id (the processor only sees payment.data). */
   private async medusaOrderIdFor(klarnaOrderId: string): Promise<string | undefined> {
-    const mapping = await this.store.findOrderByKlarnaId(klarnaOrderId)
+    const mapping = await this.store.findMappingByKlarnaId(klarnaOrderId)
     if (mapping) return mapping.platform_order_id
     const path = this.options.orderIdPath.split(".")
     const rows = (await this.manager_.query(

@@ -1,11 +1,11 @@
 /**
- * Wires the Shopify adapter: the webhook handler, the engine (platform "shopify") on a TypeORM
- * EntityManager, and its outbox worker. Used by the standalone server (standalone.ts) and by any host
- * that already has a database connection, e.g. a Medusa route (the plugin's tables are in Medusa's
- * database; each engine's worker claims only its own platform's jobs).
+ * Wires the Shopify adapter: the webhook handler, the engine (platform "shopify") on the SQL port, and
+ * its outbox worker. Used by the standalone server (standalone.ts, a pg Pool through pgSql) and by any
+ * host that already has a database connection, e.g. a Medusa route (typeormSql(manager): the plugin's
+ * tables are in Medusa's database; each engine's worker claims only its own platform's jobs).
  */
-import type { EntityManager } from "typeorm"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
+import type { SqlPort } from "../storage/sql-port"
+import { SqlSyncStore } from "../storage/sql-sync-store"
 import { SyncEngine, type SyncEngineOptions } from "../sync/engine"
 import type { KlarnaProvider } from "../klarna/config"
 import type { KlarnaOmProvider } from "../sync/klarna-port"
@@ -38,8 +38,8 @@ export const DEFAULT_SHOPIFY_WORKER_OPTIONS: Readonly<ShopifyWorkerOptions> = {
 }
 
 export interface ShopifySyncConfig {
-  /** Root EntityManager of the database holding the plugin's tables (migrations run). */
-  manager: EntityManager
+  /** The database holding the plugin's tables, migrated (runSqlMigrations with SHOPIFY_MIGRATIONS). */
+  sql: SqlPort
   /** The app's client secret, for the HMAC. */
   apiSecretKey: string
   apiKey?: string
@@ -84,18 +84,18 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
     autoRelease: options.mode === "direct" && options.autoRelease,
     capturesMadeElsewhere: options.mode === "tracking_only",
   }
-  const engineOn = (manager: EntityManager) =>
+  const engineOn = (sql: SqlPort) =>
     new SyncEngine({
-      store: new TypeormSyncStore(manager),
-      orders: new ShopifyOrderSource(manager, options),
+      store: new SqlSyncStore(sql),
+      orders: new ShopifyOrderSource(sql, options),
       klarna: config.klarna,
       logger,
       options: engineOptions,
     })
-  const engine = engineOn(config.manager)
+  const engine = engineOn(config.sql)
   let worker: SyncWorker | null = null
 
-  const ingest = new ShopifyWebhookIngest({ manager: config.manager, options, engineFor: engineOn, logger })
+  const ingest = new ShopifyWebhookIngest({ sql: config.sql, options, engineFor: engineOn, logger })
   const handler = createShopifyWebhookHandler({
     verifier: config.verifier ?? createWebhookVerifier({ apiSecretKey: config.apiSecretKey, apiKey: config.apiKey }),
     ingest,
@@ -106,7 +106,7 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
       if (outcome.status === "recorded" && outcome.jobs > 0) worker?.nudge()
     },
   })
-  const orders = new ShopifyOrderRepository(config.manager)
+  const orders = new ShopifyOrderRepository(config.sql)
 
   return {
     options,
@@ -124,6 +124,6 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
     },
     getShopifyOrder: (orderId) => orders.find(orderId),
     getOrderView: (orderId) =>
-      buildOrderView(new TypeormSyncStore(config.manager), "shopify", orderId, () => config.provider ?? "klarna"),
+      buildOrderView(new SqlSyncStore(config.sql), "shopify", orderId, () => config.provider ?? "klarna"),
   }
 }

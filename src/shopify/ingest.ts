@@ -8,8 +8,8 @@
  *
  * No Klarna call and no Shopify call happens here, so the 200 goes out in milliseconds.
  */
-import type { EntityManager } from "typeorm"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
+import type { SqlPort } from "../storage/sql-port"
+import { SqlSyncStore } from "../storage/sql-sync-store"
 import type { EventOutcome, SyncEngine } from "../sync/engine"
 import type { SyncLogger } from "../sync/ports"
 import { findKlarnaOrderId, resolveKlarnaOrder, type KlarnaStatus } from "./klarna-order-id"
@@ -46,11 +46,11 @@ export type IngestOutcome =
     }
 
 export interface ShopifyIngestDeps {
-  /** The root EntityManager; each webhook runs in a transaction of its own. */
-  manager: EntityManager
+  /** The database (its root port); each webhook runs in a transaction of its own. */
+  sql: SqlPort
   options: ShopifyAdapterOptions
   /** An engine whose store and order source use `tx` (so its outbox inserts join the webhook's transaction). */
-  engineFor(tx: EntityManager): SyncEngine
+  engineFor(tx: SqlPort): SyncEngine
   logger: SyncLogger
 }
 
@@ -61,8 +61,8 @@ export class ShopifyWebhookIngest {
 
   async handle(webhook: VerifiedWebhook): Promise<IngestOutcome> {
     const kind = topicKind(webhook.topic)
-    return this.deps.manager.transaction(async (tx) => {
-      const fresh = await new TypeormSyncStore(tx).recordWebhookReceipt("shopify", webhook.webhookId, webhook.topic)
+    return this.deps.sql.transaction(async (tx) => {
+      const fresh = await new SqlSyncStore(tx).recordWebhookReceipt("shopify", webhook.webhookId, webhook.topic)
       if (!fresh) return { status: "duplicate", topic: webhook.topic }
       if (kind === "ignored") return { status: "ignored", topic: webhook.topic, reason: "topic not handled" }
       if (kind === "privacy") {
@@ -78,7 +78,7 @@ export class ShopifyWebhookIngest {
     })
   }
 
-  private async record(tx: EntityManager, webhook: VerifiedWebhook, kind: Kind, orderId: string): Promise<IngestOutcome> {
+  private async record(tx: SqlPort, webhook: VerifiedWebhook, kind: Kind, orderId: string): Promise<IngestOutcome> {
     const { options, logger } = this.deps
     const orders = new ShopifyOrderRepository(tx)
     const row = await orders.lock(orderId, webhook.shopDomain)

@@ -1,8 +1,8 @@
 /**
- * The klarna_shopify_order table (src/migrations/1764100000000-klarna_shopify_orders.ts) through a
- * TypeORM EntityManager: the root one for reads, a transaction's for the webhook writes.
+ * The klarna_shopify_order table (schema.ts) through the SQL port: the root one for reads, a
+ * transaction's for the webhook writes.
  */
-import type { EntityManager } from "typeorm"
+import type { SqlPort } from "../storage/sql-port"
 import type { KlarnaStatus } from "./klarna-order-id"
 import type { ShopifyOrderState } from "./order-state"
 import type { FulfillmentPayload, OrderPayload, RefundPayload, TransactionPayload } from "./payloads"
@@ -28,20 +28,20 @@ export function stateOf(row: ShopifyOrderRow): ShopifyOrderState {
 }
 
 export class ShopifyOrderRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly sql: SqlPort) {}
 
   async find(orderId: string): Promise<ShopifyOrderRow | null> {
-    const rows = (await this.manager.query(`SELECT * FROM klarna_shopify_order WHERE order_id = $1`, [orderId])) as ShopifyOrderRow[]
+    const rows = await this.sql.query<ShopifyOrderRow>(`SELECT * FROM klarna_shopify_order WHERE order_id = $1`, [orderId])
     return rows[0] ?? null
   }
 
   /** The order's row, created empty if new, locked until the caller's transaction ends. */
   async lock(orderId: string, shopDomain: string): Promise<ShopifyOrderRow> {
-    await this.manager.query(
+    await this.sql.query(
       `INSERT INTO klarna_shopify_order (order_id, shop_domain) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`,
       [orderId, shopDomain],
     )
-    const rows = (await this.manager.query(`SELECT * FROM klarna_shopify_order WHERE order_id = $1 FOR UPDATE`, [orderId])) as ShopifyOrderRow[]
+    const rows = await this.sql.query<ShopifyOrderRow>(`SELECT * FROM klarna_shopify_order WHERE order_id = $1 FOR UPDATE`, [orderId])
     if (!rows[0]) throw new Error(`klarna_shopify_order ${orderId} could not be created`)
     return rows[0]
   }
@@ -52,7 +52,7 @@ export class ShopifyOrderRepository {
     resolution: { klarna_order_id: string | null; klarna_status: KlarnaStatus; klarna_detail: string },
     topic: string,
   ): Promise<void> {
-    await this.manager.query(
+    await this.sql.query(
       `UPDATE klarna_shopify_order
           SET order_payload = $2, fulfillments = $3, refunds = $4, transactions = $5,
               klarna_order_id = $6, klarna_status = $7, klarna_detail = $8, last_topic = $9, updated_at = now()
@@ -74,20 +74,20 @@ export class ShopifyOrderRepository {
   /** Orders of `orderIds` this adapter holds (for a customer's data request). */
   async findMany(shopDomain: string, orderIds: string[]): Promise<ShopifyOrderRow[]> {
     if (orderIds.length === 0) return []
-    return (await this.manager.query(`SELECT * FROM klarna_shopify_order WHERE shop_domain = $1 AND order_id = ANY($2) ORDER BY order_id`, [
+    return this.sql.query<ShopifyOrderRow>(`SELECT * FROM klarna_shopify_order WHERE shop_domain = $1 AND order_id = ANY($2) ORDER BY order_id`, [
       shopDomain,
       orderIds,
-    ])) as ShopifyOrderRow[]
+    ])
   }
 
   async markRedacted(shopDomain: string, orderIds: string[]): Promise<number> {
     if (orderIds.length === 0) return 0
-    const rows = (await this.manager.query(
+    const rows = await this.sql.query(
       `UPDATE klarna_shopify_order SET redacted_at = COALESCE(redacted_at, now()), updated_at = now()
         WHERE shop_domain = $1 AND order_id = ANY($2) RETURNING order_id`,
       [shopDomain, orderIds],
-    )) as unknown
-    return countOf(rows)
+    )
+    return rows.length
   }
 
   /**
@@ -95,21 +95,15 @@ export class ShopifyOrderRepository {
    * (platform 'shopify'). Returns the number of orders removed.
    */
   async deleteShop(shopDomain: string): Promise<number> {
-    const ids = ((await this.manager.query(`SELECT order_id FROM klarna_shopify_order WHERE shop_domain = $1`, [shopDomain])) as { order_id: string }[]).map(
+    const ids = (await this.sql.query<{ order_id: string }>(`SELECT order_id FROM klarna_shopify_order WHERE shop_domain = $1`, [shopDomain])).map(
       (row) => row.order_id,
     )
     if (ids.length === 0) return 0
     // klarna_sync_attempt goes with its job (ON DELETE CASCADE).
     for (const table of ["klarna_sync_job", "klarna_capture", "klarna_refund", "klarna_order"]) {
-      await this.manager.query(`DELETE FROM ${table} WHERE platform = 'shopify' AND platform_order_id = ANY($1)`, [ids])
+      await this.sql.query(`DELETE FROM ${table} WHERE platform = 'shopify' AND platform_order_id = ANY($1)`, [ids])
     }
-    await this.manager.query(`DELETE FROM klarna_shopify_order WHERE shop_domain = $1`, [shopDomain])
+    await this.sql.query(`DELETE FROM klarna_shopify_order WHERE shop_domain = $1`, [shopDomain])
     return ids.length
   }
-}
-
-/** UPDATE … RETURNING through TypeORM's pg driver yields [rows, count]. */
-function countOf(result: unknown): number {
-  if (Array.isArray(result) && result.length === 2 && typeof result[1] === "number") return result[1]
-  return Array.isArray(result) ? result.length : 0
 }

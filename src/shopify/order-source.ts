@@ -5,7 +5,7 @@
  * resolved, or that was not paid through a Klarna gateway, is returned without a Klarna order id: the
  * engine then leaves it alone.
  */
-import type { EntityManager } from "typeorm"
+import type { SqlPort } from "../storage/sql-port"
 import type { OrderSource, SyncableOrder } from "../sync/ports"
 import { toSnapshot } from "./map-order"
 import type { ShopifyAdapterOptions } from "./options"
@@ -15,10 +15,10 @@ export class ShopifyOrderSource implements OrderSource {
   private readonly orders: ShopifyOrderRepository
 
   constructor(
-    manager: EntityManager,
+    sql: SqlPort,
     private readonly options: ShopifyAdapterOptions,
   ) {
-    this.orders = new ShopifyOrderRepository(manager)
+    this.orders = new ShopifyOrderRepository(sql)
   }
 
   async loadOrder(orderId: string): Promise<SyncableOrder | null> {

@@ -12,7 +12,7 @@
  * - shop/redact (48 h after uninstall): deletes everything kept for the shop, in this table and in the
  *   engine's tables.
  */
-import type { EntityManager } from "typeorm"
+import type { SqlPort } from "../storage/sql-port"
 import type { SyncLogger } from "../sync/ports"
 import { ShopifyOrderRepository } from "./order-repository"
 import type { FulfillmentPayload, Id, PrivacyPayload } from "./payloads"
@@ -25,7 +25,7 @@ export interface PrivacyResult {
 const ids = (list: Id[] | null | undefined): string[] => (list ?? []).map((value) => String(value))
 
 export async function handlePrivacyWebhook(
-  tx: EntityManager,
+  tx: SqlPort,
   topic: string,
   shopDomain: string,
   payload: PrivacyPayload,

@@ -1,8 +1,9 @@
 /**
  * The Shopify webhook receiver as a small standalone server (`node dist/shopify/standalone.js`; in a
  * checkout `npm run shopify`, demo/shopify.ts, which adds an embedded PostgreSQL and a generated secret when
- * none is given). It opens its own PostgreSQL connection (TypeORM DataSource), runs the plugin's
- * migrations, starts the outbox worker and listens for Shopify's webhooks. Environment:
+ * none is given). It opens its own PostgreSQL connection pool (pg), creates or updates its tables (plain SQL
+ * migrations, each applied once: schema.ts), starts the outbox worker and listens for Shopify's webhooks.
+ * Environment:
  *
  *   SHOPIFY_API_SECRET                 required: the app's client secret (HMAC key). Never logged.
  *   DATABASE_URL                       required: PostgreSQL URL.
@@ -24,15 +25,16 @@
  */
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { DataSource } from "typeorm"
+import { Pool } from "pg"
 import { KlarnaClient, type KlarnaEnvironment, type KlarnaProvider, type KlarnaRegion } from "../klarna"
 import type { ShippingMethod } from "../klarna/types"
-import { KlarnaSyncTables1764000000000 } from "../migrations/1764000000000-klarna_sync_tables"
-import { KlarnaShopifyOrders1764100000000 } from "../migrations/1764100000000-klarna_shopify_orders"
-import { KlarnaOrderMerchantReferences1764300000000 } from "../migrations/1764300000000-klarna_order_merchant_references"
+import { pgSql } from "../storage/pg-sql"
+import { runSqlMigrations } from "../storage/sql-migrations"
+import type { SqlPort } from "../storage/sql-port"
 import type { SyncLogger } from "../sync/ports"
 import { createShopifySync, type ShopifySync, type ShopifyWorkerOptions } from "./create-shopify-sync"
 import { parseKlarnaOrderIdSources, type ShopifyAdapterOptions } from "./options"
+import { SHOPIFY_MIGRATIONS } from "./schema"
 
 export interface KlarnaAccount {
   username: string
@@ -64,7 +66,8 @@ export interface RunningShopifyServer {
   /** The webhook URL to subscribe: url + path. */
   webhookUrl: string
   sync: ShopifySync
-  dataSource: DataSource
+  /** The server's database (its pg Pool), e.g. to look at what it stored. */
+  sql: SqlPort
   close(): Promise<void>
 }
 
@@ -75,19 +78,15 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
   const mode = config.options?.mode ?? "record_only"
   if (mode !== "record_only" && !config.klarna) throw new Error(`shopify: mode ${mode} needs Klarna credentials (KLARNA_USERNAME, KLARNA_PASSWORD)`)
 
-  const dataSource = new DataSource({
-    type: "postgres",
-    url: config.databaseUrl,
-    // The merchant-reference columns too: klarna_order is one table for every platform (Shopify sets none).
-    migrations: [KlarnaSyncTables1764000000000, KlarnaShopifyOrders1764100000000, KlarnaOrderMerchantReferences1764300000000],
-    migrationsTableName: "migrations",
-    logging: false,
-  })
-  await dataSource.initialize()
+  const pool = new Pool({ connectionString: config.databaseUrl })
+  // An idle client whose connection dropped: pg discards it and the pool opens a new one when needed.
+  // Without a listener the error would end the process.
+  pool.on("error", (error) => logger.warn(`klarna-order-sync: shopify: a database connection was lost (${error.message})`))
+  const sql = pgSql(pool)
   let server: Server | undefined
   let sync: ShopifySync | undefined
   try {
-    await dataSource.runMigrations({ transaction: "each" })
+    await runSqlMigrations(sql, SHOPIFY_MIGRATIONS)
     const account = config.klarna
     const client = account
       ? new KlarnaClient({
@@ -101,7 +100,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
         })
       : null
     const created = createShopifySync({
-      manager: dataSource.manager,
+      sql,
       apiSecretKey: config.apiSecretKey,
       apiKey: config.apiKey,
       provider: client?.provider,
@@ -148,7 +147,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
       url,
       webhookUrl: `${url}${path}`,
       sync: created,
-      dataSource,
+      sql,
       close() {
         closing ??= (async () => {
           await new Promise<void>((resolve) => {
@@ -156,7 +155,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
             listening.closeAllConnections()
           })
           await created.stopWorker()
-          await dataSource.destroy()
+          await pool.end()
         })()
         return closing
       },
@@ -164,7 +163,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
   } catch (error) {
     server?.close()
     await sync?.stopWorker()
-    await dataSource.destroy()
+    await pool.end()
     throw error
   }
 }

@@ -163,7 +163,7 @@ export class SyncEngine {
       if (result.created) queued.push(required.jobKey)
     }
     if (!order.canceled) {
-      const mapping = await this.deps.store.findOrder(this.platform, platformOrderId)
+      const mapping = await this.deps.store.findMapping(this.platform, platformOrderId)
       if (mapping && isFullyCaptured(mapping)) await this.deps.payments?.onFullyCaptured?.(platformOrderId)
     }
     return { handled: true, queued, jobs: stored }
@@ -423,7 +423,7 @@ export class SyncEngine {
    * row, which the action may have updated.
    */
   private async afterSuccess(order: SyncableOrder): Promise<void> {
-    const mapping = await this.deps.store.findOrder(this.platform, order.orderId)
+    const mapping = await this.deps.store.findMapping(this.platform, order.orderId)
     if (!mapping) return
     if (isFullyCaptured(mapping)) await this.deps.payments?.onFullyCaptured?.(order.orderId)
     const jobs = await this.deps.store.listJobs(this.platform, order.orderId)
@@ -483,7 +483,7 @@ export class SyncEngine {
     const order = await this.deps.orders.loadOrder(platformOrderId)
     if (!order) return { reason: `order ${platformOrderId} does not exist` }
     if (!order.klarnaOrderId) return { reason: `order ${platformOrderId} was not paid with Klarna` }
-    const klarnaOrder = await this.deps.store.ensureOrder({
+    const klarnaOrder = await this.deps.store.ensureMapping({
       platform: this.platform,
       platform_order_id: order.orderId,
       klarna_order_id: order.klarnaOrderId,

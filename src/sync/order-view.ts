@@ -86,7 +86,7 @@ export async function buildOrderView(
   orderId: string,
   providerOf: ProviderOfCurrency = () => "klarna"
 ): Promise<KlarnaOrderView | null> {
-  const order = await store.findOrder(platform, orderId)
+  const order = await store.findMapping(platform, orderId)
   if (!order) return null
   const [captures, refunds, jobs] = await Promise.all([
     store.listCaptures(platform, orderId),

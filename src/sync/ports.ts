@@ -1,7 +1,7 @@
 /**
  * The engine's ports: everything it needs from the outside world, as small interfaces. The Medusa
- * and Shopify adapters implement OrderSource and PlatformPayments; storage is implemented once with
- * TypeORM (src/storage) and could be replaced by another adapter (e.g. a Medusa v2 module).
+ * and Shopify adapters implement OrderSource and PlatformPayments; storage is implemented once on a small
+ * SQL port (src/storage/sql-sync-store.ts), with adapters for TypeORM, pg and Knex.
  */
 import type { KlarnaOrderLine, KlarnaShippingInfo } from "../klarna/types"
 import type { OrderSnapshot } from "./order-model"
@@ -209,11 +209,12 @@ export interface SyncStore {
   listAttempts(jobIds: string[]): Promise<AttemptRecord[]>
   countJobs(filter?: { platform?: Platform; state?: JobState }): Promise<Record<JobState, number>>
 
-  findOrder(platform: Platform, platformOrderId: string): Promise<KlarnaOrderRecord | null>
-  findOrderByKlarnaId(klarnaOrderId: string): Promise<KlarnaOrderRecord | null>
-  /** Creates the mapping for a platform order, or returns the existing one. */
-  ensureOrder(order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">): Promise<KlarnaOrderRecord>
-  updateOrder(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount" | "merchant_reference1" | "merchant_reference2">>): Promise<void>
+  /** The mapping row (klarna_order) of a platform order: which Klarna order pays it, and its amounts. */
+  findMapping(platform: Platform, platformOrderId: string): Promise<KlarnaOrderRecord | null>
+  findMappingByKlarnaId(klarnaOrderId: string): Promise<KlarnaOrderRecord | null>
+  /** Creates the mapping row for a platform order, or returns the existing one. */
+  ensureMapping(order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">): Promise<KlarnaOrderRecord>
+  updateMapping(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount" | "merchant_reference1" | "merchant_reference2">>): Promise<void>
 
   /**
    * Optional: recomputes the mapping's captured/refunded/released amounts and status from its recorded

@@ -92,7 +92,7 @@ export async function reconcileOrder(store: SyncStore, klarna: Pick<KlarnaOm, "g
   }
   const drift = (Object.keys(target) as (keyof typeof target)[]).filter((key) => target[key] !== mapping[key])
   if (drift.length > 0) {
-    await store.updateOrder(mapping.id, target)
+    await store.updateMapping(mapping.id, target)
     for (const key of drift) changes.push(`${key}: ${String(mapping[key])} -> ${String(target[key])}`)
   }
   return {

@@ -1,6 +1,6 @@
 /**
  * What the exploration runs against, once per run: one PostgreSQL database with the plugin's tables, the
- * Klarna simulator over HTTP, and the real SyncEngine / SyncWorker / TypeormSyncStore on top, reading the
+ * Klarna simulator over HTTP, and the real SyncEngine / SyncWorker / SqlSyncStore on top, reading the
  * in-memory platform (platform-model.ts). Sequences share it and use fresh order ids.
  *
  * Time: the outbox's own clock is PostgreSQL's now(); "time passes" for it by moving the run_at of an
@@ -10,7 +10,7 @@
 import { Pool } from "pg"
 import { startSimulator, type RunningSimulator } from "../../simulator/server"
 import { KlarnaClient } from "../../src/klarna"
-import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
 import { SyncEngine } from "../../src/sync/engine"
 import type { KlarnaOm } from "../../src/sync/klarna-port"
 import type { SyncLogger } from "../../src/sync/ports"
@@ -34,7 +34,7 @@ export interface ExploreEnvironment {
   orders: Map<string, ModelOrder>
   /** Engine of server A (events arrive here) and of server B (a second worker on its own connection pool). */
   engines: [SyncEngine, SyncEngine]
-  stores: [TypeormSyncStore, TypeormSyncStore]
+  stores: [SqlSyncStore, SqlSyncStore]
   /** A server that dies in the middle of a job: before or after Klarna got the call. */
   dyingEngine(when: "before_call" | "after_call"): { engine: SyncEngine; called: Promise<void>; workerId: string }
   /** Runs `workers` workers until the order's outbox is idle (nothing pending or running). Throws on a stuck outbox. */
@@ -51,10 +51,10 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
   const orders = new Map<string, ModelOrder>()
   const pool = new Pool({ connectionString: db.url, max: 3 })
   const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => (await pool.query(text, params)).rows as T[]
-  const stores: [TypeormSyncStore, TypeormSyncStore] = [await db.server(4), await db.server(4)]
+  const stores: [SqlSyncStore, SqlSyncStore] = [await db.server(4), await db.server(4)]
   const client = new KlarnaClient({ username: sim.username, password: sim.password, baseUrl: sim.url, maxRetries: 0, timeoutMs: CLIENT_TIMEOUT_MS })
 
-  const engineOn = (store: TypeormSyncStore, klarna: KlarnaOm): SyncEngine =>
+  const engineOn = (store: SqlSyncStore, klarna: KlarnaOm): SyncEngine =>
     new SyncEngine({
       store,
       orders: {
@@ -96,7 +96,7 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
       },
     })
     // A dead process renews no lease.
-    const deadStore = Object.create(stores[0]) as TypeormSyncStore
+    const deadStore = Object.create(stores[0]) as SqlSyncStore
     deadStore.extendLease = async () => true
     return { engine: engineOn(deadStore, dying), called, workerId: `dead-${++dyingCount}` }
   }

@@ -1,12 +1,12 @@
 /**
- * The outbox's claim protocol against a real PostgreSQL (TypeormSyncStore.claimNextJob and the guarded
+ * The outbox's claim protocol against a real PostgreSQL (SqlSyncStore.claimNextJob and the guarded
  * updates), with several connection pools standing in for several servers:
  * - concurrent claimers never get the same job;
  * - one order's jobs never run at the same time, and run oldest first;
  * - a running job whose worker stopped renewing its lease is taken over, its lost attempt logged;
  * - completeJob / failJob / deferJob / saveJobRequest / extendLease only work for the worker holding the job.
  */
-import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
 import type { JobRecord } from "../../src/sync/ports"
 import { addJob, outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
@@ -31,7 +31,7 @@ describe("claiming jobs", () => {
     for (let i = 0; i < jobs; i++) await addJob(servers[0], `order_${i}`, `medusa:capture:ful_${i}`)
 
     const claims: { job: string; worker: string }[] = []
-    const loop = async (store: TypeormSyncStore, worker: string) => {
+    const loop = async (store: SqlSyncStore, worker: string) => {
       for (;;) {
         const job = await store.claimNextJob(worker, HOUR)
         if (!job) return
@@ -60,7 +60,7 @@ describe("claiming jobs", () => {
     const running = new Map<string, string>() // queue -> job running now
     const order = new Map<string, number[]>() // queue -> sequence numbers in the order they ran
     const overlaps: string[] = []
-    const loop = async (store: TypeormSyncStore, worker: string) => {
+    const loop = async (store: SqlSyncStore, worker: string) => {
       for (let idle = 0; idle < 20; ) {
         const job = await store.claimNextJob(worker, HOUR)
         if (!job) {

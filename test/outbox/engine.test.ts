@@ -11,7 +11,7 @@
  */
 import { startSimulator, type RunningSimulator } from "../../simulator/server"
 import { KlarnaClient } from "../../src/klarna"
-import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
 import { retryDelayMs } from "../../src/sync/backoff"
 import { SyncEngine } from "../../src/sync/engine"
 import type { KlarnaOm } from "../../src/sync/klarna-port"
@@ -25,7 +25,7 @@ jest.setTimeout(60_000)
 
 let db: OutboxDatabase
 let sim: RunningSimulator
-let store: TypeormSyncStore
+let store: SqlSyncStore
 const orders = new Map<string, SyncableOrder>()
 const paid: string[] = []
 const logs: string[] = []
@@ -184,7 +184,7 @@ describe("exactly once through lost responses and dead workers", () => {
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value
       },
     })
-    const deadStore = Object.create(store) as TypeormSyncStore
+    const deadStore = Object.create(store) as SqlSyncStore
     deadStore.extendLease = async () => true
     const doomed = engineWith({ store: deadStore, klarna: dying })
     await doomed.fulfillmentCreated(placed.orderId, ful1)
@@ -217,9 +217,9 @@ describe("exactly once through lost responses and dead workers", () => {
   test("a worker that dies after recording the capture, before finishing the job: the follow-ups still run", async () => {
     const placed = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 2, item_b: 1 })] })
     let recorded = false
-    const deadStore = Object.create(store) as TypeormSyncStore
+    const deadStore = Object.create(store) as SqlSyncStore
     deadStore.extendLease = async () => true
-    deadStore.markCaptured = async (...args: Parameters<TypeormSyncStore["markCaptured"]>) => {
+    deadStore.markCaptured = async (...args: Parameters<SqlSyncStore["markCaptured"]>) => {
       await store.markCaptured(...args)
       recorded = true
       return new Promise<never>(() => undefined)

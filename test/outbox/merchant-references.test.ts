@@ -5,7 +5,7 @@
  */
 import { startSimulator, type RunningSimulator } from "../../simulator/server"
 import { KlarnaClient } from "../../src/klarna"
-import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
 import { SyncEngine } from "../../src/sync/engine"
 import type { SyncableOrder } from "../../src/sync/ports"
 import { item, order } from "../../src/sync/__tests__/__fixtures__/order-builder"
@@ -16,7 +16,7 @@ jest.setTimeout(60_000)
 
 let db: OutboxDatabase
 let sim: RunningSimulator
-let store: TypeormSyncStore
+let store: SqlSyncStore
 const orders = new Map<string, SyncableOrder>()
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
 const run = Date.now().toString(36)
@@ -73,7 +73,7 @@ test("order.placed sets reference1 = display id and reference2 = order id with o
   await drain(e)
   const klarna = await simOrder(sim.url, placed.klarnaOrderId as string)
   expect([klarna.merchant_reference1, klarna.merchant_reference2]).toEqual([placed.displayId, placed.orderId])
-  expect(await store.findOrder("medusa", placed.orderId)).toMatchObject({ merchant_reference1: placed.displayId, merchant_reference2: placed.orderId })
+  expect(await store.findMapping("medusa", placed.orderId)).toMatchObject({ merchant_reference1: placed.displayId, merchant_reference2: placed.orderId })
 
   // The same event again, and a converge: nothing queued, nothing sent.
   await e.orderPlaced(placed.orderId)

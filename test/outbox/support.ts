@@ -1,12 +1,13 @@
 /**
  * The outbox against a real PostgreSQL: a fresh database with the plugin's tables (its real migration),
- * TypeormSyncStore on one or more TypeORM DataSources (each DataSource is its own connection pool: a
+ * SqlSyncStore (TypeORM adapter) on one or more TypeORM DataSources (each DataSource is its own connection pool: a
  * "server"), and small helpers to enqueue jobs the way the engine does.
  */
 import { DataSource } from "typeorm"
 import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
 import { KlarnaOrderMerchantReferences1764300000000 } from "../../src/migrations/1764300000000-klarna_order_merchant_references"
-import { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
+import { SqlSyncStore } from "../../src/storage/sql-sync-store"
+import { typeormSql } from "../../src/storage/typeorm-sql"
 import { idempotencyKeyFor } from "../../src/sync/idempotency"
 import { queueKeyFor } from "../../src/sync/job-keys"
 import type { JobOperation, JobRecord } from "../../src/sync/ports"
@@ -15,7 +16,7 @@ import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from 
 export interface OutboxDatabase {
   url: string
   /** A store on a connection pool of its own: one per simulated server. */
-  server(poolSize?: number): Promise<TypeormSyncStore>
+  server(poolSize?: number): Promise<SqlSyncStore>
   sql<T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   close(): Promise<void>
 }
@@ -46,7 +47,7 @@ export async function outboxDatabase(prefix = "kos_outbox"): Promise<OutboxDatab
       const source = dataSourceFor(url, poolSize)
       await source.initialize()
       sources.push(source)
-      return new TypeormSyncStore(source.manager)
+      return new SqlSyncStore(typeormSql(source.manager))
     },
     sql: (text, params) => query(url, text, params),
     async close() {
@@ -58,7 +59,7 @@ export async function outboxDatabase(prefix = "kos_outbox"): Promise<OutboxDatab
 
 /** Enqueues a job the way the engine does (job key → idempotency key, queue per order). */
 export async function addJob(
-  store: TypeormSyncStore,
+  store: SqlSyncStore,
   orderId: string,
   jobKey: string,
   options: { operation?: JobOperation; maxAttempts?: number; runAt?: Date; payload?: Record<string, unknown> } = {},

@@ -13,6 +13,7 @@ import { KlarnaClient } from "../../src/klarna"
 import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
 import { KlarnaShopifyOrders1764100000000 } from "../../src/migrations/1764100000000-klarna_shopify_orders"
 import { createShopifySync, type ShopifySync } from "../../src/shopify"
+import { typeormSql } from "../../src/storage/typeorm-sql"
 import { createTestDatabase, uniqueDatabaseName } from "../support/db"
 import { simOrder } from "../support/simulator-client"
 import { APP_SECRET, createKlarnaOrder, eventually, sampleText, sendWebhook } from "./support/harness"
@@ -38,7 +39,7 @@ describe("mounted in an Express app", () => {
     await dataSource.runMigrations()
     const client = new KlarnaClient({ username: sim.username, password: sim.password, baseUrl: sim.url })
     sync = createShopifySync({
-      manager: dataSource.manager,
+      sql: typeormSql(dataSource.manager),
       apiSecretKey: APP_SECRET,
       klarna: { forCurrency: () => client },
       options: { mode: "direct" },

@@ -19,7 +19,7 @@ export async function externalCaptureFor(context: ActionContext): Promise<Captur
   const remote = await context.klarna.getOrder(klarnaOrder.klarna_order_id)
   const captures = [...(remote.captures ?? [])].sort((a, b) => (a.captured_at ?? "").localeCompare(b.captured_at ?? ""))
   const latest = captures[captures.length - 1]
-  await store.updateOrder(klarnaOrder.id, {
+  await store.updateMapping(klarnaOrder.id, {
     captured_amount: remote.captured_amount,
     refunded_amount: remote.refunded_amount,
     status: remote.status,

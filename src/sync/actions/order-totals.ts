@@ -22,6 +22,6 @@ export async function refreshOrderTotals(context: ActionContext, changes: { rele
       : captured + released >= klarnaOrder.authorized_amount
         ? "CAPTURED"
         : "PART_CAPTURED"
-  await store.updateOrder(klarnaOrder.id, { captured_amount: captured, refunded_amount: refunded, released_amount: released, status })
+  await store.updateMapping(klarnaOrder.id, { captured_amount: captured, refunded_amount: refunded, released_amount: released, status })
   return { captured, refunded, released, status }
 }

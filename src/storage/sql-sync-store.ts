@@ -1,10 +1,11 @@
 /**
- * SyncStore on PostgreSQL through a TypeORM EntityManager (Medusa's, or one the Shopify server opens).
- * Plain SQL: the claim, the lock-guarded updates and the ON CONFLICT inserts are the exactly-once
- * machinery, and they read best as the SQL they are.
+ * SyncStore on PostgreSQL through the SQL port (sql-port.ts): Medusa v1's TypeORM manager, a pg Pool
+ * (Shopify) or Knex (Medusa v2) behind it, the same statements for all of them. Plain SQL: the claim,
+ * the lock-guarded updates and the ON CONFLICT inserts are the exactly-once machinery, and they read best
+ * as the SQL they are.
  */
-import type { EntityManager } from "typeorm"
 import { generateId } from "../utils/entity-id"
+import type { SqlPort } from "./sql-port"
 import type {
   AttemptRecord,
   CaptureRecord,
@@ -32,25 +33,21 @@ type ClaimedRow = JobRecord & {
   __previous_worker: string | null
 }
 
-export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
-  constructor(private readonly manager: EntityManager) {}
+export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
+  constructor(private readonly sql: SqlPort) {}
 
-  private async one<T>(sql: string, params: unknown[]): Promise<T | null> {
-    const rows = (await this.manager.query(sql, params)) as T[]
+  private async one<T>(text: string, params: unknown[]): Promise<T | null> {
+    const rows = await this.sql.query<T>(text, params)
     return rows[0] ?? null
   }
 
-  private async rows<T>(sql: string, params: unknown[]): Promise<T[]> {
-    return (await this.manager.query(sql, params)) as T[]
+  private rows<T>(text: string, params: unknown[]): Promise<T[]> {
+    return this.sql.query<T>(text, params)
   }
 
-  /** Rows of an UPDATE … RETURNING, which TypeORM's pg driver hands back as [rows, count]. */
-  private async updateReturning<T>(sql: string, params: unknown[], manager: EntityManager = this.manager): Promise<T[]> {
-    return unwrapUpdateRows<T>(await manager.query(sql, params))
-  }
-
-  private async updated(sql: string, params: unknown[]): Promise<boolean> {
-    return (await this.updateReturning(sql, params)).length > 0
+  /** Whether a guarded UPDATE … RETURNING found its row. */
+  private async updated(text: string, params: unknown[]): Promise<boolean> {
+    return (await this.rows(text, params)).length > 0
   }
 
   async enqueue(intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number }) {
@@ -80,9 +77,9 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null> {
-    return this.manager.transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1)`, [CLAIM_LOCK_ID])
-      const list = await this.updateReturning<ClaimedRow>(
+      const list = await tx.query<ClaimedRow>(
         `WITH candidate AS (
            SELECT j.id, j.state AS previous_state, j.locked_by AS previous_worker
            FROM klarna_sync_job j
@@ -101,7 +98,6 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
            FROM candidate WHERE j.id = candidate.id
          RETURNING j.*, candidate.previous_state AS "__previous_state", candidate.previous_worker AS "__previous_worker"`,
         [workerId, leaseMs, platform ?? null],
-        tx,
       )
       const claimed = list[0]
       if (!claimed) return null
@@ -137,7 +133,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void> {
-    await this.manager.query(
+    await this.sql.query(
       `UPDATE klarna_sync_job SET request = $3, updated_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
       [jobId, workerId, JSON.stringify(request)],
     )
@@ -206,7 +202,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async recordAttempt(attempt: Omit<AttemptRecord, "id" | "created_at">): Promise<void> {
-    await this.manager.query(
+    await this.sql.query(
       `INSERT INTO klarna_sync_attempt
          (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, http_status,
           error_code, error_messages, correlation_id, error, duration_ms)
@@ -235,7 +231,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async resetJob(jobId: string, restart?: { idempotencyKey: string } | { replan: true }): Promise<JobRecord | null> {
-    const list = await this.updateReturning<JobRecord>(
+    const list = await this.rows<JobRecord>(
       `UPDATE klarna_sync_job
           SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, locked_at = NULL, locked_by = NULL,
               request = CASE WHEN $2 THEN NULL ELSE request END,
@@ -279,20 +275,20 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
     return counts
   }
 
-  findOrder(platform: Platform, platformOrderId: string) {
+  findMapping(platform: Platform, platformOrderId: string) {
     return this.one<KlarnaOrderRecord>(`SELECT * FROM klarna_order WHERE platform = $1 AND platform_order_id = $2`, [
       platform,
       platformOrderId,
     ])
   }
 
-  findOrderByKlarnaId(klarnaOrderId: string) {
+  findMappingByKlarnaId(klarnaOrderId: string) {
     return this.one<KlarnaOrderRecord>(`SELECT * FROM klarna_order WHERE klarna_order_id = $1 ORDER BY created_at LIMIT 1`, [
       klarnaOrderId,
     ])
   }
 
-  async ensureOrder(order: Parameters<SyncStore["ensureOrder"]>[0]): Promise<KlarnaOrderRecord> {
+  async ensureMapping(order: Parameters<SyncStore["ensureMapping"]>[0]): Promise<KlarnaOrderRecord> {
     // One statement: the new row, or the existing one. The SELECT shares the statement's snapshot, so a
     // row inserted concurrently but not yet committed when it started is read afterwards (below).
     const row = await this.one<KlarnaOrderRecord>(
@@ -308,16 +304,16 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
       [generateId("kord"), order.platform, order.platform_order_id, order.klarna_order_id, order.currency, order.authorized_amount],
     )
     if (row) return row
-    const stored = await this.findOrder(order.platform, order.platform_order_id)
+    const stored = await this.findMapping(order.platform, order.platform_order_id)
     if (!stored) throw new Error(`Klarna order mapping for ${order.platform_order_id} could not be stored`)
     return stored
   }
 
-  async updateOrder(id: string, changes: Parameters<SyncStore["updateOrder"]>[1]): Promise<void> {
+  async updateMapping(id: string, changes: Parameters<SyncStore["updateMapping"]>[1]): Promise<void> {
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined)
     if (entries.length === 0) return
     const sets = entries.map(([column], i) => `"${column}" = $${i + 2}`).join(", ")
-    await this.manager.query(`UPDATE klarna_order SET ${sets}, updated_at = now() WHERE id = $1`, [
+    await this.sql.query(`UPDATE klarna_order SET ${sets}, updated_at = now() WHERE id = $1`, [
       id,
       ...entries.map(([, value]) => value),
     ])
@@ -329,7 +325,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   ): Promise<OrderTotals | null> {
     // The same rules as actions/order-totals.ts, in one statement; the amounts and status the caller
     // loaded are the basis, as there.
-    const list = await this.updateReturning<OrderTotals>(
+    const list = await this.rows<OrderTotals>(
       `WITH sums AS (
          SELECT
            COALESCE((SELECT sum(captured_amount) FROM klarna_capture
@@ -403,7 +399,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async markCaptured(id: string, captureId: string, shippingInfo: CaptureRecord["shipping_info"], klarnaReference?: string | null) {
-    await this.manager.query(
+    await this.sql.query(
       `UPDATE klarna_capture
           SET status = 'captured', capture_id = $2, shipping_info = $3, klarna_reference = COALESCE($4, klarna_reference),
               captured_at = COALESCE(captured_at, now()), updated_at = now()
@@ -413,7 +409,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async discardUnsentCapture(platform: Platform, sourceId: string): Promise<void> {
-    await this.manager.query(
+    await this.sql.query(
       `DELETE FROM klarna_capture WHERE platform = $1 AND source_id = $2 AND status = 'pending' AND capture_id IS NULL`,
       [platform, sourceId],
     )
@@ -421,7 +417,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
 
   async insertCapturedCapture(capture: Omit<CaptureRecord, "id" | "created_at">): Promise<CaptureRecord> {
     const id = generateId("kcap")
-    await this.manager.query(
+    await this.sql.query(
       `INSERT INTO klarna_capture
          (id, platform, platform_order_id, klarna_order_id, source_type, source_id, capture_id, klarna_reference,
           captured_amount, order_lines, shipping_info, status, idempotency_key, captured_at)
@@ -447,7 +443,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async setShippingInfo(id: string, shippingInfo: CaptureRecord["shipping_info"]) {
-    await this.manager.query(`UPDATE klarna_capture SET shipping_info = $2, updated_at = now() WHERE id = $1`, [
+    await this.sql.query(`UPDATE klarna_capture SET shipping_info = $2, updated_at = now() WHERE id = $1`, [
       id,
       JSON.stringify(shippingInfo),
     ])
@@ -492,7 +488,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async markRefunded(id: string, refundId: string) {
-    await this.manager.query(
+    await this.sql.query(
       `UPDATE klarna_refund SET status = 'refunded', refund_id = $2, refunded_at = COALESCE(refunded_at, now()), updated_at = now()
         WHERE id = $1`,
       [id, refundId],
@@ -501,7 +497,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
 
   async insertRefundedRefund(refund: Omit<RefundRecord, "id" | "created_at">): Promise<RefundRecord> {
     const id = generateId("kref")
-    await this.manager.query(
+    await this.sql.query(
       `INSERT INTO klarna_refund
          (id, platform, platform_order_id, klarna_order_id, platform_refund_id, refund_id, refunded_amount, order_lines,
           status, idempotency_key, refunded_at)
@@ -535,7 +531,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   // ---- Klarna orders created at checkout (src/sync/authorizations.ts) ----------------------------
 
   async recordAuthorization(authorization: Parameters<CheckoutAuthorizationStore["recordAuthorization"]>[0]): Promise<void> {
-    await this.manager.query(
+    await this.sql.query(
       `INSERT INTO klarna_authorization (id, platform, checkout_id, klarna_order_id, currency, amount)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (klarna_order_id) DO NOTHING`,
@@ -555,7 +551,7 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async markAuthorizationCancelled(klarnaOrderId: string): Promise<void> {
-    await this.manager.query(
+    await this.sql.query(
       `UPDATE klarna_authorization SET status = 'cancelled', cancelled_at = COALESCE(cancelled_at, now()), updated_at = now()
         WHERE klarna_order_id = $1`,
       [klarnaOrderId],
@@ -574,10 +570,4 @@ export class TypeormSyncStore implements SyncStore, CheckoutAuthorizationStore {
       [platform, limit],
     )
   }
-}
-
-/** TypeORM's pg driver returns UPDATE/DELETE results as [rows, rowCount] and other results as rows. */
-function unwrapUpdateRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number") return result[0] as T[]
-  return Array.isArray(result) ? (result as T[]) : []
 }

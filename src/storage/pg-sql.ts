@@ -1,0 +1,72 @@
+/**
+ * SqlPort over node-postgres (a `pg.Pool`). Structural: `pg` is not imported, so the core does not depend
+ * on it. A transaction holds one pooled client from BEGIN to COMMIT/ROLLBACK; a nested transaction() is a
+ * savepoint on that client.
+ */
+import type { SqlPort } from "./sql-port"
+
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>
+}
+
+export interface PgPoolClientLike extends PgQueryable {
+  /** Back to the pool; with an error, the client is discarded instead (its connection state is unknown). */
+  release(error?: Error | boolean): void
+}
+
+/** What the adapter uses of a pg.Pool. */
+export interface PgPoolLike extends PgQueryable {
+  connect(): Promise<PgPoolClientLike>
+}
+
+export function pgSql(pool: PgPoolLike): SqlPort {
+  return {
+    async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+      return (await pool.query(text, params)).rows as T[]
+    },
+    async transaction<T>(fn: (tx: SqlPort) => Promise<T>): Promise<T> {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      try {
+        await client.query("BEGIN")
+        try {
+          const result = await fn(clientSql(client, { savepoints: 0 }))
+          await client.query("COMMIT")
+          return result
+        } catch (error) {
+          await client.query("ROLLBACK").catch((rollbackError: Error) => {
+            broken = rollbackError
+          })
+          throw error
+        }
+      } finally {
+        client.release(broken)
+      }
+    },
+  }
+}
+
+/** The port of one client inside a transaction. */
+function clientSql(client: PgQueryable, counter: { savepoints: number }): SqlPort {
+  const port: SqlPort = {
+    async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+      return (await client.query(text, params)).rows as T[]
+    },
+    async transaction<T>(fn: (tx: SqlPort) => Promise<T>): Promise<T> {
+      counter.savepoints += 1
+      const savepoint = `kos_savepoint_${counter.savepoints}`
+      await client.query(`SAVEPOINT ${savepoint}`)
+      try {
+        const result = await fn(port)
+        await client.query(`RELEASE SAVEPOINT ${savepoint}`)
+        return result
+      } catch (error) {
+        // Should the rollback itself fail, the transaction is aborted and says so at its next statement;
+        // the caller hears of the original error.
+        await client.query(`ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => undefined)
+        throw error
+      }
+    },
+  }
+  return port
+}
