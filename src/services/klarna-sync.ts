@@ -108,7 +108,6 @@ export default class KlarnaSyncService extends TransactionBaseService {
   private worker: SyncWorker | null = null
 
   constructor(container: InjectedDependencies, options: unknown) {
-    // eslint-disable-next-line prefer-rest-params
     super(container, options as Record<string, unknown>)
     this.options = parsePluginOptions(options)
     this.orderService_ = container.orderService
