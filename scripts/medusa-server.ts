@@ -58,7 +58,7 @@ function parseArgs(argv: string[]): ServerArgs {
 
 /** Loads a module from the project's node_modules (the Medusa the project depends on). */
 function requireFromProject<T>(directory: string, id: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(require.resolve(id, { paths: [directory] })) as T
 }
 

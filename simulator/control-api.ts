@@ -237,7 +237,7 @@ export class ControlApi {
       return found.route({ deps: this.deps, params: found.params, query, body })
     } catch (err) {
       if (err instanceof SimError) return json(err.status, errorBody(err.code, err.messages, correlationId), { "Klarna-Correlation-Id": correlationId })
-      console.error("[klarna-simulator] control API error", err)
+      console.error("[klarna-simulator] control API error", err) // eslint-disable-line no-console
       return json(500, errorBody("INTERNAL_SERVER_ERROR", [String(err)], correlationId))
     }
   }

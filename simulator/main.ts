@@ -10,6 +10,7 @@
  *   KLARNA_SIMULATOR_LATENCY_JITTER_MS  ± uniform jitter around it (default 0; KLARNA_SIMULATOR_JITTER_MS works too)
  *   KLARNA_SIMULATOR_RATE_LIMIT         requests per second per API username, 429 above (default: no limit)
  */
+/* eslint-disable no-console -- a command-line entry point: the console is its output */
 import { remoteFromEnv } from "./remote"
 import { DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_USERNAME, startSimulator } from "./server"
 

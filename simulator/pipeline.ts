@@ -136,7 +136,7 @@ export class KlarnaPipeline {
       return { status: err.status, headers: { ...err.headers }, body: errorBody(err.code, err.messages, correlationId) }
     }
     // A bug in the simulator must look like a Klarna 500, and be visible in the test output.
-    console.error("[klarna-simulator] unexpected error", err)
+    console.error("[klarna-simulator] unexpected error", err) // eslint-disable-line no-console
     return { status: 500, headers: {}, body: errorBody("INTERNAL_SERVER_ERROR", ["Unexpected server error"], correlationId) }
   }
 }

@@ -180,7 +180,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
   const server = createServer((req, res) => {
     onRequest(req, res).catch((err) => {
-      console.error("[klarna-simulator] request failed", err)
+      console.error("[klarna-simulator] request failed", err) // eslint-disable-line no-console
       if (!res.headersSent) send(res, { status: 500, headers: {}, body: errorBody("INTERNAL_SERVER_ERROR", ["Unexpected server error"], newUuid()) })
     })
   })

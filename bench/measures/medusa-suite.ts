@@ -18,9 +18,9 @@ export interface SuiteOptions {
   sim: SimulatorProcess
   quick: boolean
   parts: Set<string>
-  record(measure: Measure): void
+  record: (measure: Measure) => void
   /** A measure that could not be taken; the others still run. */
-  fail(part: string, error: unknown): void
+  fail: (part: string, error: unknown) => void
 }
 
 const EVENT_PUMP_MS = 3000

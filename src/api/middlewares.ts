@@ -12,7 +12,7 @@ import { MedusaError } from "medusa-core-utils"
 
 /** Medusa's ids are ~30 characters, Klarna's capture ids 36; this leaves room without accepting junk. */
 const MAX_ID_LENGTH = 256
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/ // eslint-disable-line no-control-regex -- matching them is the point
 
 /** Why `id` cannot be an id, or null when it can. */
 export function malformedIdReason(id: string): string | null {

@@ -59,7 +59,7 @@ let medusaVersion: string | undefined
 function medusaUserAgent(): string {
   if (medusaVersion === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       medusaVersion = String((require("@medusajs/medusa/package.json") as { version?: string }).version ?? "unknown")
     } catch {
       medusaVersion = "unknown"

@@ -58,7 +58,6 @@ export default class KlarnaSyncService extends TransactionBaseService {
   private sweepAgain: string[] = []
 
   constructor(container: InjectedDependencies, options: unknown) {
-    // eslint-disable-next-line prefer-rest-params
     super(container, options as Record<string, unknown>)
     this.options = parsePluginOptions(options)
     this.orderService_ = container.orderService

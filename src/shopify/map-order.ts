@@ -178,7 +178,7 @@ export function trackingsOf(fulfillment: Pick<FulfillmentPayload, "tracking_numb
 }
 
 interface RefundContext {
-  money(set: MoneySet | null | undefined, legacy: string | number | null | undefined, label: string): number
+  money: (set: MoneySet | null | undefined, legacy: string | number | null | undefined, label: string) => number
   taxesIncluded: boolean
   options: MapOptions
   /** Filled in: refunded units that never shipped. */

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 // "node" module resolution ignores the package's `exports` map and would compile the adapter's shipped
 // .ts sources (which do not pass our strict settings); Node resolves it through `exports` to the
 // compiled CommonJS build.
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 require("@shopify/shopify-api/adapters/node")
 
 export type WebhookVerification =

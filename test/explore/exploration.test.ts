@@ -23,7 +23,7 @@ test("random sequences of merchant moves, duplicate events, Klarna faults and dy
     runs: Number(process.env.EXPLORE_RUNS ?? 200),
     seed: process.env.EXPLORE_SEED ? Number(process.env.EXPLORE_SEED) : undefined,
   })
-  console.log(summaryLine(report))
+  console.log(summaryLine(report)) // eslint-disable-line no-console
   if (report.failure) throw new Error(report.failure)
   expect(report.violations).toBe(0)
   expect(report.sequences).toBeGreaterThanOrEqual(Number(process.env.EXPLORE_RUNS ?? 200))

@@ -112,7 +112,8 @@ export async function capture(sim: RunningSimulator, orderId: string, amount: nu
   return call(sim, "POST", `${OM}/${orderId}/captures`, { body: { captured_amount: amount, ...extra }, idempotencyKey: key })
 }
 
-export async function getOrder(sim: RunningSimulator, orderId: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function getOrder(sim: RunningSimulator, orderId: string): Promise<any> {
   const res = await call(sim, "GET", `${OM}/${orderId}`)
   if (res.status !== 200) throw new Error(`get order failed: ${res.status} ${res.text}`)
   return res.body

@@ -15,9 +15,9 @@ import { eventually as eventuallyWithOptions } from "../../support/store-api"
 
 // Loaded with require(): TypeScript's "node" resolution would compile the package's shipped .ts sources
 // instead of following its `exports` map to the built files (see src/shopify/verify-webhook.ts).
-// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const shopifyTestHelpers = require("@shopify/shopify-api/test-helpers") as {
-  getHmac(body: string, apiSecretKey: string): string
+  getHmac: (body: string, apiSecretKey: string) => string
   API_SECRET_KEY: string
   TEST_SHOP: string
 }
