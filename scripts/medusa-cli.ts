@@ -26,6 +26,8 @@ export interface CliOptions {
   /** Added to process.env. */
   env?: Record<string, string | undefined>
   timeoutMs?: number
+  /** The Medusa CLI to run (cli.js of a project's own @medusajs/medusa). Default this repository's. */
+  medusaBin?: string
 }
 
 /** Environment for any child that runs Medusa: no telemetry, never Jest's NODE_ENV=test (mock services). */
@@ -47,7 +49,7 @@ function medusaBin(): string {
 export function runMedusaCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [medusaBin(), ...args], {
+    const child = spawn(process.execPath, [options.medusaBin ?? medusaBin(), ...args], {
       cwd: options.cwd ?? DEMO_DIR,
       env: medusaChildEnv(options.env),
       stdio: ["ignore", "pipe", "pipe"],

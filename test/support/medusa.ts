@@ -23,6 +23,7 @@ export const ADMIN_EMAIL = "admin@klarna-order-sync.test"
 export const ADMIN_PASSWORD = "supersecret-admin-password"
 
 const SERVER_SCRIPT = path.join(REPO_ROOT, "scripts", "medusa-server.ts")
+const TS_NODE_REGISTER = require.resolve("ts-node/register/transpile-only")
 const MAX_LOG_CHARS = 4_000_000
 
 export interface StartMedusaOptions {
@@ -233,7 +234,8 @@ class ServerProcess implements MedusaServer {
     const requestedPort = this.port || this.options.port || 0
     const child = spawn(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", SERVER_SCRIPT, "--directory", directory, "--host", "127.0.0.1", "--port", String(requestedPort)],
+      // ts-node by absolute path: the project directory may be a store outside this repository (no ts-node there).
+      ["-r", TS_NODE_REGISTER, SERVER_SCRIPT, "--directory", directory, "--host", "127.0.0.1", "--port", String(requestedPort)],
       { cwd: directory, env: serverEnv(this.options), stdio: ["ignore", "pipe", "pipe"] }
     )
     this.child = child
