@@ -16,12 +16,13 @@
  */
 import path from "node:path"
 import { DataSource } from "typeorm"
-import { clientForCurrency } from "../src/medusa/klarna-clients"
-import { parsePluginOptions, PLUGIN_NAME, type KlarnaPluginOptions } from "../src/medusa/plugin-options"
-import { TypeormSyncStore } from "../src/storage/typeorm-sync-store"
-import { reconcileOrder, type ReconcileReport } from "../src/sync/reconcile"
+import { clientForCurrency } from "../packages/medusa-v1/src/medusa/klarna-clients"
+import { parsePluginOptions, PLUGIN_NAME, type KlarnaPluginOptions } from "../packages/medusa-v1/src/medusa/plugin-options"
+import { TypeormSyncStore } from "../packages/core/src/storage/typeorm-sync-store"
+import { reconcileOrder, type ReconcileReport } from "../packages/core/src/sync/reconcile"
 
 const REPO_ROOT = path.resolve(__dirname, "..")
+const PLUGIN_ROOT = path.join(REPO_ROOT, "packages", "medusa-v1")
 
 interface Args {
   order: string
@@ -54,7 +55,7 @@ export function pluginOptionsFrom(config: MedusaConfig): KlarnaPluginOptions {
   for (const plugin of config.plugins ?? []) {
     if (typeof plugin === "string") continue
     const resolve = plugin.resolve
-    const isOurs = resolve === PLUGIN_NAME || path.resolve(resolve) === REPO_ROOT || resolve.endsWith(`/${PLUGIN_NAME}`)
+    const isOurs = resolve === PLUGIN_NAME || path.resolve(resolve) === PLUGIN_ROOT || resolve.endsWith(`/${PLUGIN_NAME}`)
     if (isOurs) return parsePluginOptions(plugin.options ?? {})
   }
   throw new Error(`no ${PLUGIN_NAME} entry in the config's plugins`)

@@ -5,14 +5,14 @@
  */
 import { randomUUID } from "node:crypto"
 import { DataSource, type Logger as TypeormLogger } from "typeorm"
-import { KlarnaClient } from "../../src/klarna"
-import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
-import { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
-import { SyncEngine } from "../../src/sync/engine"
-import type { FulfillmentSnapshot, ItemLine } from "../../src/sync/order-model"
-import { planCapture } from "../../src/sync/plan-capture"
-import type { JobFailure, OrderSource, SyncableOrder, SyncLogger } from "../../src/sync/ports"
-import { SyncWorker } from "../../src/sync/worker"
+import { KlarnaClient } from "../../packages/core/src/klarna"
+import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
+import { TypeormSyncStore } from "../../packages/core/src/storage/typeorm-sync-store"
+import { SyncEngine } from "../../packages/core/src/sync/engine"
+import type { FulfillmentSnapshot, ItemLine } from "../../packages/core/src/sync/order-model"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
+import type { JobFailure, OrderSource, SyncableOrder, SyncLogger } from "../../packages/core/src/sync/ports"
+import { SyncWorker } from "../../packages/core/src/sync/worker"
 import { simControl, type SimulatorProcess } from "./infra"
 
 export const silentLogger: SyncLogger = { debug() {}, info() {}, warn() {}, error() {} }

@@ -6,8 +6,8 @@
  * - a running job whose worker stopped renewing its lease is taken over, its lost attempt logged;
  * - completeJob / failJob / deferJob / saveJobRequest / extendLease only work for the worker holding the job.
  */
-import type { TypeormSyncStore } from "../../src/storage/typeorm-sync-store"
-import type { JobRecord } from "../../src/sync/ports"
+import type { TypeormSyncStore } from "../../packages/core/src/storage/typeorm-sync-store"
+import type { JobRecord } from "../../packages/core/src/sync/ports"
 import { addJob, outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
 jest.setTimeout(60_000)

@@ -8,11 +8,11 @@ import path from "node:path"
 import express from "express"
 import { DataSource } from "typeorm"
 import { freePort } from "../../scripts/free-port"
-import { startSimulator } from "../../simulator/server"
-import { KlarnaClient } from "../../src/klarna"
-import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
-import { KlarnaShopifyOrders1764100000000 } from "../../src/migrations/1764100000000-klarna_shopify_orders"
-import { createShopifySync, type ShopifySync } from "../../src/shopify"
+import { startSimulator } from "../../packages/simulator/server"
+import { KlarnaClient } from "../../packages/core/src/klarna"
+import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
+import { KlarnaShopifyOrders1764100000000 } from "../../packages/medusa-v1/src/migrations/1764100000000-klarna_shopify_orders"
+import { createShopifySync, type ShopifySync } from "../../packages/shopify/src"
 import { createTestDatabase, uniqueDatabaseName } from "../support/db"
 import { simOrder } from "../support/simulator-client"
 import { APP_SECRET, createKlarnaOrder, eventually, sampleText, sendWebhook } from "./support/harness"
@@ -93,7 +93,7 @@ describe("npm run shopify", () => {
     const port = await freePort()
     const databaseUrl = await createTestDatabase(uniqueDatabaseName("kos_shopify_cli"))
     const root = path.resolve(__dirname, "..", "..")
-    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "src/shopify/standalone.ts"], {
+    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "packages/shopify/src/standalone.ts"], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: APP_SECRET, SHOPIFY_WEBHOOK_PORT: String(port), SHOPIFY_KLARNA_MODE: "" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -9,9 +9,9 @@
  * No Klarna call and no Shopify call happens here, so the 200 goes out in milliseconds.
  */
 import type { EntityManager } from "typeorm"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
-import type { EventOutcome, SyncEngine } from "../sync/engine"
-import type { SyncLogger } from "../sync/ports"
+import { TypeormSyncStore } from "@klarna-order-sync/core"
+import type { EventOutcome, SyncEngine } from "@klarna-order-sync/core"
+import type { SyncLogger } from "@klarna-order-sync/core"
 import { findKlarnaOrderId, resolveKlarnaOrder, type KlarnaStatus } from "./klarna-order-id"
 import { toSnapshot } from "./map-order"
 import type { ShopifyAdapterOptions } from "./options"
@@ -20,7 +20,7 @@ import { mergeFulfillmentPayload, mergeOrder, mergeRefundPayload, mergeTransacti
 import type { FulfillmentPayload, OrderPayload, PrivacyPayload, RefundPayload, TransactionPayload } from "./payloads"
 import { handlePrivacyWebhook } from "./privacy"
 import { topicKind } from "./topics"
-import { truncateText } from "../sync/order-lines/text"
+import { truncateText } from "@klarna-order-sync/core"
 
 export interface VerifiedWebhook {
   /** As validate() reports it: `FULFILLMENTS_CREATE`. */

@@ -6,7 +6,7 @@
  */
 import type { KlarnaOrderIdSource, ShopifyAdapterOptions } from "./options"
 import type { OrderPayload, TransactionPayload } from "./payloads"
-import { truncateText } from "../sync/order-lines/text"
+import { truncateText } from "@klarna-order-sync/core"
 
 export type KlarnaStatus =
   /** Paid with Klarna and the Klarna order id is known: the engine may act (per the mode). */

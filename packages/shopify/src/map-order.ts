@@ -22,8 +22,8 @@
  *   refunded. Returned items are the refunded units that shipped; the shipping part comes from `refund_shipping_lines`, or, when a
  *   refund has none, from `order_adjustments` of kind `shipping_refund` (the legacy form).
  */
-import type { FulfillmentSnapshot, GiftCardLine, ItemLine, RefundSnapshot, ShippingLine, TrackingSnapshot } from "../sync/order-model"
-import type { SyncableOrder } from "../sync/ports"
+import type { FulfillmentSnapshot, GiftCardLine, ItemLine, RefundSnapshot, ShippingLine, TrackingSnapshot } from "@klarna-order-sync/core"
+import type { SyncableOrder } from "@klarna-order-sync/core"
 import { isKlarnaGateway } from "./klarna-order-id"
 import { basisPoints, currencyDecimals, moneyOf, mulDivRound, ShopifyMoneyError, type MoneySet } from "./money"
 import type { ShopifyAdapterOptions } from "./options"

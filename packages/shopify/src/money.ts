@@ -3,7 +3,7 @@
  * deprecated fields, as JSON numbers. Both become integer minor units here, without float arithmetic.
  */
 
-export { currencyDecimals } from "../sync/currency"
+export { currencyDecimals } from "@klarna-order-sync/core"
 
 export class ShopifyMoneyError extends Error {
   override readonly name = "ShopifyMoneyError"

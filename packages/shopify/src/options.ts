@@ -3,7 +3,7 @@
  * Klarna money (Shopify Payments or Klarna's own payments app does; see docs/shopify.md), so the mode
  * is explicit and the default sends nothing.
  */
-import type { ShippingMethod } from "../klarna/types"
+import type { ShippingMethod } from "@klarna-order-sync/core"
 
 /**
  * - `record_only`: every webhook is verified, deduplicated and recorded; nothing is sent to Klarna.

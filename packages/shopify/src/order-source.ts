@@ -6,7 +6,7 @@
  * engine then leaves it alone.
  */
 import type { EntityManager } from "typeorm"
-import type { OrderSource, SyncableOrder } from "../sync/ports"
+import type { OrderSource, SyncableOrder } from "@klarna-order-sync/core"
 import { toSnapshot } from "./map-order"
 import type { ShopifyAdapterOptions } from "./options"
 import { ShopifyOrderRepository, stateOf } from "./order-repository"

@@ -13,7 +13,7 @@
  *   engine's tables.
  */
 import type { EntityManager } from "typeorm"
-import type { SyncLogger } from "../sync/ports"
+import type { SyncLogger } from "@klarna-order-sync/core"
 import { ShopifyOrderRepository } from "./order-repository"
 import type { FulfillmentPayload, Id, PrivacyPayload } from "./payloads"
 

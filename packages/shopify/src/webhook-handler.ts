@@ -11,7 +11,7 @@
  * parser already consumed cannot be verified and is refused with 500 naming the cause.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import type { SyncLogger } from "../sync/ports"
+import type { SyncLogger } from "@klarna-order-sync/core"
 import type { IngestOutcome, ShopifyWebhookIngest } from "./ingest"
 import { parseShopifyJson } from "./json"
 import type { WebhookVerifier } from "./verify-webhook"

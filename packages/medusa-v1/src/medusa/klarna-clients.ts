@@ -2,7 +2,7 @@
  * One KlarnaClient per credentials entry of the plugin options, picked by currency. Shared by the payment
  * processor and the sync service; clients are cached per (parsed options object, entry).
  */
-import { KlarnaClient, type KlarnaClientConfig, type KlarnaLogger } from "../klarna"
+import { KlarnaClient, type KlarnaClientConfig, type KlarnaLogger } from "@klarna-order-sync/core"
 import { credentialsIndexForCurrency, type KlarnaPluginOptions, PLUGIN_NAME } from "./plugin-options"
 
 /** Medusa v1's logger (medusa-cli Reporter): one message argument per level. */

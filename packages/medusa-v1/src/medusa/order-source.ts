@@ -2,9 +2,9 @@
  * OrderSource for Medusa v1: reads an order with Medusa's own totals (OrderService.retrieveWithTotals)
  * and turns it into the engine's snapshot. All amounts are Medusa's integers, tax included.
  */
-import type { FulfillmentSnapshot, ItemLine, RefundSnapshot, ShippingLine } from "../sync/order-model"
-import type { OrderSource, SyncableOrder } from "../sync/ports"
-import { currencyDecimals } from "../sync/currency"
+import type { FulfillmentSnapshot, ItemLine, RefundSnapshot, ShippingLine } from "@klarna-order-sync/core"
+import type { OrderSource, SyncableOrder } from "@klarna-order-sync/core"
+import { currencyDecimals } from "@klarna-order-sync/core"
 import { klarnaPaymentOf } from "./klarna-payment-of"
 import type { KlarnaPluginOptions } from "./plugin-options"
 

@@ -14,7 +14,7 @@
  * A claimed orphan is marked `cancelling`, and no order is placed on it any more.
  */
 import type { EntityManager } from "typeorm"
-import type { OrphanVerdict } from "../sync/authorizations"
+import type { OrphanVerdict } from "@klarna-order-sync/core"
 import { NotAllowedError } from "./not-allowed-error"
 
 /** Advisory lock class of "the order of one cart" (two-key form: class, hashtext(cart id)). */

@@ -10,9 +10,9 @@
 import fs from "node:fs"
 import path from "node:path"
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv"
-import type { KlarnaEnvironment, KlarnaProvider, KlarnaRegion } from "../klarna/config"
-import type { ShippingMethod } from "../klarna/types"
-import { truncateText } from "../sync/order-lines/text"
+import type { KlarnaEnvironment, KlarnaProvider, KlarnaRegion } from "@klarna-order-sync/core"
+import type { ShippingMethod } from "@klarna-order-sync/core"
+import { truncateText } from "@klarna-order-sync/core"
 
 export const PLUGIN_NAME = "klarna-order-sync"
 

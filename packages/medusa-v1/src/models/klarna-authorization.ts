@@ -1,5 +1,5 @@
 import { BeforeInsert, Column, CreateDateColumn, Entity, PrimaryColumn, Unique, UpdateDateColumn } from "typeorm"
-import { generateId } from "../utils/entity-id"
+import { generateId } from "@klarna-order-sync/core"
 
 /**
  * A Klarna order created at checkout, with its cart (checkout_id), until the cart becomes an order

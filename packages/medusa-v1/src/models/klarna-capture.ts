@@ -1,6 +1,6 @@
 import { BeforeInsert, Column, CreateDateColumn, Entity, PrimaryColumn, Unique, UpdateDateColumn } from "typeorm"
-import type { KlarnaOrderLine, KlarnaShippingInfo } from "../klarna/types"
-import { generateId } from "../utils/entity-id"
+import type { KlarnaOrderLine, KlarnaShippingInfo } from "@klarna-order-sync/core"
+import { generateId } from "@klarna-order-sync/core"
 
 /**
  * One Klarna capture, made for one platform object (`source_id`: a fulfillment id, or

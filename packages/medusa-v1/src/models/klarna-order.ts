@@ -1,5 +1,5 @@
 import { BeforeInsert, Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique, UpdateDateColumn } from "typeorm"
-import { generateId } from "../utils/entity-id"
+import { generateId } from "@klarna-order-sync/core"
 
 /** The Klarna order behind a platform order, and the amounts as Klarna last reported or we applied them. */
 @Entity("klarna_order")

@@ -1,6 +1,6 @@
 import { BeforeInsert, Column, CreateDateColumn, Entity, PrimaryColumn, Unique, UpdateDateColumn } from "typeorm"
-import type { KlarnaOrderLine } from "../klarna/types"
-import { generateId } from "../utils/entity-id"
+import type { KlarnaOrderLine } from "@klarna-order-sync/core"
+import { generateId } from "@klarna-order-sync/core"
 
 /** One Klarna refund per platform refund (unique), with the lines sent. */
 @Entity("klarna_refund")

@@ -1,5 +1,5 @@
 import { BeforeInsert, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from "typeorm"
-import { generateId } from "../utils/entity-id"
+import { generateId } from "@klarna-order-sync/core"
 
 /** The audit log: one row per execution of an outbox job, with Klarna's answer. */
 @Entity("klarna_sync_attempt")

@@ -1,5 +1,5 @@
 import { BeforeInsert, Column, CreateDateColumn, Entity, Index, PrimaryColumn, Unique, UpdateDateColumn } from "typeorm"
-import { generateId } from "../utils/entity-id"
+import { generateId } from "@klarna-order-sync/core"
 
 /**
  * The outbox: one intended Klarna operation. Written before Klarna is called; a worker claims due rows

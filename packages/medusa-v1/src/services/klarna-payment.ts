@@ -23,19 +23,19 @@ import {
   type PaymentProcessorSessionResponse,
   PaymentSessionStatus,
 } from "@medusajs/medusa"
-import { KlarnaError } from "../klarna/errors"
-import type { KlarnaClient } from "../klarna/client"
-import { createOrderFromAuthorizationOperation } from "../klarna/operations/create-order-from-authorization"
+import { KlarnaError } from "@klarna-order-sync/core"
+import type { KlarnaClient } from "@klarna-order-sync/core"
+import { createOrderFromAuthorizationOperation } from "@klarna-order-sync/core"
 import type {
   KlarnaAddress,
   KlarnaOrderLine,
   PaymentsOrderRequest,
   PaymentsSessionRequest,
-} from "../klarna/types"
+} from "@klarna-order-sync/core"
 import { clientForCurrency, type MedusaLoggerLike } from "../medusa/klarna-clients"
 import { type KlarnaPluginOptions, parsePluginOptions, PLUGIN_NAME } from "../medusa/plugin-options"
-import { idempotencyKeyFor } from "../sync/idempotency"
-import { truncateText } from "../sync/order-lines/text"
+import { idempotencyKeyFor } from "@klarna-order-sync/core"
+import { truncateText } from "@klarna-order-sync/core"
 
 /** What this processor needs from the sync service (src/services/klarna-sync.ts). */
 export interface KlarnaSyncForPayments {

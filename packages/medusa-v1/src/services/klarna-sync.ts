@@ -5,20 +5,20 @@
  */
 import { TransactionBaseService } from "@medusajs/medusa"
 import type { EntityManager } from "typeorm"
-import { SyncEngine, type EventOutcome } from "../sync/engine"
-import { reconcileOrder, type ReconcileReport } from "../sync/reconcile"
-import { SyncWorker } from "../sync/worker"
-import { TypeormSyncStore } from "../storage/typeorm-sync-store"
-import type { JobRecord, SyncLogger } from "../sync/ports"
+import { SyncEngine, type EventOutcome } from "@klarna-order-sync/core"
+import { reconcileOrder, type ReconcileReport } from "@klarna-order-sync/core"
+import { SyncWorker } from "@klarna-order-sync/core"
+import { TypeormSyncStore } from "@klarna-order-sync/core"
+import type { JobRecord, SyncLogger } from "@klarna-order-sync/core"
 import { clientForCurrency } from "../medusa/klarna-clients"
 import { klarnaOrderIdAt } from "../medusa/klarna-payment-of"
 import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-source"
 import { parsePluginOptions, providerForCurrency, type KlarnaPluginOptions } from "../medusa/plugin-options"
-import type { KlarnaProvider } from "../klarna/config"
+import type { KlarnaProvider } from "@klarna-order-sync/core"
 import { refundHeadroom, refundRefusal } from "../medusa/refund-headroom"
 import { claimOrphanedCheckout, orphansPastGrace, unorderedAuthorizationsOf, type OrphanCandidate } from "../medusa/orphan-authorizations"
-import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
-import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
+import type { CheckoutAuthorizationRecord, OrphanListing } from "@klarna-order-sync/core"
+import { buildOrderView, type KlarnaOrderView } from "@klarna-order-sync/core"
 
 type OrderServiceLike = MedusaOrderReader & {
   retrieve(id: string, config?: { select?: string[] }): Promise<{ id: string; payment_status: string; status: string }>

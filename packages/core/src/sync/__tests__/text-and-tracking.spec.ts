@@ -5,7 +5,7 @@
 import { codePointLength, fitsWhole, isWellFormed, klarnaName, klarnaReference, truncateText } from "../order-lines/text"
 import { planShippingInfo, shippingInfoFor } from "../shipping-info"
 import type { FulfillmentSnapshot } from "../order-model"
-import { RequestValidator } from "../../../simulator/validation"
+import { RequestValidator } from "../../../../simulator/validation"
 
 const HEBREW = "משלוח מהיר לתל אביב" // 19 characters, right to left
 const FAMILY = "👨‍👩‍👧" // one grapheme, 5 code points, 8 UTF-16 units

@@ -1,5 +1,5 @@
 import { PaymentSessionStatus } from "@medusajs/medusa"
-import { KlarnaError } from "../../klarna/errors"
+import { KlarnaError } from "@klarna-order-sync/core"
 import KlarnaPaymentProcessor, {
   buildPaymentsOrderLines,
   buildPaymentsOrderRequest,

@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/medusa"
 import type KlarnaSyncService from "../../../../services/klarna-sync"
-import type { EventOutcome } from "../../../../sync/engine"
+import type { EventOutcome } from "@klarna-order-sync/core"
 
 export function syncService(req: MedusaRequest): KlarnaSyncService {
   return req.scope.resolve<KlarnaSyncService>("klarnaSyncService")

@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/medusa"
 import { KlarnaRefundRefused } from "../../../../../../services/klarna-sync"
-import { codePointLength } from "../../../../../../sync/order-lines/text"
+import { codePointLength } from "@klarna-order-sync/core"
 import { accepted, notKlarnaOrder, syncService } from "../../../_lib/respond"
 
 const MAX_DESCRIPTION = 255 // Klarna's limit; refused rather than cut
