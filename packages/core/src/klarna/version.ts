@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 
 export const PACKAGE_NAME = "klarna-order-sync"
+/** The package this file ships in: its version is the client's. */
+const CORE_PACKAGE_NAME = "@klarna-order-sync/core"
 
 export function readPackageVersion(startDir: string = __dirname): string {
   let dir = startDir
@@ -27,7 +29,7 @@ function versionIn(file: string): string | undefined {
     return undefined // no package.json at this level: keep walking up
   }
   const pkg = JSON.parse(text) as { name?: unknown; version?: unknown }
-  return pkg.name === PACKAGE_NAME && typeof pkg.version === "string" ? pkg.version : undefined
+  return pkg.name === CORE_PACKAGE_NAME && typeof pkg.version === "string" ? pkg.version : undefined
 }
 
 export const PACKAGE_VERSION = readPackageVersion()
