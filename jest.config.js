@@ -5,7 +5,9 @@
  */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test", "<rootDir>/src", "<rootDir>/simulator"],
+  roots: ["<rootDir>/test", "<rootDir>/packages"],
+  // The packages' tests run on their sources: no build needed for the unit tests.
+  moduleNameMapper: { "^@klarna-order-sync/core$": "<rootDir>/packages/core/src/index.ts" },
   testMatch: ["**/*.test.ts", "**/*.spec.ts"],
   transform: {
     "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.test.json" }],

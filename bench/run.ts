@@ -5,7 +5,7 @@
  * Progress goes to stderr. Everything the run starts (PostgreSQL, the simulator, redis-server, Medusa
  * servers) is stopped at the end, on Ctrl-C and on failure. See bench/README.md.
  */
-import { DEFAULT_WORKER_OPTIONS } from "../src/medusa/plugin-options"
+import { DEFAULT_WORKER_OPTIONS } from "../packages/medusa-v1/src/medusa/plugin-options"
 import { cleanupAll } from "./lib/processes"
 import { machine, startBenchPostgres, startSimulatorProcess } from "./lib/infra"
 import { emit, progress, type Measure } from "./lib/report"

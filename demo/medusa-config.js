@@ -19,7 +19,7 @@
 const crypto = require("crypto")
 const path = require("path")
 
-const pluginRoot = path.resolve(__dirname, "..")
+const pluginRoot = path.resolve(__dirname, "..", "packages", "medusa-v1")
 const redisUrl = process.env.REDIS_URL
 
 const klarnaOptions = {

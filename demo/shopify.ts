@@ -8,7 +8,7 @@
  */
 import fs from "node:fs"
 import path from "node:path"
-import { configFromEnv, serveUntilSignal } from "../src/shopify/standalone"
+import { configFromEnv, serveUntilSignal } from "../packages/shopify/src/standalone"
 import { freePort } from "../scripts/free-port"
 import { demoDirFrom } from "./config"
 import { detachEmbeddedPostgresSignalHooks, maskUrl, startDemoPostgres, stopDemoPostgres, type DemoPostgres } from "./postgres"

@@ -13,7 +13,7 @@
 import fs from "node:fs"
 import path from "node:path"
 import { Client } from "pg"
-import { startSimulator, type RunningSimulator } from "../simulator/server"
+import { startSimulator, type RunningSimulator } from "../packages/simulator/server"
 import { createAdminUser, runMigrations } from "../scripts/medusa-cli"
 import { ensureAdminBuild } from "./admin-build"
 import { loadDemoConfig, type DemoConfig } from "./config"

@@ -7,7 +7,7 @@
  *   npm run build:admin -- --out-dir /tmp/x  # another directory
  *
  * Two steps, both Medusa's own CLI (@medusajs/admin 7.x):
- *   1. `medusa-admin bundle` in the plugin root: src/admin → dist/admin/_virtual_entry.js, the extension
+ *   1. `medusa-admin bundle` in the plugin package (packages/medusa-v1): src/admin → dist/admin/_virtual_entry.js, the extension
  *      bundle a published plugin ships (the admin build looks for it in every plugin with enableUI: true).
  *   2. `medusa-admin build` in demo/: the admin app (webpack, ~30 s, ~1.5 GB of memory) with the bundle in.
  * Each step is skipped when its output was built from the same inputs: the widget sources (src/admin/**),
@@ -18,12 +18,12 @@ import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import fs from "node:fs"
 import path from "node:path"
-import { DEMO_DIR, medusaChildEnv, REPO_ROOT } from "./medusa-cli"
+import { DEMO_DIR, medusaChildEnv, PLUGIN_ROOT, REPO_ROOT } from "./medusa-cli"
 
-export const ADMIN_SOURCE_DIR = path.join(REPO_ROOT, "src", "admin")
+export const ADMIN_SOURCE_DIR = path.join(PLUGIN_ROOT, "src", "admin")
 /** Plain modules of the engine the widget imports too (one table for both): part of the fingerprint. */
-export const ADMIN_SHARED_SOURCES = ["currency.ts", "carriers.ts"].map((name) => path.join(REPO_ROOT, "src", "sync", name))
-export const ADMIN_BUNDLE_DIR = path.join(REPO_ROOT, "dist", "admin")
+export const ADMIN_SHARED_SOURCES = ["currency.ts", "carriers.ts"].map((name) => path.join(REPO_ROOT, "packages", "core", "src", "sync", name))
+export const ADMIN_BUNDLE_DIR = path.join(PLUGIN_ROOT, "dist", "admin")
 /** Where the built admin goes unless told otherwise; shared by `npm start` and the tests. */
 export const DEFAULT_ADMIN_BUILD_DIR = path.join(REPO_ROOT, "build", "admin")
 /** The path the admin is served on (demo/medusa-config.js). */
@@ -158,7 +158,7 @@ export async function ensureAdminBuild(options: AdminBuildOptions = {}): Promise
     if (options.force || !fs.existsSync(BUNDLE_ENTRY) || readStamp(BUNDLE_STAMP) !== fingerprint) {
       log("medusa-admin bundle (src/admin → dist/admin)")
       const t = Date.now()
-      await runAdminCli(["bundle"], REPO_ROOT, {})
+      await runAdminCli(["bundle"], PLUGIN_ROOT, {})
       if (!fs.existsSync(BUNDLE_ENTRY)) throw new Error(`medusa-admin bundle did not write ${path.relative(REPO_ROOT, BUNDLE_ENTRY)}`)
       writeStamp(BUNDLE_STAMP, fingerprint, Date.now() - t)
       bundled = true

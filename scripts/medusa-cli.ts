@@ -11,6 +11,8 @@ import { DataSource } from "typeorm"
 
 export const REPO_ROOT = path.resolve(__dirname, "..")
 export const DEMO_DIR = path.join(REPO_ROOT, "demo")
+/** The Medusa v1 plugin's package (npm name klarna-order-sync): Medusa loads it from its dist/. */
+export const PLUGIN_ROOT = path.join(REPO_ROOT, "packages", "medusa-v1")
 const MEDUSA_BIN = path.join(REPO_ROOT, "node_modules", "@medusajs", "medusa", "cli.js")
 
 export interface CliResult {
@@ -104,7 +106,7 @@ export async function runMigrations(databaseUrl: string, options: CliOptions = {
  * no-op whenever Medusa's CLI did run them. Returns the names of the migrations it ran.
  */
 export async function runPluginMigrations(databaseUrl: string): Promise<string[]> {
-  const dir = path.join(REPO_ROOT, "dist", "migrations")
+  const dir = path.join(PLUGIN_ROOT, "dist", "migrations")
   if (!fs.existsSync(dir)) return []
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(".js"))
   if (files.length === 0) return []

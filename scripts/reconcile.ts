@@ -16,11 +16,11 @@
  */
 import path from "node:path"
 import { DataSource } from "typeorm"
-import { clientForCurrency } from "../src/medusa/klarna-clients"
-import { parsePluginOptions, PLUGIN_NAME, type KlarnaPluginOptions } from "../src/medusa/plugin-options"
-import { SqlSyncStore } from "../src/storage/sql-sync-store"
-import { typeormSql } from "../src/storage/typeorm-sql"
-import { reconcileOrder, type ReconcileReport } from "../src/sync/reconcile"
+import { clientForCurrency } from "../packages/medusa-v1/src/medusa/klarna-clients"
+import { parsePluginOptions, PLUGIN_NAME, type KlarnaPluginOptions } from "../packages/medusa-v1/src/medusa/plugin-options"
+import { SqlSyncStore } from "../packages/core/src/storage/sql-sync-store"
+import { typeormSql } from "../packages/core/src/storage/typeorm-sql"
+import { reconcileOrder, type ReconcileReport } from "../packages/core/src/sync/reconcile"
 
 const REPO_ROOT = path.resolve(__dirname, "..")
 

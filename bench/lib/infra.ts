@@ -65,7 +65,7 @@ export async function startSimulatorProcess(): Promise<SimulatorProcess> {
   const port = await freePort()
   const username = "PK_BENCH"
   const password = "bench-secret"
-  const sim = spawnTracked(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "simulator", "main.ts")], {
+  const sim = spawnTracked(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "packages", "simulator", "main.ts")], {
     name: "simulator",
     cwd: REPO_ROOT,
     env: {

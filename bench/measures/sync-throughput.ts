@@ -7,11 +7,11 @@
  * affects both sides alike. Goal: engine >= 50% of the bare client.
  */
 import { Client } from "pg"
-import { idempotencyKeyFor } from "../../src/sync/idempotency"
-import { planCapture } from "../../src/sync/plan-capture"
-import { shippingInfoFor } from "../../src/sync/shipping-info"
-import type { CaptureRequest } from "../../src/klarna/types"
-import type { SyncableOrder } from "../../src/sync/ports"
+import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
+import { shippingInfoFor } from "../../packages/core/src/sync/shipping-info"
+import type { CaptureRequest } from "../../packages/core/src/klarna/types"
+import type { SyncableOrder } from "../../packages/core/src/sync/ports"
 import {
   authorizeAtSimulator,
   benchOrderId,

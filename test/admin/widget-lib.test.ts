@@ -1,11 +1,11 @@
 /** The widget's pure helpers: money in the order's currency, carriers and tracking links, labels. */
-import { currencyDigits, formatMoney, minorToDecimalString } from "../../src/admin/lib/money"
-import { currencyDecimals } from "../../src/sync/currency"
-import { carrierName, trackingHref } from "../../src/admin/lib/tracking"
-import { jobState, orderStatus, operationLabel } from "../../src/admin/lib/labels"
-import { fulfillmentTitles } from "../../src/admin/lib/fulfillment-titles"
-import { noCapturesText, notCapturedForGood, settlementNote } from "../../src/admin/lib/settlement"
-import type { KlarnaOrder } from "../../src/admin/lib/types"
+import { currencyDigits, formatMoney, minorToDecimalString } from "../../packages/medusa-v1/src/admin/lib/money"
+import { currencyDecimals } from "../../packages/core/src/sync/currency"
+import { carrierName, trackingHref } from "../../packages/medusa-v1/src/admin/lib/tracking"
+import { jobState, orderStatus, operationLabel } from "../../packages/medusa-v1/src/admin/lib/labels"
+import { fulfillmentTitles } from "../../packages/medusa-v1/src/admin/lib/fulfillment-titles"
+import { noCapturesText, notCapturedForGood, settlementNote } from "../../packages/medusa-v1/src/admin/lib/settlement"
+import type { KlarnaOrder } from "../../packages/medusa-v1/src/admin/lib/types"
 
 describe("money", () => {
   test.each([

@@ -5,7 +5,7 @@
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kos-sim-state-"))
 const file = path.join(dir, "simulator-state.json")

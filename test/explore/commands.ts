@@ -4,7 +4,7 @@
  * the event Medusa would emit; the engine under test only ever reads it through OrderSource.
  */
 import fc from "fast-check"
-import type { TrackingSnapshot } from "../../src/sync/order-model"
+import type { TrackingSnapshot } from "../../packages/core/src/sync/order-model"
 import { simFault, simOrder } from "../support/simulator-client"
 import { CLIENT_TIMEOUT_MS, type ExploreEnvironment } from "./environment"
 import { activeUnits, unfulfilledUnits, type ModelFulfillment, type ModelOrder } from "./platform-model"

@@ -8,13 +8,13 @@
  * dead worker's job, so no sequence sleeps for real. The simulator's clock moves through /__sim/clock.
  */
 import { Pool } from "pg"
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
-import { KlarnaClient } from "../../src/klarna"
-import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
-import { SyncEngine } from "../../src/sync/engine"
-import type { KlarnaOm } from "../../src/sync/klarna-port"
-import type { SyncLogger } from "../../src/sync/ports"
-import { SyncWorker } from "../../src/sync/worker"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { KlarnaClient } from "../../packages/core/src/klarna"
+import type { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
+import { SyncEngine } from "../../packages/core/src/sync/engine"
+import type { KlarnaOm } from "../../packages/core/src/sync/klarna-port"
+import type { SyncLogger } from "../../packages/core/src/sync/ports"
+import { SyncWorker } from "../../packages/core/src/sync/worker"
 import { outboxDatabase, sleep, type OutboxDatabase } from "../outbox/support"
 import { snapshotOf, type ModelOrder } from "./platform-model"
 

@@ -3,7 +3,7 @@
  * deterministically: a capture whose request is frozen may already have reached Klarna, so no other
  * capture may charge the units it pays for until it is resolved.
  */
-import { jobKeys } from "../../src/sync/job-keys"
+import { jobKeys } from "../../packages/core/src/sync/job-keys"
 import { simFault, simOrder, simRequests } from "../support/simulator-client"
 import { startExploreEnvironment, type ExploreEnvironment } from "./environment"
 import type { ModelOrder } from "./platform-model"

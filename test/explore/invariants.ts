@@ -3,13 +3,13 @@
  * what it received (its request log), never against the engine's own bookkeeping. Each check returns
  * readable violations; an empty list is a pass.
  */
-import type { KlarnaOrderLine, KlarnaShippingInfo } from "../../src/klarna/types"
-import { idempotencyKeyFor } from "../../src/sync/idempotency"
-import { jobKeys } from "../../src/sync/job-keys"
+import type { KlarnaOrderLine, KlarnaShippingInfo } from "../../packages/core/src/klarna/types"
+import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
+import { jobKeys } from "../../packages/core/src/sync/job-keys"
 import { simOrder, simRequests, type SimOrder } from "../support/simulator-client"
 import type { ExploreEnvironment } from "./environment"
 import { activeUnits, everythingFulfilled, itemNet, orderTotal, type ModelItem, type ModelOrder } from "./platform-model"
-import { carrierTrackingUrl } from "../../src/sync/carriers"
+import { carrierTrackingUrl } from "../../packages/core/src/sync/carriers"
 
 /** Klarna's limits on shipping_info, counted in Unicode code points (om-api-notes §2). */
 export const TRACKING_LIMITS = { tracking_number: 100, shipping_company: 100, tracking_uri: 1024 }

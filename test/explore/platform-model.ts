@@ -6,8 +6,8 @@
  * Amounts are chosen so every unit costs the same to the minor unit (originalTotal and discountTotal are
  * multiples of the quantity), which makes the expected Klarna line of any number of units exact.
  */
-import type { FulfillmentSnapshot, RefundSnapshot, TrackingSnapshot } from "../../src/sync/order-model"
-import type { SyncableOrder } from "../../src/sync/ports"
+import type { FulfillmentSnapshot, RefundSnapshot, TrackingSnapshot } from "../../packages/core/src/sync/order-model"
+import type { SyncableOrder } from "../../packages/core/src/sync/ports"
 
 export interface ModelItem {
   id: string

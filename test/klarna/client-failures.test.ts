@@ -9,7 +9,7 @@ import {
   KlarnaConnectionError,
   KlarnaRateLimitError,
   type KlarnaOperation,
-} from "../../src/klarna"
+} from "../../packages/core/src/klarna"
 import {
   addFault,
   control,

@@ -1,7 +1,7 @@
 /**
  * Every KlarnaClient method against the real Klarna simulator over HTTP.
  */
-import { KlarnaApiError, type KlarnaApi } from "../../src/klarna"
+import { KlarnaApiError, type KlarnaApi } from "../../packages/core/src/klarna"
 import {
   control,
   createOrder,

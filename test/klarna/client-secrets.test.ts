@@ -6,7 +6,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
-import { KlarnaClient, KlarnaError, type KlarnaAttemptEvent } from "../../src/klarna"
+import { KlarnaClient, KlarnaError, type KlarnaAttemptEvent } from "../../packages/core/src/klarna"
 import { addFault, control, createOrder, failure, key, recordingClient, startSim, type Simulator } from "./support"
 
 let sim: Simulator

@@ -3,8 +3,8 @@
  * and a KlarnaClient that records every sleep, attempt event and log call.
  */
 import { inspect } from "node:util"
-import { startSimulator } from "../../simulator/server"
-import { KlarnaClient, KlarnaError, type KlarnaAttemptEvent, type KlarnaClientConfig, type KlarnaOrderLine } from "../../src/klarna"
+import { startSimulator } from "../../packages/simulator/server"
+import { KlarnaClient, KlarnaError, type KlarnaAttemptEvent, type KlarnaClientConfig, type KlarnaOrderLine } from "../../packages/core/src/klarna"
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>
 

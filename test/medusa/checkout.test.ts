@@ -8,7 +8,7 @@
  *  - an invalid plugin option stops the server with a message naming the option.
  * Needs `npm run build` (Medusa loads the plugin from dist/).
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from "../support/db"
 import { MedusaStartError, prepareDatabase, startMedusa, type MedusaServer } from "../support/medusa"
 import {

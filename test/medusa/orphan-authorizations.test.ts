@@ -12,7 +12,7 @@
 import { Client } from "pg"
 import { startMedusaStack, FAST_WORKER, type MedusaStack } from "../support/medusa-stack"
 import { simOrder, simRequests } from "../support/simulator-client"
-import { idempotencyKeyFor } from "../../src/sync/idempotency"
+import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
 import {
   eventually,
   MedusaApiError,

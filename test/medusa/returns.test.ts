@@ -8,7 +8,7 @@
  * The store: SEK, 25 % tax on top of the prices (Medusa's default, tax-exclusive), Wool Socks 129.50
  * (161.875 with tax) and Merino Sweater 299.00.
  */
-import type { KlarnaOrderLine } from "../../src/klarna/types"
+import type { KlarnaOrderLine } from "../../packages/core/src/klarna/types"
 import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
 import { simOrderWhen, type SimOrder } from "../support/simulator-client"
 import {

@@ -3,7 +3,7 @@
  * order-line property tests.
  */
 import fc from "fast-check"
-import type { FulfillmentSnapshot, GiftCardLine, ItemLine, OrderSnapshot, RefundSnapshot, ShippingLine } from "../../src/sync/order-model"
+import type { FulfillmentSnapshot, GiftCardLine, ItemLine, OrderSnapshot, RefundSnapshot, ShippingLine } from "../../packages/core/src/sync/order-model"
 
 const AT = new Date("2024-05-01T10:00:00Z")
 

@@ -4,10 +4,10 @@
  * and a fulfillment's capture does not depend on when or how often it is planned.
  */
 import fc from "fast-check"
-import { validateOrderLines } from "../../src/sync/line-validation"
-import type { OrderSnapshot } from "../../src/sync/order-model"
-import { planCapture } from "../../src/sync/plan-capture"
-import { taxIncluded } from "../../src/sync/order-lines/tax"
+import { validateOrderLines } from "../../packages/core/src/sync/line-validation"
+import type { OrderSnapshot } from "../../packages/core/src/sync/order-model"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
+import { taxIncluded } from "../../packages/core/src/sync/order-lines/tax"
 import { RUNS, orderArb } from "./arbitraries"
 
 function activeIds(order: OrderSnapshot): string[] {

@@ -3,16 +3,16 @@
  * most 255 UTF-16 units without broken characters, amounts at most 200000000.
  */
 import fc from "fast-check"
-import { findOrderLineViolations, validateOrderLines } from "../../src/sync/line-validation"
-import { KLARNA_MAX_AMOUNT } from "../../src/sync/money"
-import type { ItemLine, OrderSnapshot } from "../../src/sync/order-model"
-import { KLARNA_MAX_ORDER_LINES, fitLineLimit } from "../../src/sync/order-lines/line-limit"
-import { itemShareLine } from "../../src/sync/order-lines/item-lines"
-import { shareOf } from "../../src/sync/order-lines/unit-allocation"
-import { klarnaName, klarnaReference, truncateText } from "../../src/sync/order-lines/text"
-import { planCapture } from "../../src/sync/plan-capture"
-import { planRemainingCapture } from "../../src/sync/plan-remaining"
-import { planRefund } from "../../src/sync/plan-refund"
+import { findOrderLineViolations, validateOrderLines } from "../../packages/core/src/sync/line-validation"
+import { KLARNA_MAX_AMOUNT } from "../../packages/core/src/sync/money"
+import type { ItemLine, OrderSnapshot } from "../../packages/core/src/sync/order-model"
+import { KLARNA_MAX_ORDER_LINES, fitLineLimit } from "../../packages/core/src/sync/order-lines/line-limit"
+import { itemShareLine } from "../../packages/core/src/sync/order-lines/item-lines"
+import { shareOf } from "../../packages/core/src/sync/order-lines/unit-allocation"
+import { klarnaName, klarnaReference, truncateText } from "../../packages/core/src/sync/order-lines/text"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
+import { planRemainingCapture } from "../../packages/core/src/sync/plan-remaining"
+import { planRefund } from "../../packages/core/src/sync/plan-refund"
 import { RUNS } from "./arbitraries"
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/

@@ -1,7 +1,7 @@
 /** Properties of the integer money helpers: cumulative allocation and the one tax rounding rule. */
 import fc from "fast-check"
-import { cumulativeShare, divRoundHalfAwayFromZero } from "../../src/sync/money"
-import { taxIncluded } from "../../src/sync/order-lines/tax"
+import { cumulativeShare, divRoundHalfAwayFromZero } from "../../packages/core/src/sync/money"
+import { taxIncluded } from "../../packages/core/src/sync/order-lines/tax"
 import { RUNS } from "./arbitraries"
 
 describe("money properties", () => {

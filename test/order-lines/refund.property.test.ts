@@ -4,11 +4,11 @@
  * anything would be sent, and the refunds never exceed what was captured.
  */
 import fc from "fast-check"
-import { validateOrderLines } from "../../src/sync/line-validation"
-import type { OrderSnapshot } from "../../src/sync/order-model"
-import { RefundExceedsCapturedError } from "../../src/sync/order-lines/errors"
-import { planCapture } from "../../src/sync/plan-capture"
-import { type RefundRecord, planRefund } from "../../src/sync/plan-refund"
+import { validateOrderLines } from "../../packages/core/src/sync/line-validation"
+import type { OrderSnapshot } from "../../packages/core/src/sync/order-model"
+import { RefundExceedsCapturedError } from "../../packages/core/src/sync/order-lines/errors"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
+import { type RefundRecord, planRefund } from "../../packages/core/src/sync/plan-refund"
 import { RUNS, orderArb, refundSequenceArb } from "./arbitraries"
 
 describe("planRefund properties", () => {

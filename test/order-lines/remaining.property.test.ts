@@ -3,10 +3,10 @@
  * order's capturable total exactly, whatever was captured (and with what amounts) before.
  */
 import fc from "fast-check"
-import { validateOrderLines } from "../../src/sync/line-validation"
-import { planCapture } from "../../src/sync/plan-capture"
-import { type CaptureRecord, planRemainingCapture } from "../../src/sync/plan-remaining"
-import { allocateOrder } from "../../src/sync/order-lines/order-allocation"
+import { validateOrderLines } from "../../packages/core/src/sync/line-validation"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
+import { type CaptureRecord, planRemainingCapture } from "../../packages/core/src/sync/plan-remaining"
+import { allocateOrder } from "../../packages/core/src/sync/order-lines/order-allocation"
 import { RUNS, orderArb } from "./arbitraries"
 
 describe("planRemainingCapture properties", () => {

@@ -3,7 +3,7 @@
  * with jitter in the upper half of the step, a server-requested wait honoured up to the cap.
  */
 import fc from "fast-check"
-import { jobRetryDelayMs, retryDelayMs } from "../../src/sync/backoff"
+import { jobRetryDelayMs, retryDelayMs } from "../../packages/core/src/sync/backoff"
 
 const policy = fc
   .record({ baseMs: fc.integer({ min: 1, max: 60_000 }), extra: fc.integer({ min: 0, max: 3_600_000 }) })

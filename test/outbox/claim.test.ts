@@ -6,8 +6,8 @@
  * - a running job whose worker stopped renewing its lease is taken over, its lost attempt logged;
  * - completeJob / failJob / deferJob / saveJobRequest / extendLease only work for the worker holding the job.
  */
-import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
-import type { JobRecord } from "../../src/sync/ports"
+import type { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
+import type { JobRecord } from "../../packages/core/src/sync/ports"
 import { addJob, outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
 jest.setTimeout(60_000)

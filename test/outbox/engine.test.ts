@@ -9,15 +9,15 @@
  * - the automatic release never strands a fulfillment whose capture job is not there yet;
  * - converge() queues whatever an order's state calls for when its events were lost.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
-import { KlarnaClient } from "../../src/klarna"
-import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
-import { retryDelayMs } from "../../src/sync/backoff"
-import { SyncEngine } from "../../src/sync/engine"
-import type { KlarnaOm } from "../../src/sync/klarna-port"
-import type { JobRecord, SyncableOrder, SyncStore } from "../../src/sync/ports"
-import { fulfillment, item, order, refund, shipping } from "../../src/sync/__tests__/__fixtures__/order-builder"
-import { idempotencyKeyFor } from "../../src/sync/idempotency"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { KlarnaClient } from "../../packages/core/src/klarna"
+import type { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
+import { retryDelayMs } from "../../packages/core/src/sync/backoff"
+import { SyncEngine } from "../../packages/core/src/sync/engine"
+import type { KlarnaOm } from "../../packages/core/src/sync/klarna-port"
+import type { JobRecord, SyncableOrder, SyncStore } from "../../packages/core/src/sync/ports"
+import { fulfillment, item, order, refund, shipping } from "../../packages/core/src/sync/__tests__/__fixtures__/order-builder"
+import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
 import { simFault, simClearFaults, simOrder, simRequests } from "../support/simulator-client"
 import { outboxDatabase, sleep, type OutboxDatabase } from "./support"
 

@@ -3,12 +3,12 @@
  * against the simulator over HTTP, a platform order held in memory. Klarna learns the store's order
  * number and id once, whether order.placed arrived or was lost (converge), and never twice.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
-import { KlarnaClient } from "../../src/klarna"
-import type { SqlSyncStore } from "../../src/storage/sql-sync-store"
-import { SyncEngine } from "../../src/sync/engine"
-import type { SyncableOrder } from "../../src/sync/ports"
-import { item, order } from "../../src/sync/__tests__/__fixtures__/order-builder"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { KlarnaClient } from "../../packages/core/src/klarna"
+import type { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
+import { SyncEngine } from "../../packages/core/src/sync/engine"
+import type { SyncableOrder } from "../../packages/core/src/sync/ports"
+import { item, order } from "../../packages/core/src/sync/__tests__/__fixtures__/order-builder"
 import { simOrder, simRequests } from "../support/simulator-client"
 import { outboxDatabase, type OutboxDatabase } from "./support"
 

@@ -4,13 +4,13 @@
  * "server"), and small helpers to enqueue jobs the way the engine does.
  */
 import { DataSource } from "typeorm"
-import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
-import { KlarnaOrderMerchantReferences1764300000000 } from "../../src/migrations/1764300000000-klarna_order_merchant_references"
-import { SqlSyncStore } from "../../src/storage/sql-sync-store"
-import { typeormSql } from "../../src/storage/typeorm-sql"
-import { idempotencyKeyFor } from "../../src/sync/idempotency"
-import { queueKeyFor } from "../../src/sync/job-keys"
-import type { JobOperation, JobRecord } from "../../src/sync/ports"
+import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
+import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
+import { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
+import { typeormSql } from "../../packages/core/src/storage/typeorm-sql"
+import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
+import { queueKeyFor } from "../../packages/core/src/sync/job-keys"
+import type { JobOperation, JobRecord } from "../../packages/core/src/sync/ports"
 import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from "../support/db"
 
 export interface OutboxDatabase {

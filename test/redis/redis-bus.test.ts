@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process"
 import path from "node:path"
 import { findRedisServer, startRedis, type RunningRedis } from "../../scripts/redis"
-import { KlarnaClient } from "../../src/klarna"
+import { KlarnaClient } from "../../packages/core/src/klarna"
 import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
 import { simClearFaults, simFault, simOrder, simRequests } from "../support/simulator-client"
 import { checkout, createFulfillment, createShipment, eventually, type CheckoutResult } from "../support/store-api"

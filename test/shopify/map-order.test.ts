@@ -2,15 +2,15 @@
  * The Shopify payload → engine snapshot mapping, as pure functions, on Shopify's published sample
  * payloads (test/shopify/fixtures, copied from shopify.dev) and on our own edge cases.
  */
-import { findKlarnaOrderId, resolveKlarnaOrder } from "../../src/shopify/klarna-order-id"
-import { parseShopifyJson, quoteUnsafeIntegers } from "../../src/shopify/json"
-import { toSnapshot } from "../../src/shopify/map-order"
-import { toMinorUnits } from "../../src/shopify/money"
-import { parseKlarnaOrderIdSources, shopifyAdapterOptions } from "../../src/shopify/options"
-import { emptyOrderState, mergeFulfillmentPayload, mergeOrder, mergeRefundPayload } from "../../src/shopify/order-state"
-import type { FulfillmentPayload, OrderPayload, RefundPayload } from "../../src/shopify/payloads"
-import { allocateOrder } from "../../src/sync/order-lines/order-allocation"
-import { planCapture } from "../../src/sync/plan-capture"
+import { findKlarnaOrderId, resolveKlarnaOrder } from "../../packages/shopify/src/klarna-order-id"
+import { parseShopifyJson, quoteUnsafeIntegers } from "../../packages/shopify/src/json"
+import { toSnapshot } from "../../packages/shopify/src/map-order"
+import { toMinorUnits } from "../../packages/shopify/src/money"
+import { parseKlarnaOrderIdSources, shopifyAdapterOptions } from "../../packages/shopify/src/options"
+import { emptyOrderState, mergeFulfillmentPayload, mergeOrder, mergeRefundPayload } from "../../packages/shopify/src/order-state"
+import type { FulfillmentPayload, OrderPayload, RefundPayload } from "../../packages/shopify/src/payloads"
+import { allocateOrder } from "../../packages/core/src/sync/order-lines/order-allocation"
+import { planCapture } from "../../packages/core/src/sync/plan-capture"
 import { sampleText } from "./support/harness"
 import { buildFulfillment, buildOrder, buildRefund } from "./support/payloads"
 

@@ -1,6 +1,6 @@
 /** Issue 13: the Shopify server's Klarna account can be a Kustom one (KLARNA_PROVIDER=kustom). */
-import { KlarnaClient } from "../../src/klarna"
-import { configFromEnv } from "../../src/shopify/standalone"
+import { KlarnaClient } from "../../packages/core/src/klarna"
+import { configFromEnv } from "../../packages/shopify/src/standalone"
 
 const base = { DATABASE_URL: "postgres://u:p@127.0.0.1:5432/db", SHOPIFY_API_SECRET: "s", KLARNA_USERNAME: "K_1", KLARNA_PASSWORD: "pw" }
 

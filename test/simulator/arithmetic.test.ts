@@ -2,8 +2,8 @@
  * Order-line arithmetic checks: on by default, switchable globally (option, control API, env in
  * main.ts) and per order.
  */
-import { checkLines, expectedTax } from "../../simulator/rules/arithmetic"
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { checkLines, expectedTax } from "../../packages/simulator/rules/arithmetic"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { OM, TOMATOES, call, capture, control, expectKlarnaError, line, newOrder } from "./sim-helpers"
 
 describe("checkLines (unit)", () => {

@@ -1,7 +1,7 @@
 /**
  * OM business rules: statuses, amounts, 403/404 codes and messages.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { OM, call, capture, control, expectKlarnaError, getOrder, line, newOrder } from "./sim-helpers"
 
 let sim: RunningSimulator

@@ -3,7 +3,7 @@
  */
 import { spawn } from "node:child_process"
 import { join } from "node:path"
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { OM, TOMATOES, basic, call, capture, control, expectKlarnaError, getOrder, newOrder } from "./sim-helpers"
 
 let sim: RunningSimulator
@@ -137,7 +137,7 @@ describe("startSimulator options", () => {
 
 describe("npm run simulator (simulator/main.ts)", () => {
   it("reads the env, prints URL and credentials, serves, and stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "../../simulator/main.ts")], {
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "../../packages/simulator/main.ts")], {
       cwd: join(__dirname, "../.."),
       env: {
         ...process.env,

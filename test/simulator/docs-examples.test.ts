@@ -2,7 +2,7 @@
  * The request/response samples of Klarna's docs (/work/shared/klarna/docs/) answered as the
  * docs say.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { OM, TOMATOES, UUID_RE, call, capture, expectKlarnaError, newOrder } from "./sim-helpers"
 
 let sim: RunningSimulator

@@ -2,8 +2,8 @@
  * Fault injection: http, rate_limit, timeout, apply_then_drop, random (seeded), matching rules,
  * and the request log.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
-import { FaultInjector, type ResolvedFault } from "../../simulator/faults"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { FaultInjector, type ResolvedFault } from "../../packages/simulator/faults"
 import { OM, call, capture, control, expectKlarnaError, getOrder, newOrder } from "./sim-helpers"
 
 let sim: RunningSimulator

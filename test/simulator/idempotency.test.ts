@@ -2,9 +2,9 @@
  * Klarna-Idempotency-Key: replay of the first response for 24 h, only the key matters,
  * scoped per merchant.
  */
-import { Clock } from "../../simulator/clock"
-import { IdempotencyStore } from "../../simulator/idempotency"
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { Clock } from "../../packages/simulator/clock"
+import { IdempotencyStore } from "../../packages/simulator/idempotency"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { OM, call, capture, control, expectKlarnaError, getOrder, newOrder } from "./sim-helpers"
 
 let sim: RunningSimulator

@@ -1,7 +1,7 @@
 /**
  * Klarna Payments: session → (widget) authorize → create order → the OM order exists.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { OM, TOMATOES, UUID_RE, call, capture, control, expectKlarnaError, getOrder, line } from "./sim-helpers"
 
 let sim: RunningSimulator

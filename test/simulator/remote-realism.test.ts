@@ -3,8 +3,8 @@
  * limit per API username, and the answers Klarna gave where the simulator used to differ (malformed
  * order ids, idempotency keys reused on another operation, non-JSON bodies). Real HTTP throughout.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
-import { RateLimiter, remoteFromEnv, responseDelayMs } from "../../simulator/remote"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { RateLimiter, remoteFromEnv, responseDelayMs } from "../../packages/simulator/remote"
 import { OM, call, capture, control, expectKlarnaError, newOrder } from "./sim-helpers"
 
 let sim: RunningSimulator

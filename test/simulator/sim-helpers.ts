@@ -1,7 +1,7 @@
 /**
  * Test helpers for the simulator tests: real HTTP with Node's fetch, nothing mocked.
  */
-import type { RunningSimulator } from "../../simulator/server"
+import type { RunningSimulator } from "../../packages/simulator/server"
 
 export interface HttpResult {
   status: number

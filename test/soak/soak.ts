@@ -14,7 +14,7 @@
  * Medusa's, tracking on its capture exactly once, every job finished, every attempt accounted for.
  * Used by test/soak/soak.test.ts (small) and `npm run soak -- --orders N` (test/soak/run-soak.ts).
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { createTestDatabase, query, uniqueDatabaseName } from "../support/db"
 import { prepareDatabase, startMedusa, type MedusaServer } from "../support/medusa"
 import {

@@ -5,12 +5,12 @@
  */
 import { Pool } from "pg"
 import { DataSource } from "typeorm"
-import { KlarnaCheckoutAuthorizations1764200000000 } from "../../src/migrations/1764200000000-klarna_checkout_authorizations"
-import { KlarnaOrderMerchantReferences1764300000000 } from "../../src/migrations/1764300000000-klarna_order_merchant_references"
-import { KlarnaSyncTables1764000000000 } from "../../src/migrations/1764000000000-klarna_sync_tables"
-import { pgSql } from "../../src/storage/pg-sql"
-import { CORE_MIGRATIONS } from "../../src/storage/schema"
-import { runSqlMigrations, type SqlMigration } from "../../src/storage/sql-migrations"
+import { KlarnaCheckoutAuthorizations1764200000000 } from "../../packages/medusa-v1/src/migrations/1764200000000-klarna_checkout_authorizations"
+import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
+import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
+import { pgSql } from "../../packages/core/src/storage/pg-sql"
+import { CORE_MIGRATIONS } from "../../packages/core/src/storage/schema"
+import { runSqlMigrations, type SqlMigration } from "../../packages/core/src/storage/sql-migrations"
 import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from "../support/db"
 
 jest.setTimeout(60_000)

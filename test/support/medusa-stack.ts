@@ -3,7 +3,7 @@
  * (Medusa's and the plugin's), the Klarna simulator over HTTP, a Medusa server with the plugin, an
  * admin API client and a seeded store.
  */
-import { startSimulator, type RunningSimulator } from "../../simulator/server"
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { createTestDatabase, query, uniqueDatabaseName } from "./db"
 import { prepareDatabase, startMedusa, type MedusaServer, type StartMedusaOptions } from "./medusa"
 import { connect, seedStore, type SeedOptions, type SeededStore, type StoreApi } from "./store-api"

@@ -15,7 +15,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import crypto from "node:crypto"
 import fs from "node:fs"
 import path from "node:path"
-import { createAdminUser, DEMO_DIR, medusaChildEnv, REPO_ROOT, runMigrations } from "../../scripts/medusa-cli"
+import { createAdminUser, DEMO_DIR, medusaChildEnv, PLUGIN_ROOT, REPO_ROOT, runMigrations } from "../../scripts/medusa-cli"
 import { query } from "./db"
 import { isHealthy } from "../../scripts/http-health"
 
@@ -89,9 +89,9 @@ export class MedusaStartError extends Error {
 // Build check
 // ---------------------------------------------------------------------------------------------
 
-/** Medusa loads the plugin from <repo>/dist: it must have been built. */
+/** Medusa loads the plugin from packages/medusa-v1/dist: it must have been built. */
 export function assertPluginBuilt(): void {
-  const dist = path.join(REPO_ROOT, "dist")
+  const dist = path.join(PLUGIN_ROOT, "dist")
   const marker = path.join(dist, "services", "klarna-payment.js")
   if (!fs.existsSync(marker)) {
     throw new Error(

@@ -1,5 +1,5 @@
 /** Reads the simulator's state over its /__sim control API (what Klarna holds), for assertions. */
-import type { KlarnaOrderLine, KlarnaShippingInfo } from "../../src/klarna/types"
+import type { KlarnaOrderLine, KlarnaShippingInfo } from "../../packages/core/src/klarna/types"
 
 export interface SimCapture {
   capture_id: string

@@ -1,0 +1,35 @@
+/**
+ * @klarna-order-sync/core: what the platform packages (Medusa v1, Shopify) build on. Platform-free: the
+ * Klarna client, the sync engine and worker, the order model they map their orders into, and the store.
+ */
+export * from "./klarna"
+
+export { SyncEngine } from "./sync/engine"
+export type { EventOutcome, SyncEngineOptions } from "./sync/engine"
+export { SyncWorker } from "./sync/worker"
+export type { KlarnaOmProvider } from "./sync/klarna-port"
+export type { JobRecord, OrderSource, SyncLogger, SyncableOrder } from "./sync/ports"
+export type { OrderSnapshot, FulfillmentSnapshot, GiftCardLine, ItemLine, RefundSnapshot, ShippingLine, TrackingSnapshot } from "./sync/order-model"
+export type { CheckoutAuthorizationRecord, OrphanListing, OrphanVerdict } from "./sync/authorizations"
+export { buildOrderView } from "./sync/order-view"
+export type { KlarnaOrderView } from "./sync/order-view"
+export { reconcileOrder } from "./sync/reconcile"
+export type { ReconcileReport } from "./sync/reconcile"
+export { idempotencyKeyFor } from "./sync/idempotency"
+export { currencyDecimals } from "./sync/currency"
+export { codePointLength, truncateText } from "./sync/order-lines/text"
+
+export { SqlSyncStore } from "./storage/sql-sync-store"
+export type { SqlPort } from "./storage/sql-port"
+export { typeormSql } from "./storage/typeorm-sql"
+export { pgSql } from "./storage/pg-sql"
+export { knexSql } from "./storage/knex-sql"
+export { generateId } from "./utils/entity-id"
+export { runSqlMigrations, runStatements } from "./storage/sql-migrations"
+export type { SqlMigration } from "./storage/sql-migrations"
+export { CORE_MIGRATIONS, KLARNA_CHECKOUT_AUTHORIZATIONS, KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_SYNC_TABLES } from "./storage/schema"
+
+// The order-line rules, for a platform that maps its cart to Klarna Payments requests (Medusa's processor).
+export { taxIncluded } from "./sync/order-lines/tax"
+export { allocateOrder } from "./sync/order-lines/order-allocation"
+export { captureLines, combineParts } from "./sync/order-lines/capture-lines"
