@@ -1,7 +1,7 @@
 /** The Shopify migration: up creates klarna_shopify_order, down removes it, up works again. */
 import { DataSource } from "typeorm"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
-import { KlarnaShopifyOrders1764100000000 } from "../../packages/medusa-v1/src/migrations/1764100000000-klarna_shopify_orders"
+import { KlarnaShopifyOrders1764100000000 } from "./support/typeorm-shopify-orders-migration"
 import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from "../support/db"
 
 jest.setTimeout(60_000)

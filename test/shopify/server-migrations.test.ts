@@ -5,7 +5,7 @@
  */
 import { DataSource } from "typeorm"
 import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
-import { KlarnaShopifyOrders1764100000000 } from "../../packages/medusa-v1/src/migrations/1764100000000-klarna_shopify_orders"
+import { KlarnaShopifyOrders1764100000000 } from "./support/typeorm-shopify-orders-migration"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
 import { startShopifyServer } from "../../packages/shopify/src/standalone"
 import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from "../support/db"

@@ -1,5 +1,5 @@
 /**
- * The Shopify webhook receiver as a small standalone server (`node dist/shopify/standalone.js`; in a
+ * The Shopify webhook receiver as a small standalone server (`node packages/shopify/dist/standalone.js`; in a
  * checkout `npm run shopify`, demo/shopify.ts, which adds an embedded PostgreSQL and a generated secret when
  * none is given). It opens its own PostgreSQL connection pool (pg), creates or updates its tables (plain SQL
  * migrations, each applied once: schema.ts), starts the outbox worker and listens for Shopify's webhooks.
