@@ -33,3 +33,4 @@ export { CORE_MIGRATIONS, KLARNA_CHECKOUT_AUTHORIZATIONS, KLARNA_ORDER_MERCHANT_
 export { taxIncluded } from "./sync/order-lines/tax"
 export { allocateOrder } from "./sync/order-lines/order-allocation"
 export { captureLines, combineParts } from "./sync/order-lines/capture-lines"
+export { planRemainingCapture } from "./sync/plan-remaining"

@@ -1,5 +1,7 @@
 import type { KlarnaOrderLine } from "@klarna-order-sync/core"
 import { taxIncluded } from "@klarna-order-sync/core"
+import { planRemainingCapture } from "@klarna-order-sync/core"
+import { toSnapshot } from "../order-source"
 import {
   buildPaymentsOrderLines,
   buildPaymentsOrderRequest,
@@ -138,5 +140,36 @@ describe("the core's line rules", () => {
     expect(line.reference).toBe(sku)
     expect(line.name).toBe(`${"é".repeat(254)}…`)
     expect(line.merchant_data).toBe("item_1")
+  })
+})
+
+describe("what Klarna authorizes is what the engine captures", () => {
+  test("the checkout's lines carry the same amounts as the remaining capture of the order the cart becomes", () => {
+    const c = cart({
+      gift_cards: [{ id: "gc_1", code: "GIFT-AAAA-1111", balance: 5000 }],
+      shipping_methods: [
+        { id: "sm_1", price: 4900, total: 4410, original_total: 4900, tax_total: 704, tax_lines: [{ rate: 19 }], shipping_option: { name: "Home" } },
+      ],
+    })
+    const amount = 5577 + 2168 + 4410 - 1468
+    const authorized = buildPaymentsOrderLines(c, amount)
+    // The same cart as the Medusa order it completes into (order-source.ts reads it for every capture).
+    const order = toSnapshot(
+      {
+        id: "order_1",
+        status: "pending",
+        currency_code: "eur",
+        total: amount,
+        items: c.items.map((item) => ({ ...item, variant: item.variant ? { ...item.variant, id: "variant_1" } : null })),
+        shipping_methods: (c.shipping_methods ?? []).map((m) => ({ ...m, shipping_option: { name: m.shipping_option?.name ?? undefined } })),
+        gift_card_transactions: [{ gift_card_id: "gc_1", amount: 1468, gift_card: { code: "GIFT-AAAA-1111" } }],
+      },
+      parsePluginOptions(options)
+    )
+    const captured = planRemainingCapture(order, []).orderLines
+    const amounts = (lines: KlarnaOrderLine[]) =>
+      lines.map((l) => [l.type, l.quantity, l.unit_price, l.total_discount_amount, l.total_amount, l.tax_rate, l.total_tax_amount])
+    expect(amounts(authorized)).toEqual(amounts(captured))
+    expectKlarnaArithmetic(authorized, amount)
   })
 })
