@@ -62,7 +62,9 @@ export default class KlarnaSyncService extends TransactionBaseService {
     this.options = parsePluginOptions(options)
     this.orderService_ = container.orderService
     this.logger_ = container.logger
-    // The root manager, never a request's transaction: the outbox commits on its own.
+    // The root manager, never a request's transaction: the outbox commits on its own. The Medusa-only SQL
+    // (the sweep, refund headroom, orphaned checkouts) stays on manager_: it reads Medusa v1's own tables,
+    // and the refund and order checks run inside Medusa's transactions (medusa/transaction-guards.ts).
     this.store = new SqlSyncStore(typeormSql(container.manager))
     const { worker } = this.options
     this.engine = new SyncEngine({
