@@ -24,7 +24,7 @@ import { describeError, SyncNotPossibleError } from "./errors"
 import { idempotencyKeyFor } from "./idempotency"
 import { jobKeys, queueKeyFor } from "./job-keys"
 import { chargedUnitsOf, withPaidUnits } from "./paid-units"
-import { isFullyCaptured, requiredJobs, type PlanReason } from "./required-jobs"
+import { isFullyCaptured, requiredJobs, type PlanReason, type ReasonReadingJobs } from "./required-jobs"
 import type {
   JobIntent,
   JobOperation,
@@ -436,8 +436,11 @@ export class SyncEngine {
     return this.deps.options.platform
   }
 
-  /** Loads the order (and its mapping row, created if missing) and queues the jobs requiredJobs() plans for `reason`. */
-  private async enqueueRequired(platformOrderId: string, reason: PlanReason): Promise<EventOutcome> {
+  /**
+   * Loads the order (and its mapping row, created if missing) and queues the jobs requiredJobs() plans for
+   * `reason` (one that does not read the order's jobs: an event, Capture payment).
+   */
+  private async enqueueRequired(platformOrderId: string, reason: Exclude<PlanReason, ReasonReadingJobs>): Promise<EventOutcome> {
     const loaded = await this.loadOrderEnsuringMapping(platformOrderId)
     if ("reason" in loaded) return { handled: false, reason: loaded.reason }
     const required = requiredJobs({ order: loaded.order, mapping: loaded.klarnaOrder, jobs: [] }, this.deps.options, reason)

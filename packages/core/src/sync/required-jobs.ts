@@ -47,7 +47,7 @@ export interface OrderFacts {
   order: SyncableOrder
   /** The order's Klarna mapping row as just read. */
   mapping: KlarnaOrderRecord
-  /** The order's outbox jobs (read for "converge" and "job_succeeded": the automatic release depends on them). */
+  /** The order's outbox jobs: read only for ReasonReadingJobs (the automatic release depends on them). */
   jobs: readonly Pick<JobRecord, "job_key" | "operation" | "state">[]
 }
 
@@ -73,6 +73,11 @@ export type PlanReason =
    * gets a parked job of its own. `externalCapture`: the fixed value goes to the capture Klarna's app made.
    */
   | { kind: "tracking_planned"; fulfillmentId: string; externalCapture: boolean }
+
+/** The reasons whose plan reads the order's jobs (the automatic release's key depends on them). */
+export type ReasonReadingJobs = Extract<PlanReason, { kind: "converge" | "job_succeeded" }>
+/** The follow-ups an action asks for while it runs. */
+export type FollowUpReason = Extract<PlanReason, { kind: "before_release" | "capture_sent" | "tracking_planned" }>
 
 /** A job the order needs, with the Klarna-Idempotency-Key it will carry. */
 export type RequiredJob = JobIntent & { idempotencyKey: string }

@@ -1,6 +1,6 @@
 import type { KlarnaOm } from "../klarna-port"
 import type { JobIntent, JobRecord, KlarnaOrderRecord, SyncLogger, SyncStore, SyncableOrder } from "../ports"
-import type { PlanReason } from "../required-jobs"
+import type { FollowUpReason } from "../required-jobs"
 
 /** What an action gets: the claimed job, fresh platform state, and the means to act. */
 export interface ActionContext {
@@ -14,7 +14,7 @@ export interface ActionContext {
   freezeRequest<T extends object>(build: () => T): Promise<T>
   enqueue(intent: Omit<JobIntent, "platform">): Promise<void>
   /** Queues the jobs the planner (required-jobs.ts) plans for this order and `reason`: the follow-ups of a job. */
-  enqueueRequired(reason: PlanReason): Promise<void>
+  enqueueRequired(reason: FollowUpReason): Promise<void>
 }
 
 export type ActionOutcome =
