@@ -94,7 +94,7 @@ describe("npm run shopify", () => {
     const port = await freePort()
     const databaseUrl = await createTestDatabase(uniqueDatabaseName("kos_shopify_cli"))
     const root = path.resolve(__dirname, "..", "..")
-    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "src/shopify/standalone.ts"], {
+    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "-r", "./scripts/workspace-sources.js", "packages/shopify/src/standalone.ts"], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: APP_SECRET, SHOPIFY_WEBHOOK_PORT: String(port), SHOPIFY_KLARNA_MODE: "" },
       stdio: ["ignore", "pipe", "pipe"],
