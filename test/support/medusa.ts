@@ -186,6 +186,8 @@ function serverEnv(options: StartMedusaOptions): NodeJS.ProcessEnv {
     KLARNA_PLUGIN_OPTIONS: options.pluginOptions ? JSON.stringify(options.pluginOptions) : undefined,
     KLARNA_ENABLE_UI: "false",
     MEDUSA_ADMIN_SERVE: undefined,
+    // ts-node looks for tsconfig.json from the project directory; a store outside the repository has none.
+    TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json"),
     ...options.env,
   })
 }
