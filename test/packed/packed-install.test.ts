@@ -22,8 +22,8 @@ import { FAST_WORKER } from "../support/medusa-stack"
 import { simOrderWhen } from "../support/simulator-client"
 import { checkout, connect, createFulfillment, getOrder, seedStore } from "../support/store-api"
 
-/** The directory `npm pack` runs in: the v1 plugin's package (packages/medusa-v1 once the repository has workspaces). */
-const PACKED_PACKAGE_DIR = REPO_ROOT
+/** The directory `npm pack` runs in: the v1 plugin's package. */
+const PACKED_PACKAGE_DIR = path.join(REPO_ROOT, "packages", "medusa-v1")
 
 /** What a clean Medusa 1.20.8 store depends on (the versions this repository develops against). */
 const STORE_DEPENDENCIES = {
@@ -149,6 +149,11 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
     expect(packedFiles).toContain("dist/services/klarna-sync.js")
     expect(packedFiles.filter((f) => /^dist\/migrations\/.*\.js$/.test(f)).length).toBeGreaterThan(0)
     expect(packedFiles.filter((f) => /^(src|test|demo|simulator)\//.test(f) || /\.test\.js$/.test(f))).toEqual([])
+    // The core travels inside (bundleDependencies) until it is published; the Shopify adapter does not.
+    expect(packedFiles).toContain("node_modules/@klarna-order-sync/core/dist/index.js")
+    expect(packedFiles.filter((f) => /shopify/i.test(f))).toEqual([])
+    const dependencies = Object.keys((manifest as { dependencies?: Record<string, string> }).dependencies ?? {})
+    expect(dependencies.filter((name) => name.startsWith("@shopify/") || name.startsWith("@medusajs/"))).toEqual([])
   })
 
   test("npm install of the tarball into a store of its own; require() finds the entry", async () => {

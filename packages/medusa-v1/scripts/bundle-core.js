@@ -1,0 +1,38 @@
+/**
+ * The core travels inside the plugin's tarball until it is published: `npm pack` (prepack) copies the built
+ * @klarna-order-sync/core into this package's node_modules, where bundleDependencies picks it up, and
+ * postpack removes the copy again so the workspace link (root node_modules) is what development sees.
+ * npm does not install a bundled package's own dependencies, so the core's runtime dependencies are listed
+ * in this package's dependencies too: `add` refuses to pack when they drift apart.
+ *
+ *   node scripts/bundle-core.js add | remove
+ */
+const fs = require("node:fs")
+const path = require("node:path")
+
+const pluginDir = path.resolve(__dirname, "..")
+const coreDir = path.resolve(pluginDir, "..", "core")
+const copyDir = path.join(pluginDir, "node_modules", "@klarna-order-sync", "core")
+
+function remove() {
+  fs.rmSync(copyDir, { recursive: true, force: true })
+}
+
+function add() {
+  const core = JSON.parse(fs.readFileSync(path.join(coreDir, "package.json"), "utf8"))
+  const plugin = JSON.parse(fs.readFileSync(path.join(pluginDir, "package.json"), "utf8"))
+  const drift = Object.entries(core.dependencies ?? {}).filter(([name, range]) => plugin.dependencies?.[name] !== range)
+  if (drift.length > 0) {
+    throw new Error(`bundle-core: list the core's dependencies in ${plugin.name}'s dependencies too: ${drift.map(([n, r]) => `"${n}": "${r}"`).join(", ")}`)
+  }
+  if (!fs.existsSync(path.join(coreDir, "dist", "index.js"))) throw new Error("bundle-core: build the core first (packages/core/dist is missing)")
+  remove()
+  fs.mkdirSync(copyDir, { recursive: true })
+  fs.copyFileSync(path.join(coreDir, "package.json"), path.join(copyDir, "package.json"))
+  fs.cpSync(path.join(coreDir, "dist"), path.join(copyDir, "dist"), { recursive: true, filter: (source) => !source.endsWith(".map") })
+}
+
+const command = process.argv[2]
+if (command === "add") add()
+else if (command === "remove") remove()
+else throw new Error("usage: node scripts/bundle-core.js add | remove")
