@@ -154,10 +154,9 @@ export class SyncEngine {
     const loaded = await this.loadOrderEnsuringMapping(platformOrderId)
     if ("reason" in loaded) return { handled: false, queued: [], jobs: [], reason: loaded.reason }
     const { order } = loaded
-    const jobs = await this.deps.store.listJobs(this.platform, platformOrderId)
     const queued: string[] = []
     const stored: JobRecord[] = []
-    for (const required of requiredJobs({ order, mapping: loaded.klarnaOrder, jobs }, this.deps.options, { kind: "converge" })) {
+    for (const required of await this.planReadingJobs(order, loaded.klarnaOrder, { kind: "converge" })) {
       const result = await this.enqueueIntent(required)
       stored.push(result.job)
       if (result.created) queued.push(required.jobKey)
@@ -426,8 +425,18 @@ export class SyncEngine {
     const mapping = await this.deps.store.findMapping(this.platform, order.orderId)
     if (!mapping) return
     if (isFullyCaptured(mapping)) await this.deps.payments?.onFullyCaptured?.(order.orderId)
+    for (const required of await this.planReadingJobs(order, mapping, { kind: "job_succeeded" })) await this.enqueueIntent(required)
+  }
+
+  /**
+   * requiredJobs() for a reason that reads the order's jobs. They only hold the automatic release back (a
+   * parked capture) or move its key on, so they are read only when a release is planned without them.
+   */
+  private async planReadingJobs(order: SyncableOrder, mapping: KlarnaOrderRecord, reason: ReasonReadingJobs) {
+    const planned = requiredJobs({ order, mapping, jobs: [] }, this.deps.options, reason)
+    if (!planned.some((job) => job.operation === "release")) return planned
     const jobs = await this.deps.store.listJobs(this.platform, order.orderId)
-    for (const required of requiredJobs({ order, mapping, jobs }, this.deps.options, { kind: "job_succeeded" })) await this.enqueueIntent(required)
+    return requiredJobs({ order, mapping, jobs }, this.deps.options, reason)
   }
 
   // ---- Plumbing ---------------------------------------------------------------------------------
