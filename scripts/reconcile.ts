@@ -23,6 +23,7 @@ import { typeormSql } from "../packages/core/src/storage/typeorm-sql"
 import { reconcileOrder, type ReconcileReport } from "../packages/core/src/sync/reconcile"
 
 const REPO_ROOT = path.resolve(__dirname, "..")
+const PLUGIN_ROOT = path.join(REPO_ROOT, "packages", "medusa-v1")
 
 interface Args {
   order: string
@@ -55,7 +56,7 @@ export function pluginOptionsFrom(config: MedusaConfig): KlarnaPluginOptions {
   for (const plugin of config.plugins ?? []) {
     if (typeof plugin === "string") continue
     const resolve = plugin.resolve
-    const isOurs = resolve === PLUGIN_NAME || path.resolve(resolve) === REPO_ROOT || resolve.endsWith(`/${PLUGIN_NAME}`)
+    const isOurs = resolve === PLUGIN_NAME || path.resolve(resolve) === PLUGIN_ROOT || resolve.endsWith(`/${PLUGIN_NAME}`)
     if (isOurs) return parsePluginOptions(plugin.options ?? {})
   }
   throw new Error(`no ${PLUGIN_NAME} entry in the config's plugins`)
