@@ -16,6 +16,10 @@ const copyDir = path.join(pluginDir, "node_modules", "@klarna-order-sync", "core
 
 function remove() {
   fs.rmSync(copyDir, { recursive: true, force: true })
+  // The scope and node_modules directories too, when nothing else is in them.
+  for (const dir of [path.dirname(copyDir), path.dirname(path.dirname(copyDir))]) {
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir)
+  }
 }
 
 function add() {
