@@ -24,12 +24,17 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurren
     if (arg === "--quick") quick = true
     else if (arg.startsWith("--concurrency=")) concurrency = Number(arg.slice("--concurrency=".length))
     else if (arg.startsWith("--only=")) {
-      const wanted = arg.slice("--only=".length).split(",").map((part) => part.trim())
+      const wanted = arg
+        .slice("--only=".length)
+        .split(",")
+        .map((part) => part.trim())
       const unknown = wanted.filter((part) => !(ALL as readonly string[]).includes(part))
       if (unknown.length) throw new Error(`unknown --only part(s): ${unknown.join(", ")} (known: ${ALL.join(", ")})`)
       only = new Set(wanted as Part[])
     } else if (arg === "--help" || arg === "-h") {
-      process.stdout.write(`usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=${DEFAULT_WORKER_OPTIONS.concurrency}]\n`)
+      process.stdout.write(
+        `usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=${DEFAULT_WORKER_OPTIONS.concurrency}]\n`,
+      )
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}`)
   }

@@ -38,12 +38,11 @@ export class MedusaStartFailed extends Error {
   override readonly name = "MedusaStartFailed"
   constructor(
     message: string,
-    readonly tail: string
+    readonly tail: string,
   ) {
     super(message)
   }
 }
-
 
 export async function startMedusaProcess(options: MedusaProcessOptions): Promise<MedusaProcess> {
   const started = Date.now()
@@ -72,7 +71,7 @@ export async function startMedusaProcess(options: MedusaProcessOptions): Promise
       "--port",
       String(options.port),
     ],
-    { cwd: DEMO_DIR, env: medusaChildEnv(options.env), stdio: ["pipe", "pipe", "pipe"] }
+    { cwd: DEMO_DIR, env: medusaChildEnv(options.env), stdio: ["pipe", "pipe", "pipe"] },
   )
   let ready = false
   child.stdout?.on("data", (d: Buffer) => {
@@ -110,7 +109,9 @@ export async function startMedusaProcess(options: MedusaProcessOptions): Promise
     }
     await sleep(100)
   }
-  const why = running() ? `did not answer GET /health in ${Date.now() - started} ms` : `exited (code ${exitInfo?.code}, signal ${exitInfo?.signal})`
+  const why = running()
+    ? `did not answer GET /health in ${Date.now() - started} ms`
+    : `exited (code ${exitInfo?.code}, signal ${exitInfo?.signal})`
   await stop(5_000)
   throw new MedusaStartFailed(`Medusa ${why}; its output is in ${options.logFile}`, tail)
 }

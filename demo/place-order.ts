@@ -79,10 +79,12 @@ async function main(): Promise<void> {
     [
       `Placed order #${result.display_id} (${result.order_id}), ${amount}, paid with Klarna in ${result.checkout_ms} ms.`,
       `  Klarna order ${klarnaOrderId}: ${klarna.status}   (simulator: ${state.simulator.url}/__sim/orders/${klarnaOrderId})`,
-      result.admin_url ? `  Admin: ${result.admin_url}   (login ${state.admin.email} / ${state.admin.password})` : `  Admin API: ${state.medusa.url}/admin/orders/${result.order_id}`,
+      result.admin_url
+        ? `  Admin: ${result.admin_url}   (login ${state.admin.email} / ${state.admin.password})`
+        : `  Admin API: ${state.medusa.url}/admin/orders/${result.order_id}`,
       "  Create a fulfillment there (and then mark it shipped with a tracking number): the Klarna panel shows the capture within seconds.",
       "",
-    ].join("\n")
+    ].join("\n"),
   )
 }
 

@@ -93,7 +93,7 @@ export async function startDemoPostgres(
   port: number,
   log: (line: string) => void,
   serverLog: (line: string) => void = () => undefined,
-  cluster: { subdir?: string; database?: string } = {}
+  cluster: { subdir?: string; database?: string } = {},
 ): Promise<DemoPostgres> {
   const { dataDir, fallbackReason } = chooseDataDir(demoDir, cluster.subdir)
   await stopStalePostgres(dataDir, log)

@@ -41,7 +41,12 @@ export interface KlarnaSimOrder {
   order_amount: number
   captured_amount: number
   refunded_amount: number
-  captures: { capture_id: string; captured_amount: number; reference?: string; shipping_info?: { tracking_number?: string; shipping_company?: string }[] }[]
+  captures: {
+    capture_id: string
+    captured_amount: number
+    reference?: string
+    shipping_info?: { tracking_number?: string; shipping_company?: string }[]
+  }[]
   refunds: { refund_id: string; refunded_amount: number }[]
 }
 
@@ -85,14 +90,14 @@ async function waitForKlarna(
   simulatorUrl: string,
   klarnaOrderId: string,
   what: string,
-  condition: (order: KlarnaSimOrder) => boolean
+  condition: (order: KlarnaSimOrder) => boolean,
 ): Promise<KlarnaSimOrder> {
   return eventually(
     async () => {
       const order = await simulatorOrder(simulatorUrl, klarnaOrderId)
       return condition(order) ? order : undefined
     },
-    { timeoutMs: 45_000, intervalMs: 250, what: `${what} (Klarna order ${klarnaOrderId})` }
+    { timeoutMs: 45_000, intervalMs: 250, what: `${what} (Klarna order ${klarnaOrderId})` },
   )
 }
 
@@ -124,7 +129,7 @@ async function fulfill(
   ctx: SeedContext,
   orderId: string,
   items: { itemId: string; quantity: number }[],
-  shippingCompany?: string
+  shippingCompany?: string,
 ): Promise<string> {
   const before = new Set((await getOrder(ctx.api, orderId)).fulfillments.map((f) => f.id))
   const { order } = await ctx.api.admin<{ order: MedusaOrder }>("POST", `/orders/${orderId}/fulfillment`, {
@@ -191,7 +196,7 @@ async function authorizedOrder(ctx: SeedContext, placed: CheckoutResult): Promis
     "authorized",
     "Authorized, nothing shipped yet: fulfill it in the admin and watch the Klarna capture appear in the widget.",
     placed,
-    klarna.status
+    klarna.status,
   )
 }
 
@@ -203,13 +208,13 @@ async function partCapturedOrder(ctx: SeedContext, placed: CheckoutResult): Prom
     ctx.simulatorUrl,
     klarnaId,
     "one capture with tracking",
-    (o) => o.captures.length === 1 && (o.captures[0].shipping_info ?? []).length > 0
+    (o) => o.captures.length === 1 && (o.captures[0].shipping_info ?? []).length > 0,
   )
   return record(
     "part_captured_tracked",
     "The jacket is shipped (DHL Express, tracking JD014600006281230704), the socks are not: one Klarna capture with the jacket's line, shipping and tracking; the rest stays authorized.",
     placed,
-    klarna.status
+    klarna.status,
   )
 }
 
@@ -219,7 +224,7 @@ async function capturedPartRefundedOrder(ctx: SeedContext, placed: CheckoutResul
   const fulfillmentId = await fulfill(
     ctx,
     orderId,
-    placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity }))
+    placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
   )
   await createShipment(ctx.api, orderId, fulfillmentId, ["00370730253234503321"])
   await waitForKlarna(ctx.simulatorUrl, klarnaId, "full capture", (o) => o.status === "CAPTURED")
@@ -236,14 +241,19 @@ async function capturedPartRefundedOrder(ctx: SeedContext, placed: CheckoutResul
     "captured_part_refunded",
     "Everything shipped (PostNord, from the carrier mapping) and captured; the socks came back: one Klarna refund with the socks' line.",
     placed,
-    klarna.status
+    klarna.status,
   )
 }
 
 async function cancelledOrder(ctx: SeedContext, placed: CheckoutResult): Promise<SeededOrder> {
   await cancelOrder(ctx.api, placed.order.id)
   const klarna = await waitForKlarna(ctx.simulatorUrl, placed.klarnaOrderId as string, "cancelled", (o) => o.status === "CANCELLED")
-  return record("cancelled", "Cancelled before anything shipped: the Klarna order is cancelled, nothing was captured.", placed, klarna.status)
+  return record(
+    "cancelled",
+    "Cancelled before anything shipped: the Klarna order is cancelled, nothing was captured.",
+    placed,
+    klarna.status,
+  )
 }
 
 async function syncFailedOrder(ctx: SeedContext, placed: CheckoutResult): Promise<SeededOrder> {
@@ -267,27 +277,52 @@ async function syncFailedOrder(ctx: SeedContext, placed: CheckoutResult): Promis
     }),
   })
   if (!fault.ok) throw new Error(`the simulator refused the fault: ${fault.status} ${await fault.text()}`)
-  await fulfill(ctx, placed.order.id, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+  await fulfill(
+    ctx,
+    placed.order.id,
+    placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
+  )
   await eventually(
     async () => {
       const view = await klarnaView(ctx.api, placed.order.id)
       return view.jobs.some((job) => job.state === "failed" && job.error?.error_code === "CAPTURE_NOT_ALLOWED")
     },
-    { timeoutMs: 45_000, intervalMs: 250, what: `a failed capture job on ${placed.order.id}` }
+    { timeoutMs: 45_000, intervalMs: 250, what: `a failed capture job on ${placed.order.id}` },
   )
   const klarna = await simulatorOrder(ctx.simulatorUrl, klarnaId)
   return record(
     "sync_failed",
     "Fulfilled while Klarna refused the capture (403 CAPTURE_NOT_ALLOWED, injected once by the demo): the widget shows Klarna's error; press Retry and the capture goes through.",
     placed,
-    klarna.status
+    klarna.status,
   )
 }
 
 const SCENARIOS: OrderScenario[] = [
-  { items: [{ product: 0, quantity: 1 }, { product: 1, quantity: 2 }], email: "astrid@example.com", then: authorizedOrder },
-  { items: [{ product: 2, quantity: 1 }, { product: 1, quantity: 2 }], email: "bjorn@example.com", then: partCapturedOrder },
-  { items: [{ product: 0, quantity: 1 }, { product: 1, quantity: 1 }], email: "cecilia@example.com", then: capturedPartRefundedOrder },
+  {
+    items: [
+      { product: 0, quantity: 1 },
+      { product: 1, quantity: 2 },
+    ],
+    email: "astrid@example.com",
+    then: authorizedOrder,
+  },
+  {
+    items: [
+      { product: 2, quantity: 1 },
+      { product: 1, quantity: 2 },
+    ],
+    email: "bjorn@example.com",
+    then: partCapturedOrder,
+  },
+  {
+    items: [
+      { product: 0, quantity: 1 },
+      { product: 1, quantity: 1 },
+    ],
+    email: "cecilia@example.com",
+    then: capturedPartRefundedOrder,
+  },
   { items: [{ product: 1, quantity: 3 }], email: "david@example.com", then: cancelledOrder },
   { items: [{ product: 0, quantity: 2 }], email: "erik@example.com", then: syncFailedOrder },
 ]
@@ -303,7 +338,7 @@ export async function seedDemo(medusaUrl: string, simulatorUrl: string, email: s
   if (regions.some((r) => r.name === DEMO_REGION_NAME)) {
     throw new Error(
       `the database has the demo region but no record of a finished seed (an earlier start stopped while seeding). ` +
-        `Start over with DEMO_RESET=1 npm start (embedded PostgreSQL) or an empty DATABASE_URL database.`
+        `Start over with DEMO_RESET=1 npm start (embedded PostgreSQL) or an empty DATABASE_URL database.`,
     )
   }
   await api.admin("POST", "/store", { name: "Klarna demo store" })
@@ -330,7 +365,7 @@ export async function refreshStatuses(simulatorUrl: string, orders: SeededOrder[
         missing.push(order.klarna_order_id)
         return { ...order, klarna_status: "UNKNOWN" }
       }
-    })
+    }),
   )
   return { orders: refreshed, missing }
 }

@@ -26,18 +26,24 @@ async function main(): Promise<void> {
 
   if (!env.SHOPIFY_API_SECRET) {
     env.SHOPIFY_API_SECRET = demoSecret(demoDir, "shopify_api_secret")
-    lines.push(`  webhook secret   ${env.SHOPIFY_API_SECRET}   generated for this demo directory (${secretsFile(demoDir)}); a real app sets SHOPIFY_API_SECRET to its client secret`)
+    lines.push(
+      `  webhook secret   ${env.SHOPIFY_API_SECRET}   generated for this demo directory (${secretsFile(demoDir)}); a real app sets SHOPIFY_API_SECRET to its client secret`,
+    )
   }
   if (!env.DATABASE_URL) {
     const port = env.SHOPIFY_POSTGRES_PORT ? Number(env.SHOPIFY_POSTGRES_PORT) : await freePort()
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`SHOPIFY_POSTGRES_PORT=${env.SHOPIFY_POSTGRES_PORT} is not a TCP port (1-65535)`)
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`SHOPIFY_POSTGRES_PORT=${env.SHOPIFY_POSTGRES_PORT} is not a TCP port (1-65535)`)
     detachEmbeddedPostgresSignalHooks()
     fs.mkdirSync(path.join(demoDir, "logs"), { recursive: true })
     const pgLog = fs.createWriteStream(path.join(demoDir, "logs", "shopify-postgres.log"), { flags: "a" })
-    pg = await startDemoPostgres(demoDir, port, say, (line) => pgLog.write(`${line}\n`), { subdir: "shopify-postgres", database: "shopify" })
+    pg = await startDemoPostgres(demoDir, port, say, (line) => pgLog.write(`${line}\n`), {
+      subdir: "shopify-postgres",
+      database: "shopify",
+    })
     env.DATABASE_URL = pg.url
     lines.unshift(
-      `  PostgreSQL       ${maskUrl(pg.url)}   embedded, data in ${pg.dataDir}${pg.fallbackReason ? ` (${pg.fallbackReason})` : ""}`
+      `  PostgreSQL       ${maskUrl(pg.url)}   embedded, data in ${pg.dataDir}${pg.fallbackReason ? ` (${pg.fallbackReason})` : ""}`,
     )
   }
   const running = pg

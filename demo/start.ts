@@ -18,7 +18,15 @@ import { createAdminUser, runMigrations } from "../scripts/medusa-cli"
 import { ensureAdminBuild } from "./admin-build"
 import { loadDemoConfig, type DemoConfig } from "./config"
 import { startMedusaProcess, MedusaStartFailed, type MedusaProcess } from "./medusa-process"
-import { chooseDataDir, detachEmbeddedPostgresSignalHooks, maskUrl, startDemoPostgres, stopDemoPostgres, stopStalePostgres, type DemoPostgres } from "./postgres"
+import {
+  chooseDataDir,
+  detachEmbeddedPostgresSignalHooks,
+  maskUrl,
+  startDemoPostgres,
+  stopDemoPostgres,
+  stopStalePostgres,
+  type DemoPostgres,
+} from "./postgres"
 import { childPids, isAlive, portFree, sleep } from "./processes"
 import { demoSecrets } from "./secrets"
 import { readSeed, refreshStatuses, seedDemo, type DemoSeed } from "./seed"
@@ -28,7 +36,6 @@ import { readDemoState, writeDemoState, type DemoState, STATE_VERSION } from "./
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`)
 }
-
 
 async function sql<T extends Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: databaseUrl })
@@ -239,12 +246,18 @@ class Demo {
 
   private printSummary(state: DemoState, missing: string[]): void {
     say("")
-    say(`klarna-order-sync demo is running (ready in ${seconds(state.timings_ms.total)}${state.seeded_now ? ", seeded now" : ", data from an earlier start"}):`)
-    say(`  Medusa admin       ${state.admin.url ?? "(not built: DEMO_ADMIN=false)"}   login: ${state.admin.email} / ${state.admin.password}`)
-    say(`  Medusa store API   ${state.store_api.url}   (admin API: ${state.medusa.url}/admin)`)
-    say(`  Klarna simulator   ${state.simulator.url}   Basic auth: ${state.simulator.username} / ${state.simulator.password}   control: ${state.simulator.url}/__sim/orders`)
     say(
-      `  PostgreSQL         ${maskUrl(state.postgres.url)}   ${state.postgres.embedded ? `embedded, data in ${state.postgres.data_dir}` : "from DATABASE_URL"}`
+      `klarna-order-sync demo is running (ready in ${seconds(state.timings_ms.total)}${state.seeded_now ? ", seeded now" : ", data from an earlier start"}):`,
+    )
+    say(
+      `  Medusa admin       ${state.admin.url ?? "(not built: DEMO_ADMIN=false)"}   login: ${state.admin.email} / ${state.admin.password}`,
+    )
+    say(`  Medusa store API   ${state.store_api.url}   (admin API: ${state.medusa.url}/admin)`)
+    say(
+      `  Klarna simulator   ${state.simulator.url}   Basic auth: ${state.simulator.username} / ${state.simulator.password}   control: ${state.simulator.url}/__sim/orders`,
+    )
+    say(
+      `  PostgreSQL         ${maskUrl(state.postgres.url)}   ${state.postgres.embedded ? `embedded, data in ${state.postgres.data_dir}` : "from DATABASE_URL"}`,
     )
     say(`  state file         ${this.config.stateFile}   logs: ${this.config.logDir}`)
     say("Seeded Klarna orders:")
@@ -252,7 +265,9 @@ class Demo {
       say(`  #${order.display_id} ${order.label.padEnd(23)} Klarna ${order.klarna_status.padEnd(13)} ${order.admin_url ?? order.order_id}`)
     }
     if (missing.length) {
-      say(`  warning: the simulator does not know ${missing.length} of them (was ${this.config.simulatorStateFile} deleted?); DEMO_RESET=1 npm start starts over`)
+      say(
+        `  warning: the simulator does not know ${missing.length} of them (was ${this.config.simulatorStateFile} deleted?); DEMO_RESET=1 npm start starts over`,
+      )
     }
     say("Place another order: npm run demo:order    Stop: Ctrl-C")
   }

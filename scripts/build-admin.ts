@@ -22,7 +22,9 @@ import { DEMO_DIR, medusaChildEnv, PLUGIN_ROOT, REPO_ROOT } from "./medusa-cli"
 
 export const ADMIN_SOURCE_DIR = path.join(PLUGIN_ROOT, "src", "admin")
 /** Plain modules of the engine the widget imports too (one table for both): part of the fingerprint. */
-export const ADMIN_SHARED_SOURCES = ["currency.ts", "carriers.ts"].map((name) => path.join(REPO_ROOT, "packages", "core", "src", "sync", name))
+export const ADMIN_SHARED_SOURCES = ["currency.ts", "carriers.ts"].map((name) =>
+  path.join(REPO_ROOT, "packages", "core", "src", "sync", name),
+)
 export const ADMIN_BUNDLE_DIR = path.join(PLUGIN_ROOT, "dist", "admin")
 /** Where the built admin goes unless told otherwise; shared by `npm start` and the tests. */
 export const DEFAULT_ADMIN_BUILD_DIR = path.join(REPO_ROOT, "build", "admin")
@@ -198,9 +200,7 @@ async function main(): Promise<void> {
   const result = await ensureAdminBuild({ outDir, force, log: (line) => console.log(`build-admin: ${line}`) }) // eslint-disable-line no-console
   const mb = (result.bytes / 1024 / 1024).toFixed(1)
   // eslint-disable-next-line no-console
-  console.log(
-    `build-admin: ${result.built ? "built" : "up to date"} ${result.outDir} (${mb} MB) in ${(result.ms / 1000).toFixed(1)} s`,
-  )
+  console.log(`build-admin: ${result.built ? "built" : "up to date"} ${result.outDir} (${mb} MB) in ${(result.ms / 1000).toFixed(1)} s`)
 }
 
 if (require.main === module) {

@@ -127,12 +127,7 @@ export async function runPluginMigrations(databaseUrl: string): Promise<string[]
 }
 
 /** `medusa user -e EMAIL -p PASSWORD`: an admin user that can log in to /admin. */
-export async function createAdminUser(
-  databaseUrl: string,
-  email: string,
-  password: string,
-  options: CliOptions = {}
-): Promise<CliResult> {
+export async function createAdminUser(databaseUrl: string, email: string, password: string, options: CliOptions = {}): Promise<CliResult> {
   const result = await runMedusaCli(["user", "-e", email, "-p", password], {
     ...options,
     env: { ...options.env, DATABASE_URL: databaseUrl },
@@ -162,6 +157,6 @@ if (require.main === module) {
     (err: unknown) => {
       process.stderr.write(`${(err as Error).message}\n`)
       process.exit(1)
-    }
+    },
   )
 }

@@ -76,10 +76,7 @@ export async function startServer(args: ServerArgs): Promise<void> {
   // Medusa's own start command loads these polyfills first.
   requireFromProject(args.directory, "core-js/stable")
   requireFromProject(args.directory, "regenerator-runtime/runtime")
-  const express = requireFromProject<() => { listen: (...a: unknown[]) => import("node:http").Server }>(
-    args.directory,
-    "express"
-  )
+  const express = requireFromProject<() => { listen: (...a: unknown[]) => import("node:http").Server }>(args.directory, "express")
   const loaders = requireFromProject<{ default: Loaders }>(args.directory, "@medusajs/medusa/dist/loaders").default
   const { GracefulShutdownServer } = requireFromProject<{
     GracefulShutdownServer: { create(server: import("node:http").Server): GracefulServer }
@@ -103,9 +100,7 @@ export async function startServer(args: ServerArgs): Promise<void> {
   const address = httpServer.address()
   const port = typeof address === "object" && address ? address.port : args.port
   const server = GracefulShutdownServer.create(httpServer)
-  process.stdout.write(
-    `Server is ready on http://${args.host}:${port} (pid ${process.pid}, started in ${Date.now() - startedAt} ms)\n`
-  )
+  process.stdout.write(`Server is ready on http://${args.host}:${port} (pid ${process.pid}, started in ${Date.now() - startedAt} ms)\n`)
 
   let shuttingDown = false
   const gracefulShutdown = (signal: string): void => {

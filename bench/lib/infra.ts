@@ -65,16 +65,20 @@ export async function startSimulatorProcess(): Promise<SimulatorProcess> {
   const port = await freePort()
   const username = "PK_BENCH"
   const password = "bench-secret"
-  const sim = spawnTracked(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "packages", "simulator", "main.ts")], {
-    name: "simulator",
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      KLARNA_SIMULATOR_PORT: String(port),
-      KLARNA_SIMULATOR_USERNAME: username,
-      KLARNA_SIMULATOR_PASSWORD: password,
+  const sim = spawnTracked(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "packages", "simulator", "main.ts")],
+    {
+      name: "simulator",
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        KLARNA_SIMULATOR_PORT: String(port),
+        KLARNA_SIMULATOR_USERNAME: username,
+        KLARNA_SIMULATOR_PASSWORD: password,
+      },
     },
-  })
+  )
   const match = await sim.waitFor(/listening on (http:\/\/\S+)/, 60_000)
   return { url: match[1], username, password, pid: sim.pid }
 }

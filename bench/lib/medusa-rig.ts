@@ -106,14 +106,16 @@ export async function startBenchServer(
 /** Orders of `quantity` units of one product (fulfilled one unit at a time by the benchmarks). */
 export async function placeOrders(server: BenchServer, sim: SimulatorProcess, count: number, quantity: number): Promise<BenchOrder[]> {
   return pool(Array.from({ length: count }), 2, async () => {
-    const placed = await retryOnce5xx(`checkout on ${server.kind}`, server, () => checkout(server.api, {
-      regionId: server.store.regionId,
-      shippingOptionId: server.store.shippingOptionId,
-      items: [{ variantId: server.store.products[0].variantId, quantity }],
-      provider: server.withPlugin ? "klarna" : "manual",
-      email: uniqueEmail(),
-      simulatorUrl: sim.url,
-    }))
+    const placed = await retryOnce5xx(`checkout on ${server.kind}`, server, () =>
+      checkout(server.api, {
+        regionId: server.store.regionId,
+        shippingOptionId: server.store.shippingOptionId,
+        items: [{ variantId: server.store.products[0].variantId, quantity }],
+        provider: server.withPlugin ? "klarna" : "manual",
+        email: uniqueEmail(),
+        simulatorUrl: sim.url,
+      }),
+    )
     return {
       id: placed.order.id,
       itemId: placed.order.items[0].id,

@@ -38,7 +38,12 @@ export async function pool<T, R>(items: T[], concurrency: number, worker: (item:
 }
 
 /** Polls until `fn` returns a truthy value or the timeout passes (then throws with `what`). */
-export async function waitUntil<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
+export async function waitUntil<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await fn()

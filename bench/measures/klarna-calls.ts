@@ -80,7 +80,9 @@ const allItems = (placed: CheckoutResult) => placed.order.items.map((item) => ({
 async function capturedInDb(context: ScenarioContext, count: number): Promise<void> {
   await waitUntil(
     async () => {
-      const rows = await context.server.query(`SELECT 1 FROM klarna_capture WHERE platform_order_id = $1 AND status = 'captured'`, [context.facts.orderId])
+      const rows = await context.server.query(`SELECT 1 FROM klarna_capture WHERE platform_order_id = $1 AND status = 'captured'`, [
+        context.facts.orderId,
+      ])
       return rows.length >= count
     },
     30_000,
@@ -114,7 +116,7 @@ async function medusaPaymentCaptured(context: ScenarioContext): Promise<boolean>
   const logLines = context.server.medusa
     .logs()
     .split("\n")
-    .filter((line) => line.includes(context.facts.orderId) && !/"(GET|POST) \/admin\//.test(line) || /could not|error|warn/i.test(line))
+    .filter((line) => (line.includes(context.facts.orderId) && !/"(GET|POST) \/admin\//.test(line)) || /could not|error|warn/i.test(line))
     .slice(-30)
   process.stderr.write(
     `klarna_calls: ${context.facts.scenario} ${context.facts.orderId}: ${context.facts.stall}; jobs ${JSON.stringify(jobs)}\n` +
@@ -142,7 +144,10 @@ const SCENARIOS: Scenario[] = [
   {
     // The warehouse books the parcel with its tracking number right after packing it.
     name: "tracking_at_capture",
-    items: [{ product: 0, quantity: 2 }, { product: 1, quantity: 1 }],
+    items: [
+      { product: 0, quantity: 2 },
+      { product: 1, quantity: 1 },
+    ],
     async run(context) {
       const id = await fulfill(context, allItems(context.placed))
       await ship(context, id)
@@ -159,7 +164,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "split_shipment",
-    items: [{ product: 0, quantity: 3 }, { product: 1, quantity: 1 }],
+    items: [
+      { product: 0, quantity: 3 },
+      { product: 1, quantity: 1 },
+    ],
     async run(context) {
       const [tomatoes, jacket] = context.placed.order.items
       const first = await fulfill(context, [{ itemId: tomatoes.id, quantity: tomatoes.quantity }])
@@ -171,7 +179,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "refund",
-    items: [{ product: 0, quantity: 2 }, { product: 1, quantity: 1 }],
+    items: [
+      { product: 0, quantity: 2 },
+      { product: 1, quantity: 1 },
+    ],
     async run(context) {
       const id = await fulfill(context, allItems(context.placed))
       await ship(context, id)
@@ -182,7 +193,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "return",
-    items: [{ product: 0, quantity: 1 }, { product: 1, quantity: 1 }],
+    items: [
+      { product: 0, quantity: 1 },
+      { product: 1, quantity: 1 },
+    ],
     async run(context) {
       const id = await fulfill(context, allItems(context.placed))
       await ship(context, id)
@@ -207,11 +221,14 @@ const SCENARIOS: Scenario[] = [
 async function settled(server: BenchServer, orderId: string): Promise<void> {
   for (;;) {
     await sleep(PUMP_MS + 1000)
-    const open = await server.query(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending', 'running')`, [orderId])
+    const open = await server.query(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending', 'running')`, [
+      orderId,
+    ])
     if (open.length === 0) return
     await waitUntil(
       async () =>
-        (await server.query(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending', 'running')`, [orderId])).length === 0,
+        (await server.query(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending', 'running')`, [orderId]))
+          .length === 0,
       60_000,
       `jobs of ${orderId} to finish`,
       200,
@@ -260,7 +277,9 @@ async function runScenario(server: BenchServer, sim: SimulatorProcess, scenario:
       `SELECT operation, state, attempts, last_error, result, created_at, finished_at FROM klarna_sync_job WHERE platform_order_id = $1 ORDER BY created_at`,
       [facts.orderId],
     )
-    const payments = await server.query(`SELECT id, provider_id, amount, captured_at, updated_at FROM payment WHERE order_id = $1`, [facts.orderId])
+    const payments = await server.query(`SELECT id, provider_id, amount, captured_at, updated_at FROM payment WHERE order_id = $1`, [
+      facts.orderId,
+    ])
     const activity = await server.query(
       `SELECT pid, state, wait_event_type, wait_event, now() - xact_start AS xact_age, left(query, 300) AS query
          FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()`,

@@ -5,7 +5,16 @@
  */
 import { checkout, createFulfillment } from "../../test/support/store-api"
 import { startRedis, type SimulatorProcess } from "../lib/infra"
-import { memoryAfterGc, placeOrders, serverLogTail, startBenchServer, uniqueEmail, type BenchOrder, type BenchServer, type ServerKind } from "../lib/medusa-rig"
+import {
+  memoryAfterGc,
+  placeOrders,
+  serverLogTail,
+  startBenchServer,
+  uniqueEmail,
+  type BenchOrder,
+  type BenchServer,
+  type ServerKind,
+} from "../lib/medusa-rig"
 import { progress, type Measure } from "../lib/report"
 import { waitUntil } from "../lib/stats"
 import { adminView } from "./admin-view"
@@ -76,7 +85,9 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
     const [a, b, c] = await Promise.all([
       placeOrders(bare as BenchServer, sim, count, sizes.unitsPerOrder),
       placeOrders(plugin, sim, count, sizes.unitsPerOrder),
-      redis ? placeOrders(redis, sim, Math.ceil((sizes.rounds + sizes.warmup) / sizes.unitsPerOrder) + 1, sizes.unitsPerOrder) : Promise.resolve([]),
+      redis
+        ? placeOrders(redis, sim, Math.ceil((sizes.rounds + sizes.warmup) / sizes.unitsPerOrder) + 1, sizes.unitsPerOrder)
+        : Promise.resolve([]),
     ])
     orders.set("bare", a)
     orders.set("plugin", b)
@@ -111,7 +122,10 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
       const left = { bare: sizes.syncs - done("bare"), plugin: sizes.syncs - done("plugin") }
       progress(`measure 5: ${left.plugin} more fulfillments on bare and plugin (to ${sizes.syncs} syncs)`)
       // In four chunks, reading the heap after GC after each: a leak grows steadily from chunk to chunk.
-      const trend = new Map<string, number[]>([["bare", []], ["plugin", []]])
+      const trend = new Map<string, number[]>([
+        ["bare", []],
+        ["plugin", []],
+      ])
       const chunk = (total: number, i: number) => Math.floor(total / 4) + (i < total % 4 ? 1 : 0)
       for (let i = 0; i < 4; i++) {
         await Promise.all([
@@ -155,10 +169,15 @@ async function ordinaryOrder(server: BenchServer, sim: SimulatorProcess): Promis
     email: uniqueEmail(),
     simulatorUrl: sim.url,
   })
-  await createFulfillment(server.api, placed.order.id, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+  await createFulfillment(
+    server.api,
+    placed.order.id,
+    placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
+  )
   await waitUntil(
     async () =>
-      (await server.query(`SELECT 1 FROM klarna_capture WHERE platform_order_id = $1 AND status = 'captured'`, [placed.order.id])).length > 0,
+      (await server.query(`SELECT 1 FROM klarna_capture WHERE platform_order_id = $1 AND status = 'captured'`, [placed.order.id])).length >
+      0,
     60_000,
     "the ordinary order's capture",
     200,

@@ -76,7 +76,12 @@ export function memoryMeasure(
   trend?: Map<string, number[]>,
 ): Measure {
   const get = (map: Map<string, MemoryReport>, kind: string) => map.get(kind) as MemoryReport
-  const [idleWith, idleWithout, afterWith, afterWithout] = [get(idle, "plugin"), get(idle, "bare"), get(after, "plugin"), get(after, "bare")]
+  const [idleWith, idleWithout, afterWith, afterWithout] = [
+    get(idle, "plugin"),
+    get(idle, "bare"),
+    get(after, "plugin"),
+    get(after, "bare"),
+  ]
   const idleRatio = idleWith.rss / idleWithout.rss
   const afterRatio = afterWith.rss / afterWithout.rss
   const heapGrowthWith = afterWith.heapUsed - idleWith.heapUsed

@@ -160,7 +160,8 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     await dataSource.destroy()
   }
 
-  const total = (runs: { ms: number; n: number }[]) => runs.reduce((sum, run) => sum + run.n, 0) / (runs.reduce((sum, run) => sum + run.ms, 0) / 1000)
+  const total = (runs: { ms: number; n: number }[]) =>
+    runs.reduce((sum, run) => sum + run.n, 0) / (runs.reduce((sum, run) => sum + run.ms, 0) / 1000)
   const enginePerS = total(engineRuns)
   const clientPerS = total(clientRuns)
   const ratio = enginePerS / clientPerS
@@ -196,7 +197,10 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     engine_overhead_ms_per_sync: round(overheadMs, 2),
     // CPU of this (the engine's) Node process per sync / per bare capture: JS work, not waiting.
     engine_cpu_ms_per_sync: round(engineRuns.reduce((sum, run) => sum + run.cpuMs, 0) / n, 2),
-    client_cpu_ms_per_capture: round(clientRuns.reduce((sum, run) => sum + run.cpuMs, 0) / clientRuns.reduce((sum, run) => sum + run.n, 0), 2),
+    client_cpu_ms_per_capture: round(
+      clientRuns.reduce((sum, run) => sum + run.cpuMs, 0) / clientRuns.reduce((sum, run) => sum + run.n, 0),
+      2,
+    ),
     sql_round_trip_ms: round(sqlRoundTripMs, 3),
     // Per sync: time its statements were in flight at PostgreSQL, and the time it held a worker lane.
     engine_db_wait_ms_per_sync: round(dbWaitPerSync, 2),

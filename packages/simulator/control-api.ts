@@ -55,11 +55,15 @@ const bad = (message: string): SimError => new SimError(400, "BAD_REQUEST", mess
 
 function parseNewOrder(ctx: ControlCtx): NewOrderInput {
   const b = ctx.body
-  if (!Number.isInteger(b.order_amount) || (b.order_amount as number) < 0) throw bad("order_amount must be a non-negative integer (minor units)")
-  if (typeof b.purchase_currency !== "string" || !/^[A-Za-z]{3}$/.test(b.purchase_currency)) throw bad("purchase_currency must be an ISO 4217 code")
-  if (typeof b.purchase_country !== "string" || !/^[A-Za-z]{2}$/.test(b.purchase_country)) throw bad("purchase_country must be an ISO 3166 alpha-2 code")
+  if (!Number.isInteger(b.order_amount) || (b.order_amount as number) < 0)
+    throw bad("order_amount must be a non-negative integer (minor units)")
+  if (typeof b.purchase_currency !== "string" || !/^[A-Za-z]{3}$/.test(b.purchase_currency))
+    throw bad("purchase_currency must be an ISO 4217 code")
+  if (typeof b.purchase_country !== "string" || !/^[A-Za-z]{2}$/.test(b.purchase_country))
+    throw bad("purchase_country must be an ISO 3166 alpha-2 code")
   for (const f of ["expires_at", "created_at"]) {
-    if (b[f] !== undefined && (typeof b[f] !== "string" || Number.isNaN(Date.parse(b[f] as string)))) throw bad(`${f} must be an ISO date-time`)
+    if (b[f] !== undefined && (typeof b[f] !== "string" || Number.isNaN(Date.parse(b[f] as string))))
+      throw bad(`${f} must be an ISO date-time`)
   }
   const lines = b.order_lines
   if (lines !== undefined) {
@@ -72,7 +76,12 @@ function parseNewOrder(ctx: ControlCtx): NewOrderInput {
   }
   const arithmetic = (b.arithmetic_checks ?? b.arithmeticChecks) as boolean | undefined
   if (arithmetic ?? ctx.deps.state.config.arithmeticChecks) {
-    const problems = checkLines(lines as WireOrderLine[] | undefined, b.order_amount as number, "order_amount", b.order_tax_amount as number | undefined)
+    const problems = checkLines(
+      lines as WireOrderLine[] | undefined,
+      b.order_amount as number,
+      "order_amount",
+      b.order_tax_amount as number | undefined,
+    )
     if (problems.length) throw unprocessable(problems.map((p) => p.message))
   }
   return {
@@ -113,7 +122,15 @@ const ROUTES: Array<[string, string, ControlHandler]> = [
       return json(201, orderView(order, ctx.deps.state.clock.now()))
     },
   ],
-  ["GET", "/__sim/orders", (ctx) => json(200, [...ctx.deps.state.orders.values()].map((o) => internalView(o, ctx.deps.state.clock.now())))],
+  [
+    "GET",
+    "/__sim/orders",
+    (ctx) =>
+      json(
+        200,
+        [...ctx.deps.state.orders.values()].map((o) => internalView(o, ctx.deps.state.clock.now())),
+      ),
+  ],
   ["GET", "/__sim/orders/{id}", (ctx) => json(200, internalView(ctx.deps.state.order(ctx.params.id), ctx.deps.state.clock.now()))],
   [
     "POST",
@@ -124,12 +141,20 @@ const ROUTES: Array<[string, string, ControlHandler]> = [
       return json(200, { order_id: order.order_id, arithmeticChecks: ctx.deps.state.arithmeticFor(order) })
     },
   ],
-  ["POST", "/__sim/sessions/{id}/authorize", (ctx) => json(200, { authorization_token: authorizeSession(ctx.deps.state, ctx.params.id).authorization_token })],
+  [
+    "POST",
+    "/__sim/sessions/{id}/authorize",
+    (ctx) => json(200, { authorization_token: authorizeSession(ctx.deps.state, ctx.params.id).authorization_token }),
+  ],
   ["GET", "/__sim/sessions/{id}", (ctx) => json(200, ctx.deps.state.session(ctx.params.id))],
   [
     "GET",
     "/__sim/requests",
-    (ctx) => json(200, ctx.deps.log.list({ pathContains: ctx.query.get("path_contains") ?? undefined, method: ctx.query.get("method") ?? undefined })),
+    (ctx) =>
+      json(
+        200,
+        ctx.deps.log.list({ pathContains: ctx.query.get("path_contains") ?? undefined, method: ctx.query.get("method") ?? undefined }),
+      ),
   ],
   [
     "DELETE",
@@ -170,7 +195,8 @@ const ROUTES: Array<[string, string, ControlHandler]> = [
       } catch (error) {
         throw bad((error as Error).message)
       }
-      if (!hasArithmetic && Object.keys(remote).length === 0) throw bad("nothing to set: arithmeticChecks, latencyMs, jitterMs or rateLimit")
+      if (!hasArithmetic && Object.keys(remote).length === 0)
+        throw bad("nothing to set: arithmeticChecks, latencyMs, jitterMs or rateLimit")
       if (hasArithmetic) config.arithmeticChecks = booleanSetting(ctx.body, false) as boolean
       Object.assign(config, remote)
       return json(200, config)
@@ -208,7 +234,11 @@ const ROUTES: Array<[string, string, ControlHandler]> = [
     (ctx) => {
       const target = confirmationUrl(ctx.deps.state, ctx.params.id)
       if (target) return empty(302, { Location: target })
-      return { status: 200, headers: { "Content-Type": "text/plain" }, body: "Klarna simulator: purchase complete (no confirmation URL in the session)." }
+      return {
+        status: 200,
+        headers: { "Content-Type": "text/plain" },
+        body: "Klarna simulator: purchase complete (no confirmation URL in the session).",
+      }
     },
   ],
 ]
@@ -236,7 +266,8 @@ export class ControlApi {
       }
       return found.route({ deps: this.deps, params: found.params, query, body })
     } catch (err) {
-      if (err instanceof SimError) return json(err.status, errorBody(err.code, err.messages, correlationId), { "Klarna-Correlation-Id": correlationId })
+      if (err instanceof SimError)
+        return json(err.status, errorBody(err.code, err.messages, correlationId), { "Klarna-Correlation-Id": correlationId })
       console.error("[klarna-simulator] control API error", err) // eslint-disable-line no-console
       return json(500, errorBody("INTERNAL_SERVER_ERROR", [String(err)], correlationId))
     }

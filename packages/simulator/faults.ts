@@ -87,7 +87,12 @@ function parseAction(f: Record<string, unknown>): FaultAction {
     }
     case "rate_limit": {
       const retry = num(f.retry_after_seconds, 1, "fault.retry_after_seconds")
-      return { type: "rate_limit", retry_after_seconds: retry, reset_seconds: num(f.reset_seconds, retry, "fault.reset_seconds"), limit: typeof f.limit === "string" ? f.limit : "40, 40;w=1" }
+      return {
+        type: "rate_limit",
+        retry_after_seconds: retry,
+        reset_seconds: num(f.reset_seconds, retry, "fault.reset_seconds"),
+        limit: typeof f.limit === "string" ? f.limit : "40, 40;w=1",
+      }
     }
     case "timeout":
       return { type: "timeout", ms: num(f.ms, 15000, "fault.ms") }
@@ -100,7 +105,12 @@ function parseAction(f: Record<string, unknown>): FaultAction {
       if (!Array.isArray(types) || types.length === 0 || types.some((t) => !RANDOM_CHOICES.includes(String(t) as RandomChoice))) {
         throw bad(`fault.types must be a non-empty subset of ${RANDOM_CHOICES.join(", ")}`)
       }
-      return { type: "random", rate, types: types.map((t) => String(t) as RandomChoice), timeout_ms: num(f.timeout_ms, 2000, "fault.timeout_ms") }
+      return {
+        type: "random",
+        rate,
+        types: types.map((t) => String(t) as RandomChoice),
+        timeout_ms: num(f.timeout_ms, 2000, "fault.timeout_ms"),
+      }
     }
     default:
       throw bad(`unknown fault.type ${JSON.stringify(f.type)}; use http, rate_limit, timeout, apply_then_drop or random`)

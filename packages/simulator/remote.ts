@@ -60,7 +60,8 @@ export function parseRemoteSettings(input: Record<string, unknown>): Partial<Rem
   const out: Partial<RemoteConfig> = {}
   const number = (name: string, value: unknown): number => {
     const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value
-    if (typeof n !== "number" || !Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number ≥ 0 (got ${JSON.stringify(value)})`)
+    if (typeof n !== "number" || !Number.isFinite(n) || n < 0)
+      throw new Error(`${name} must be a number ≥ 0 (got ${JSON.stringify(value)})`)
     return n
   }
   const latency = input.latencyMs ?? input.latency_ms

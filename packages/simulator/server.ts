@@ -102,7 +102,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     } catch (err) {
       const status = err instanceof BodyTooLarge ? 413 : 400
       const code = status === 413 ? "REQUEST_TOO_LARGE" : "BAD_REQUEST"
-      send(res, { status, headers: { Connection: "close" }, body: errorBody(code, [status === 413 ? "Request is too large" : "Unreadable request"], newUuid()) })
+      send(res, {
+        status,
+        headers: { Connection: "close" },
+        body: errorBody(code, [status === 413 ? "Request is too large" : "Unreadable request"], newUuid()),
+      })
       return
     }
 
@@ -147,7 +151,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         limit: `${rate.limit}, ${rate.limit};w=1`,
       })
     } else {
-      const result = pipeline.handle({ method, path, headers: req.headers, rawBody, baseUrl: `http://${req.headers.host ?? new URL(url).host}` })
+      const result = pipeline.handle({
+        method,
+        path,
+        headers: req.headers,
+        rawBody,
+        baseUrl: `http://${req.headers.host ?? new URL(url).host}`,
+      })
       response = result.response
       merchant = result.merchant
       replayed = result.replayed
@@ -181,7 +191,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const server = createServer((req, res) => {
     onRequest(req, res).catch((err) => {
       console.error("[klarna-simulator] request failed", err) // eslint-disable-line no-console
-      if (!res.headersSent) send(res, { status: 500, headers: {}, body: errorBody("INTERNAL_SERVER_ERROR", ["Unexpected server error"], newUuid()) })
+      if (!res.headersSent)
+        send(res, { status: 500, headers: {}, body: errorBody("INTERNAL_SERVER_ERROR", ["Unexpected server error"], newUuid()) })
     })
   })
 

@@ -79,7 +79,10 @@ describe("admin authentication", () => {
     const captureId = tracked.view.captures[0].capture_id as string
     const jobId = tracked.view.jobs[0].id
     for (const [method, path] of routes(tracked.orderId, captureId, jobId)) {
-      expect({ route: `${method} ${path}`, status: (await call(method, path, "")).status }).toEqual({ route: `${method} ${path}`, status: 401 })
+      expect({ route: `${method} ${path}`, status: (await call(method, path, "")).status }).toEqual({
+        route: `${method} ${path}`,
+        status: 401,
+      })
       expect({ route: `${method} ${path}`, status: (await call(method, path, "not-a-valid-jwt")).status }).toEqual({
         route: `${method} ${path}`,
         status: 401,
@@ -116,14 +119,21 @@ describe("GET /admin/klarna/orders/:id", () => {
     })
     expect(view.captures).toHaveLength(1)
     const [capture] = view.captures
-    expect(capture).toMatchObject({ capture_id: remote.captures[0].capture_id, status: "captured", captured_amount: remote.captured_amount })
+    expect(capture).toMatchObject({
+      capture_id: remote.captures[0].capture_id,
+      status: "captured",
+      captured_amount: remote.captured_amount,
+    })
     expect(capture.order_lines.find((l) => l.type === "physical")).toMatchObject({ name: "Tomatoes", quantity: 1, reference: "TOM-1" })
     expect(capture.order_lines.reduce((sum, l) => sum + l.total_amount, 0)).toBe(capture.captured_amount)
     expect(capture.shipping_info).toEqual([expect.objectContaining({ tracking_number: "PN-1001", shipping_company: "postnord" })])
     expect(new Date(capture.captured_at as string).getTime()).not.toBeNaN()
     // update_references: the store's order number and id sent to Klarna after order.placed.
     expect(view.jobs.map((j) => j.operation).sort()).toEqual(["capture", "shipping_info", "update_references"])
-    expect(view.merchant_references).toEqual({ merchant_reference1: String(tracked.placed.order.display_id), merchant_reference2: tracked.orderId })
+    expect(view.merchant_references).toEqual({
+      merchant_reference1: String(tracked.placed.order.display_id),
+      merchant_reference2: tracked.orderId,
+    })
     // The tracking job may find the capture already carried the tracking (events race): then it is skipped.
     expect(view.jobs.find((j) => j.operation === "capture")).toMatchObject({ state: "succeeded", error: null })
     expect(view.jobs.find((j) => j.operation === "update_references")).toMatchObject({ state: "succeeded", subject: null, reason: null })
@@ -173,7 +183,13 @@ describe("a capture Klarna refuses, and POST /admin/klarna/jobs/:id/retry", () =
       },
     })
     expect(job?.attempts_log).toEqual([
-      expect.objectContaining({ attempt: 1, outcome: "failed", http_status: 403, error_code: REFUSAL.error_code, correlation_id: REFUSAL.correlation_id }),
+      expect.objectContaining({
+        attempt: 1,
+        outcome: "failed",
+        http_status: 403,
+        error_code: REFUSAL.error_code,
+        correlation_id: REFUSAL.correlation_id,
+      }),
     ])
     expect(failed.captures.filter((c) => c.status === "captured")).toEqual([])
     expect((await simOrder(stack.simulator.url, klarnaId)).captures).toEqual([])
@@ -217,10 +233,17 @@ describe("POST /admin/klarna/orders/:id/captures/:capture_id/send-out", () => {
     expect(res.body).toMatchObject({ order_id: tracked.orderId, jobs: [{ operation: "trigger_send_out" }] })
     await eventually(
       async () =>
-        (await simRequests(stack.simulator.url, `/captures/${captureId}/trigger-send-out`)).some((r) => r.method === "POST" && r.status === 204),
+        (await simRequests(stack.simulator.url, `/captures/${captureId}/trigger-send-out`)).some(
+          (r) => r.method === "POST" && r.status === 204,
+        ),
       { what: "trigger-send-out at Klarna" },
     )
-    const view = await viewWhen(stack.api, tracked.orderId, (v) => v.jobs.some((j) => j.operation === "trigger_send_out" && j.state === "succeeded"), "send-out job done")
+    const view = await viewWhen(
+      stack.api,
+      tracked.orderId,
+      (v) => v.jobs.some((j) => j.operation === "trigger_send_out" && j.state === "succeeded"),
+      "send-out job done",
+    )
     expect(view.has_failures).toBe(false)
   })
 

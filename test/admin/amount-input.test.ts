@@ -14,10 +14,15 @@ describe("parseMinorUnits", () => {
     expect(parseMinorUnits(text, currency)).toBe(minor)
   })
 
-  test.each([["12.345", "SEK"], ["1.5", "JPY"], ["-1", "SEK"], ["abc", "SEK"], ["", "SEK"], ["1e3", "SEK"], ["99999999999999999", "SEK"]])(
-    "%s %s is not an amount",
-    (text, currency) => {
-      expect(parseMinorUnits(text, currency)).toBeNull()
-    },
-  )
+  test.each([
+    ["12.345", "SEK"],
+    ["1.5", "JPY"],
+    ["-1", "SEK"],
+    ["abc", "SEK"],
+    ["", "SEK"],
+    ["1e3", "SEK"],
+    ["99999999999999999", "SEK"],
+  ])("%s %s is not an amount", (text, currency) => {
+    expect(parseMinorUnits(text, currency)).toBeNull()
+  })
 })

@@ -1,8 +1,16 @@
 /** When the widget reads the Klarna view again: after the order changed, and while Klarna's answer is to come. */
-import { awaitingKlarna, orderFingerprint, SETTLE_MS, shouldPoll, type WatchedOrder } from "../../packages/medusa-v1/src/admin/lib/freshness"
+import {
+  awaitingKlarna,
+  orderFingerprint,
+  SETTLE_MS,
+  shouldPoll,
+  type WatchedOrder,
+} from "../../packages/medusa-v1/src/admin/lib/freshness"
 import type { KlarnaCapture, KlarnaJob, KlarnaOrder } from "../../packages/medusa-v1/src/admin/lib/types"
 
-function view(parts: { captures?: Partial<KlarnaCapture>[]; jobs?: Partial<KlarnaJob>[]; refunds?: string[]; status?: string } = {}): KlarnaOrder {
+function view(
+  parts: { captures?: Partial<KlarnaCapture>[]; jobs?: Partial<KlarnaJob>[]; refunds?: string[]; status?: string } = {},
+): KlarnaOrder {
   return {
     platform: "medusa",
     order_id: "order_1",
@@ -95,13 +103,18 @@ describe("awaitingKlarna", () => {
     expect(awaitingKlarna(shipped, view({ captures: [captured] }))).toEqual(["tracking TN1"])
     // A shipping-info job that succeeded but is not reflected yet cannot happen (the capture carries it then);
     // one still queued keeps the widget waiting for it.
-    expect(awaitingKlarna(shipped, view({ captures: [captured], jobs: [{ operation: "shipping_info", subject: "ful_1", state: "pending" }] }))).toEqual([
-      "tracking TN1",
-    ])
     expect(
-      awaitingKlarna(shipped, view({ captures: [{ source_id: "ful_1", shipping_info: [{ tracking_number: "TN1", shipping_company: "postnord" }] }] })),
+      awaitingKlarna(shipped, view({ captures: [captured], jobs: [{ operation: "shipping_info", subject: "ful_1", state: "pending" }] })),
+    ).toEqual(["tracking TN1"])
+    expect(
+      awaitingKlarna(
+        shipped,
+        view({ captures: [{ source_id: "ful_1", shipping_info: [{ tracking_number: "TN1", shipping_company: "postnord" }] }] }),
+      ),
     ).toEqual([])
-    expect(awaitingKlarna(shipped, view({ captures: [captured], jobs: [{ operation: "shipping_info", subject: "ful_1", state: "skipped" }] }))).toEqual([])
+    expect(
+      awaitingKlarna(shipped, view({ captures: [captured], jobs: [{ operation: "shipping_info", subject: "ful_1", state: "skipped" }] })),
+    ).toEqual([])
     expect(awaitingKlarna(shipped, view({ jobs: [{ operation: "capture", subject: "ful_1", state: "failed" }] }))).toEqual([])
   })
 
@@ -125,7 +138,9 @@ describe("shouldPoll", () => {
   })
 
   test("not when nothing is pending: no job under way and the order unchanged since the page opened", () => {
-    expect(shouldPoll(view({ jobs: [{ state: "succeeded" }, { state: "failed" }, { state: "skipped" }] }), fulfilled, null, now)).toBe(false)
+    expect(shouldPoll(view({ jobs: [{ state: "succeeded" }, { state: "failed" }, { state: "skipped" }] }), fulfilled, null, now)).toBe(
+      false,
+    )
   })
 
   test("after the order changed, while it has something Klarna's view does not show yet, for SETTLE_MS at most", () => {

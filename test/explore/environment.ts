@@ -50,9 +50,16 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
   const db = await outboxDatabase("kos_explore")
   const orders = new Map<string, ModelOrder>()
   const pool = new Pool({ connectionString: db.url, max: 3 })
-  const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => (await pool.query(text, params)).rows as T[]
+  const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> =>
+    (await pool.query(text, params)).rows as T[]
   const stores: [SqlSyncStore, SqlSyncStore] = [await db.server(4), await db.server(4)]
-  const client = new KlarnaClient({ username: sim.username, password: sim.password, baseUrl: sim.url, maxRetries: 0, timeoutMs: CLIENT_TIMEOUT_MS })
+  const client = new KlarnaClient({
+    username: sim.username,
+    password: sim.password,
+    baseUrl: sim.url,
+    maxRetries: 0,
+    timeoutMs: CLIENT_TIMEOUT_MS,
+  })
 
   const engineOn = (store: SqlSyncStore, klarna: KlarnaOm): SyncEngine =>
     new SyncEngine({
@@ -81,7 +88,14 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
   const dyingEngine = (when: "before_call" | "after_call") => {
     let signal: () => void = () => undefined
     const called = new Promise<void>((resolve) => (signal = resolve))
-    const mutations = new Set(["createCapture", "appendCaptureShippingInfo", "createRefund", "releaseRemainingAuthorization", "cancelOrder", "triggerSendOut"])
+    const mutations = new Set([
+      "createCapture",
+      "appendCaptureShippingInfo",
+      "createRefund",
+      "releaseRemainingAuthorization",
+      "cancelOrder",
+      "triggerSendOut",
+    ])
     const dying = new Proxy(client, {
       get: (target, property) => {
         const value = Reflect.get(target, property) as unknown
@@ -123,7 +137,9 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
           idleChecks = 0
           if (open.some((job) => job.later)) {
             // Time passes: what waits for a retry or for another job is due now.
-            await sql(`UPDATE klarna_sync_job SET run_at = now() WHERE platform_order_id = $1 AND state = 'pending' AND run_at > now()`, [orderId])
+            await sql(`UPDATE klarna_sync_job SET run_at = now() WHERE platform_order_id = $1 AND state = 'pending' AND run_at > now()`, [
+              orderId,
+            ])
             for (const worker of workers) worker.nudge()
           }
         }

@@ -89,7 +89,11 @@ async function placeOrder(env: ExploreEnvironment, shape: OrderShape): Promise<M
   const response = await fetch(`${env.sim.url}/__sim/orders`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ order_amount: orderTotal(draft), purchase_currency: shape.currency.currency, purchase_country: shape.currency.country }),
+    body: JSON.stringify({
+      order_amount: orderTotal(draft),
+      purchase_currency: shape.currency.currency,
+      purchase_country: shape.currency.country,
+    }),
   })
   if (!response.ok) throw new Error(`simulator refused the order: ${response.status} ${await response.text()}`)
   draft.klarnaOrderId = ((await response.json()) as { order_id: string }).order_id
@@ -110,7 +114,10 @@ export async function runExploration(env: ExploreEnvironment, options: ExploreOp
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
   const property = fc.asyncProperty(
     orderShape,
-    fc.commands(commandArbitraries({ oddTrackingLengths: options.oddTrackingLengths ?? oddTrackingFromEnv() }), { maxCommands: options.maxCommands ?? 15, size: "+1" }),
+    fc.commands(commandArbitraries({ oddTrackingLengths: options.oddTrackingLengths ?? oddTrackingFromEnv() }), {
+      maxCommands: options.maxCommands ?? 15,
+      size: "+1",
+    }),
     async (shape, commands) => {
       const order = await placeOrder(env, shape)
       const sequence: Sequence = { order, events: [], nextId: 0, stats: { commands: 0, faults: 0 } }
@@ -127,7 +134,9 @@ export async function runExploration(env: ExploreEnvironment, options: ExploreOp
         totals.commands += sequence.stats.commands
         totals.faults += sequence.stats.faults
         // Whatever a failed sequence left behind must not run into the next one.
-        await env.sql(`UPDATE klarna_sync_job SET state = 'skipped' WHERE platform_order_id = $1 AND state IN ('pending', 'running')`, [order.orderId])
+        await env.sql(`UPDATE klarna_sync_job SET state = 'skipped' WHERE platform_order_id = $1 AND state IN ('pending', 'running')`, [
+          order.orderId,
+        ])
       }
     },
   )

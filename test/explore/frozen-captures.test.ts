@@ -28,7 +28,15 @@ async function placeOrder(items: { quantity: number; unitPrice: number }[]): Pro
     klarnaOrderId: "",
     currency: "EUR",
     decimals: 2,
-    items: items.map((item, i) => ({ id: `item_${token}_${i}`, name: `Item ${i}`, sku: `sku-${token}-${i}`, quantity: item.quantity, unitPrice: item.unitPrice, unitDiscount: 0, taxRate: 2500 })),
+    items: items.map((item, i) => ({
+      id: `item_${token}_${i}`,
+      name: `Item ${i}`,
+      sku: `sku-${token}-${i}`,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice,
+      unitDiscount: 0,
+      taxRate: 2500,
+    })),
     fulfillments: [],
     refunds: [],
     canceled: false,
@@ -47,7 +55,14 @@ async function placeOrder(items: { quantity: number; unitPrice: number }[]): Pro
 
 function fulfill(order: ModelOrder, itemIndex: number, quantity: number): string {
   const id = `ful_${order.orderId}_${order.fulfillments.length + 1}`
-  order.fulfillments.push({ id, items: [{ itemId: order.items[itemIndex].id, quantity }], canceled: false, shipped: false, trackings: [], createdAt: new Date() })
+  order.fulfillments.push({
+    id,
+    items: [{ itemId: order.items[itemIndex].id, quantity }],
+    canceled: false,
+    shipped: false,
+    trackings: [],
+    createdAt: new Date(),
+  })
   return id
 }
 
@@ -92,9 +107,13 @@ test("defect 1: a frozen capture of a fulfillment canceled since is waited for; 
 
   await env.runUntilIdle(order.orderId, 1)
   const klarna = await simOrder(env.sim.url, order.klarnaOrderId)
-  expect(klarna.captures.map((c) => [c.reference, c.captured_amount, c.order_lines?.map((l) => [l.reference, l.quantity, l.unit_price, l.total_tax_amount])])).toEqual([
-    [first, 4000, [[order.items[0].sku, 1, 4000, 800]]],
-  ])
+  expect(
+    klarna.captures.map((c) => [
+      c.reference,
+      c.captured_amount,
+      c.order_lines?.map((l) => [l.reference, l.quantity, l.unit_price, l.total_tax_amount]),
+    ]),
+  ).toEqual([[first, 4000, [[order.items[0].sku, 1, 4000, 800]]]])
   expect(klarna.remaining_authorized_amount).toBe(0)
   expect(await checkInvariants(env, order)).toEqual([])
 })
@@ -120,16 +139,24 @@ test("defect 1, other ending: the frozen capture never reached Klarna: it is dro
   const klarna = await simOrder(env.sim.url, order.klarnaOrderId)
   expect(klarna.captures.map((c) => [c.reference, c.captured_amount])).toEqual([[second, 4000]])
   expect(klarna.remaining_authorized_amount).toBe(0)
-  const posts = (await simRequests(env.sim.url, path)).filter((r) => r.method === "POST").map((r) => (r.body as { reference: string }).reference)
+  const posts = (await simRequests(env.sim.url, path))
+    .filter((r) => r.method === "POST")
+    .map((r) => (r.body as { reference: string }).reference)
   expect(posts).toEqual([first, second])
   expect(await checkInvariants(env, order)).toEqual([])
 })
 
 test("found by the exploration: Capture payment's frozen request (its worker died before sending) is waited for by a new fulfillment's capture", async () => {
   // Shrunk: captureRemaining, fault(500), killWorker(before_call), fulfill([0]), killWorker(before_call)
-  const order = await placeOrder([{ quantity: 2, unitPrice: 1500 }, { quantity: 1, unitPrice: 999 }])
+  const order = await placeOrder([
+    { quantity: 2, unitPrice: 1500 },
+    { quantity: 1, unitPrice: 999 },
+  ])
   await env.engines[0].captureRemaining(order.orderId)
-  await simFault(env.sim.url, { match: { method: "POST", path: `/orders/${order.klarnaOrderId}/`, times: 1 }, fault: { type: "http", status: 500 } })
+  await simFault(env.sim.url, {
+    match: { method: "POST", path: `/orders/${order.klarnaOrderId}/`, times: 1 },
+    fault: { type: "http", status: 500 },
+  })
   const dying = env.dyingEngine("before_call")
   void dying.engine.processNext(dying.workerId)
   await dying.called
@@ -171,7 +198,10 @@ describe("found by the exploration: the order is canceled while Capture payment'
     expect(klarna.captures.map((c) => [c.reference, c.captured_amount])).toEqual([[order.orderId, 100]])
     const posts = (await simRequests(env.sim.url, `/orders/${order.klarnaOrderId}/captures`)).filter((r) => r.method === "POST")
     expect(posts).toHaveLength(1)
-    const [row] = await env.sql<{ status: string; capture_id: string }>(`SELECT status, capture_id FROM klarna_capture WHERE source_id = $1`, [`remaining:${order.orderId}`])
+    const [row] = await env.sql<{ status: string; capture_id: string }>(
+      `SELECT status, capture_id FROM klarna_capture WHERE source_id = $1`,
+      [`remaining:${order.orderId}`],
+    )
     expect(row).toEqual({ status: "captured", capture_id: klarna.captures[0].capture_id })
   })
 })

@@ -34,7 +34,9 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
   const fail = (message: string) => violations.push(message)
   const klarna = await simOrder(env.sim.url, order.klarnaOrderId)
   const requests = (await simRequests(env.sim.url, order.klarnaOrderId)).filter((r) => r.method !== "GET")
-  const jobs = await env.sql<RefusedJob & { job_key: string; operation: string; state: string; last_http_status: number | null; result: { reason?: string } | null }>(
+  const jobs = await env.sql<
+    RefusedJob & { job_key: string; operation: string; state: string; last_http_status: number | null; result: { reason?: string } | null }
+  >(
     `SELECT job_key, operation, state, payload, result, last_error_code, last_error, last_http_status FROM klarna_sync_job WHERE platform_order_id = $1`,
     [order.orderId],
   )
@@ -56,9 +58,11 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     const reference = capture.reference ?? "(none)"
     if (seen.has(reference)) fail(`two captures with reference ${reference}`)
     seen.add(reference)
-    if (reference !== order.orderId && !byId.has(reference)) fail(`capture ${capture.capture_id} has reference ${reference}, which is no fulfillment of the order`)
+    if (reference !== order.orderId && !byId.has(reference))
+      fail(`capture ${capture.capture_id} has reference ${reference}, which is no fulfillment of the order`)
     const fulfillment = byId.get(reference)
-    if (fulfillment?.canceledBeforeCapture) fail(`fulfillment ${reference} was canceled before its capture was sent, yet Klarna has capture ${capture.capture_id}`)
+    if (fulfillment?.canceledBeforeCapture)
+      fail(`fulfillment ${reference} was canceled before its capture was sent, yet Klarna has capture ${capture.capture_id}`)
     violations.push(...checkLines(order, capture.order_lines ?? [], `capture ${reference}`))
     if (fulfillment) {
       for (const line of itemLines(capture.order_lines ?? [])) {
@@ -83,7 +87,9 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
   // A shipment the gift card pays in full has nothing to charge: Klarna refuses a capture of 0, so none is sent.
   const zeroAmount = new Set(
     jobs
-      .filter((job) => job.operation === "capture" && job.state === "skipped" && /zero_amount|nothing to charge/.test(job.result?.reason ?? ""))
+      .filter(
+        (job) => job.operation === "capture" && job.state === "skipped" && /zero_amount|nothing to charge/.test(job.result?.reason ?? ""),
+      )
       .map((job) => String(job.payload.fulfillmentId)),
   )
   // Without a gift card, a fulfillment charges nothing only when its units were paid already (max() below).
@@ -96,9 +102,13 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     // Every unit that stays fulfilled is paid; a unit canceled after its capture stays paid (Klarna keeps the
     // capture) and may cover a later fulfillment of the same item; no unit is paid twice, so never more than
     // the units ordered. Capture payment pays every unit.
-    const [low, high] = remainingCaptured ? [item.quantity, item.quantity] : [Math.max(fulfilled, paid), Math.min(item.quantity, fulfilled + paid)]
+    const [low, high] = remainingCaptured
+      ? [item.quantity, item.quantity]
+      : [Math.max(fulfilled, paid), Math.min(item.quantity, fulfilled + paid)]
     if (captured < low || captured > high) {
-      fail(`item ${item.sku}: Klarna captured ${captured} units, expected ${low === high ? low : `${low}..${high}`} (ordered ${item.quantity}, fulfilled ${fulfilled}, paid by canceled fulfillments ${paid}${remainingCaptured ? ", remaining captured" : ""})`)
+      fail(
+        `item ${item.sku}: Klarna captured ${captured} units, expected ${low === high ? low : `${low}..${high}`} (ordered ${item.quantity}, fulfilled ${fulfilled}, paid by canceled fulfillments ${paid}${remainingCaptured ? ", remaining captured" : ""})`,
+      )
     }
   }
   for (const capture of klarna.captures) {
@@ -108,24 +118,34 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
   }
   const shippingLines = klarna.captures.flatMap((c) => (c.order_lines ?? []).filter((l) => l.type === "shipping_fee"))
   if (shippingLines.length > (order.shipping ? 1 : 0)) fail(`shipping captured ${shippingLines.length} times`)
-  const giftCardCredit = -klarna.captures.flatMap((c) => c.order_lines ?? []).filter((l) => l.type === "gift_card").reduce((s, l) => s + l.total_amount, 0)
-  if (giftCardCredit > (order.giftCard?.amount ?? 0)) fail(`gift card credited ${giftCardCredit}, the card paid ${order.giftCard?.amount ?? 0}`)
+  const giftCardCredit = -klarna.captures
+    .flatMap((c) => c.order_lines ?? [])
+    .filter((l) => l.type === "gift_card")
+    .reduce((s, l) => s + l.total_amount, 0)
+  if (giftCardCredit > (order.giftCard?.amount ?? 0))
+    fail(`gift card credited ${giftCardCredit}, the card paid ${order.giftCard?.amount ?? 0}`)
 
   const total = orderTotal(order)
   if (klarna.captured_amount > total) fail(`captured ${klarna.captured_amount} > authorized ${total}`)
   const done = order.canceled || everythingFulfilled(order)
   if (done && !order.canceled && !hasPaidCanceledSurplus(order, paidCanceled)) {
     if (klarna.captured_amount !== total) fail(`everything shipped: captured ${klarna.captured_amount}, order total ${total}`)
-    if (zeroAmount.size === 0 && shippingLines.length !== (order.shipping ? 1 : 0)) fail(`everything shipped: shipping captured ${shippingLines.length} times`)
-    if (zeroAmount.size === 0 && giftCardCredit !== (order.giftCard?.amount ?? 0)) fail(`everything shipped: gift card credited ${giftCardCredit} of ${order.giftCard?.amount ?? 0}`)
+    if (zeroAmount.size === 0 && shippingLines.length !== (order.shipping ? 1 : 0))
+      fail(`everything shipped: shipping captured ${shippingLines.length} times`)
+    if (zeroAmount.size === 0 && giftCardCredit !== (order.giftCard?.amount ?? 0))
+      fail(`everything shipped: gift card credited ${giftCardCredit} of ${order.giftCard?.amount ?? 0}`)
   }
 
   // ---- Release / cancel ---------------------------------------------------------------------------
   if (done) {
-    if (klarna.captured_amount === 0 && order.canceled && klarna.status !== "CANCELLED") fail(`canceled order with nothing captured: Klarna status ${klarna.status}`)
-    if (klarna.captured_amount > 0 && klarna.remaining_authorized_amount !== 0) fail(`nothing more will ship, yet ${klarna.remaining_authorized_amount} stays authorized`)
+    if (klarna.captured_amount === 0 && order.canceled && klarna.status !== "CANCELLED")
+      fail(`canceled order with nothing captured: Klarna status ${klarna.status}`)
+    if (klarna.captured_amount > 0 && klarna.remaining_authorized_amount !== 0)
+      fail(`nothing more will ship, yet ${klarna.remaining_authorized_amount} stays authorized`)
     if (klarna.captured_amount === 0 && !order.canceled && klarna.status !== "CANCELLED" && klarna.remaining_authorized_amount !== 0) {
-      fail(`nothing more will ship and nothing was captured, yet the order is ${klarna.status} with ${klarna.remaining_authorized_amount} authorized`)
+      fail(
+        `nothing more will ship and nothing was captured, yet the order is ${klarna.status} with ${klarna.remaining_authorized_amount} authorized`,
+      )
     }
   }
 
@@ -140,7 +160,8 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     refundRefs.add(reference)
     const platform = order.refunds.find((r) => r.id === reference)
     if (!platform) fail(`refund ${refund.refund_id} has reference ${reference}, which is no refund of the order`)
-    else if (platform.amount !== refund.refunded_amount) fail(`refund ${reference}: Klarna ${refund.refunded_amount}, platform ${platform.amount}`)
+    else if (platform.amount !== refund.refunded_amount)
+      fail(`refund ${reference}: Klarna ${refund.refunded_amount}, platform ${platform.amount}`)
   }
 
   // ---- Tracking -----------------------------------------------------------------------------------
@@ -153,34 +174,49 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     const refusedValue = (value: string) => refusals.some((job) => (job.last_error ?? "").includes(value))
     const company = fulfillment.shippingCompany
     const companyFits = company === undefined || codePoints(company) <= TRACKING_LIMITS.shipping_company
-    if (!companyFits && !refusedValue(company as string)) fail(`fulfillment ${fulfillment.id}: shipping company of ${codePoints(company as string)} code points neither sent nor recorded as refused`)
+    if (!companyFits && !refusedValue(company as string))
+      fail(
+        `fulfillment ${fulfillment.id}: shipping company of ${codePoints(company as string)} code points neither sent nor recorded as refused`,
+      )
     for (const tracking of fulfillment.trackings) {
       const number = tracking.trackingNumber
       const entry = sent.find((e) => e.tracking_number === number)
       if (codePoints(number) > TRACKING_LIMITS.tracking_number) {
-        if (!refusedValue(number)) fail(`fulfillment ${fulfillment.id}: tracking number of ${codePoints(number)} code points not recorded as refused`)
+        if (!refusedValue(number))
+          fail(`fulfillment ${fulfillment.id}: tracking number of ${codePoints(number)} code points not recorded as refused`)
         continue
       }
       if (!entry) {
-        fail(`fulfillment ${fulfillment.id}: tracking ${JSON.stringify(number)} is not on capture ${capture.capture_id} (has ${JSON.stringify(sent.map((e) => e.tracking_number))})`)
+        fail(
+          `fulfillment ${fulfillment.id}: tracking ${JSON.stringify(number)} is not on capture ${capture.capture_id} (has ${JSON.stringify(sent.map((e) => e.tracking_number))})`,
+        )
         continue
       }
-      if (companyFits && entry.shipping_company !== company) fail(`fulfillment ${fulfillment.id}: shipping_company ${JSON.stringify(entry.shipping_company)}, typed ${JSON.stringify(company)}`)
-      if (!companyFits && entry.shipping_company !== undefined) fail(`fulfillment ${fulfillment.id}: a refused shipping company was sent as ${JSON.stringify(entry.shipping_company)}`)
+      if (companyFits && entry.shipping_company !== company)
+        fail(`fulfillment ${fulfillment.id}: shipping_company ${JSON.stringify(entry.shipping_company)}, typed ${JSON.stringify(company)}`)
+      if (!companyFits && entry.shipping_company !== undefined)
+        fail(`fulfillment ${fulfillment.id}: a refused shipping company was sent as ${JSON.stringify(entry.shipping_company)}`)
       // The link the customer gets: the URL the merchant typed (an http(s) one), else the carrier's page for
       // the number from the carrier table the widget uses too (carriers.ts), else none.
-      const typedUrl = tracking.trackingUrl !== undefined && /^https?:\/\/\S+$/i.test(tracking.trackingUrl.trim()) ? tracking.trackingUrl.trim() : undefined
+      const typedUrl =
+        tracking.trackingUrl !== undefined && /^https?:\/\/\S+$/i.test(tracking.trackingUrl.trim())
+          ? tracking.trackingUrl.trim()
+          : undefined
       const uri = typedUrl ?? (companyFits ? carrierTrackingUrl(company, number) : undefined)
       if (uri !== undefined && codePoints(uri) > TRACKING_LIMITS.tracking_uri) {
         if (entry.tracking_uri !== undefined) fail(`fulfillment ${fulfillment.id}: a refused tracking_uri was sent`)
-        if (!refusedValue(uri)) fail(`fulfillment ${fulfillment.id}: tracking_uri of ${codePoints(uri)} code points not recorded as refused`)
+        if (!refusedValue(uri))
+          fail(`fulfillment ${fulfillment.id}: tracking_uri of ${codePoints(uri)} code points not recorded as refused`)
       } else if (entry.tracking_uri !== uri) {
-        fail(`fulfillment ${fulfillment.id}: tracking_uri ${JSON.stringify(entry.tracking_uri)}, expected ${JSON.stringify(uri)} (typed ${JSON.stringify(tracking.trackingUrl)})`)
+        fail(
+          `fulfillment ${fulfillment.id}: tracking_uri ${JSON.stringify(entry.tracking_uri)}, expected ${JSON.stringify(uri)} (typed ${JSON.stringify(tracking.trackingUrl)})`,
+        )
       }
     }
     const typed = new Set(fulfillment.trackings.map((t) => t.trackingNumber))
     for (const entry of sent) {
-      if (!typed.has(entry.tracking_number ?? "")) fail(`fulfillment ${fulfillment.id}: Klarna has tracking ${JSON.stringify(entry.tracking_number)}, which the merchant never typed`)
+      if (!typed.has(entry.tracking_number ?? ""))
+        fail(`fulfillment ${fulfillment.id}: Klarna has tracking ${JSON.stringify(entry.tracking_number)}, which the merchant never typed`)
     }
   }
 
@@ -192,7 +228,10 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     const body = (request.body ?? {}) as { reference?: string }
     let expected: string[] = []
     if (/\/captures$/.test(request.path)) {
-      expected = body.reference === order.orderId ? [key(jobKeys.captureRemaining("medusa", order.orderId))] : [key(jobKeys.capture("medusa", body.reference ?? ""))]
+      expected =
+        body.reference === order.orderId
+          ? [key(jobKeys.captureRemaining("medusa", order.orderId))]
+          : [key(jobKeys.capture("medusa", body.reference ?? ""))]
     } else if (/\/captures\/[^/]+\/shipping-info$/.test(request.path)) {
       const captureId = request.path.split("/captures/")[1].split("/")[0]
       const fulfillment = byId.get(captureSource.get(captureId) ?? "")
@@ -212,7 +251,10 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
       expected = [key(jobKeys.cancel("medusa", order.orderId))]
     }
     if (!sentKey) fail(`${request.method} ${request.path} carried no Klarna-Idempotency-Key`)
-    else if (!expected.includes(sentKey)) fail(`${request.method} ${request.path} carried key ${sentKey}, not its platform object's (${expected.join(" | ") || "unknown mutation"})`)
+    else if (!expected.includes(sentKey))
+      fail(
+        `${request.method} ${request.path} carried key ${sentKey}, not its platform object's (${expected.join(" | ") || "unknown mutation"})`,
+      )
   }
   return violations
 }
@@ -256,15 +298,21 @@ function checkLines(order: ModelOrder, lines: KlarnaOrderLine[], what: string): 
       }
     } else if (line.type === "gift_card") {
       if (!order.giftCard) problems.push(`${what}: a gift card line, the order has no gift card`)
-      else if (line.total_amount >= 0 || -line.total_amount > order.giftCard.amount) problems.push(`${what}: gift card line of ${line.total_amount}`)
+      else if (line.total_amount >= 0 || -line.total_amount > order.giftCard.amount)
+        problems.push(`${what}: gift card line of ${line.total_amount}`)
     } else {
-      problems.push(`${what}: unexpected ${line.type} line ${JSON.stringify(line.name)} of ${line.total_amount} (the amounts add up exactly)`)
+      problems.push(
+        `${what}: unexpected ${line.type} line ${JSON.stringify(line.name)} of ${line.total_amount} (the amounts add up exactly)`,
+      )
     }
   }
   return problems
 }
 
-type LineFigures = Pick<KlarnaOrderLine, "quantity" | "unit_price" | "total_amount" | "total_discount_amount" | "tax_rate" | "total_tax_amount">
+type LineFigures = Pick<
+  KlarnaOrderLine,
+  "quantity" | "unit_price" | "total_amount" | "total_discount_amount" | "tax_rate" | "total_tax_amount"
+>
 
 function expectedItemLine(item: ModelItem, quantity: number): LineFigures {
   const total = quantity * itemNet(item)
@@ -282,7 +330,8 @@ function compareLine(what: string, line: KlarnaOrderLine, expected: LineFigures)
   const problems: string[] = []
   for (const field of Object.keys(expected) as (keyof LineFigures)[]) {
     const actual = line[field] ?? 0
-    if (actual !== expected[field]) problems.push(`${what}: line ${line.reference ?? line.name} ${field} ${actual}, expected ${expected[field]}`)
+    if (actual !== expected[field])
+      problems.push(`${what}: line ${line.reference ?? line.name} ${field} ${actual}, expected ${expected[field]}`)
   }
   return problems
 }

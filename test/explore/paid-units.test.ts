@@ -44,7 +44,14 @@ test("a unit canceled after its capture is credited to its re-fulfillment, not t
   env.orders.set(order.orderId, order)
   const fulfill = async (n: number) => {
     const id = `ful_${token}_${n}`
-    order.fulfillments.push({ id, items: [{ itemId: order.items[0].id, quantity: 1 }], canceled: false, shipped: false, trackings: [], createdAt: new Date(Date.now() + n) })
+    order.fulfillments.push({
+      id,
+      items: [{ itemId: order.items[0].id, quantity: 1 }],
+      canceled: false,
+      shipped: false,
+      trackings: [],
+      createdAt: new Date(Date.now() + n),
+    })
     await env.engines[0].fulfillmentCreated(order.orderId, id)
     return id
   }
@@ -58,7 +65,10 @@ test("a unit canceled after its capture is credited to its re-fulfillment, not t
   await env.runUntilIdle(order.orderId, 1)
 
   const klarna = await simOrder(env.sim.url, order.klarnaOrderId)
-  const unitsOfA = klarna.captures.map((c) => [c.reference, (c.order_lines ?? []).filter((l) => l.reference === order.items[0].sku).reduce((s, l) => s + l.quantity, 0)])
+  const unitsOfA = klarna.captures.map((c) => [
+    c.reference,
+    (c.order_lines ?? []).filter((l) => l.reference === order.items[0].sku).reduce((s, l) => s + l.quantity, 0),
+  ])
   expect(unitsOfA).toEqual([
     [first, 1],
     [second, 1],

@@ -111,7 +111,16 @@ export function snapshotOf(order: ModelOrder): SyncableOrder {
       taxRate: item.taxRate,
     })),
     shippingLines: order.shipping
-      ? [{ id: order.shipping.id, name: "Standard shipping", originalTotal: order.shipping.amount, discountTotal: 0, total: order.shipping.amount, taxRate: order.shipping.taxRate }]
+      ? [
+          {
+            id: order.shipping.id,
+            name: "Standard shipping",
+            originalTotal: order.shipping.amount,
+            discountTotal: 0,
+            total: order.shipping.amount,
+            taxRate: order.shipping.taxRate,
+          },
+        ]
       : [],
     giftCards: order.giftCard ? [{ ...order.giftCard }] : [],
     fulfillments,

@@ -29,7 +29,11 @@ async function main(): Promise<number> {
   let pg: RunningPostgres | undefined
   try {
     if (!process.env.DATABASE_URL) {
-      pg = await startPostgres({ dataDir: path.join(os.tmpdir(), `klarna-order-sync-explore-pg-${process.pid}`), fresh: true, database: "kos_explore" })
+      pg = await startPostgres({
+        dataDir: path.join(os.tmpdir(), `klarna-order-sync-explore-pg-${process.pid}`),
+        fresh: true,
+        database: "kos_explore",
+      })
       process.env.DATABASE_URL = pg.url
     }
     const env = await startExploreEnvironment()

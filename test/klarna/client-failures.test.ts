@@ -10,18 +10,7 @@ import {
   KlarnaRateLimitError,
   type KlarnaOperation,
 } from "../../packages/core/src/klarna"
-import {
-  addFault,
-  control,
-  createOrder,
-  failure,
-  key,
-  ONE_SHIRT,
-  recordingClient,
-  simRequests,
-  startSim,
-  type Simulator,
-} from "./support"
+import { addFault, control, createOrder, failure, key, ONE_SHIRT, recordingClient, simRequests, startSim, type Simulator } from "./support"
 
 let sim: Simulator
 
@@ -49,7 +38,7 @@ describe("Klarna errors become KlarnaError with Klarna's fields", () => {
     expect(err.operation).toBe("createCapture")
     expect(err.attempts).toBe(1)
     expect(err.message).toBe(
-      `Klarna CAPTURE_NOT_ALLOWED (403) on createCapture: ${err.errorMessages.join("; ")} [correlation_id ${err.correlationId}]`
+      `Klarna CAPTURE_NOT_ALLOWED (403) on createCapture: ${err.errorMessages.join("; ")} [correlation_id ${err.correlationId}]`,
     )
     // The body's correlation id is the one the simulator sent.
     const [logged] = await simRequests(sim, { method: "POST" })
@@ -73,11 +62,15 @@ describe("Klarna errors become KlarnaError with Klarna's fields", () => {
   test("422 UNPROCESSABLE_ENTITY (shipping_company longer than 100)", async () => {
     const { client } = recordingClient(sim)
     const orderId = await createOrder(sim)
-    const { captureId } = await client.createCapture(orderId, { captured_amount: 5000, order_lines: [ONE_SHIRT] }, { idempotencyKey: key("c") })
+    const { captureId } = await client.createCapture(
+      orderId,
+      { captured_amount: 5000, order_lines: [ONE_SHIRT] },
+      { idempotencyKey: key("c") },
+    )
     const err = await failure(
       client.appendCaptureShippingInfo(orderId, captureId, [{ shipping_company: "x".repeat(101), tracking_number: "1" }], {
         idempotencyKey: key("s"),
-      })
+      }),
     )
     expect(err.httpStatus).toBe(422)
     expect(err.errorCode).toBe("UNPROCESSABLE_ENTITY")
@@ -144,7 +137,12 @@ describe("retries", () => {
     await addFault(
       sim,
       { method: "GET", times: 1 },
-      { type: "http", status: 429, headers: { "X-Ratelimit-Reset": "3" }, body: { error_code: "TOO_MANY_REQUESTS", error_messages: ["Too many requests"] } }
+      {
+        type: "http",
+        status: 429,
+        headers: { "X-Ratelimit-Reset": "3" },
+        body: { error_code: "TOO_MANY_REQUESTS", error_messages: ["Too many requests"] },
+      },
     )
     await client.getOrder(orderId)
     expect(sleeps).toEqual([3000])
@@ -259,7 +257,7 @@ describe("idempotency", () => {
     const { client, sleeps } = recordingClient(sim)
     await addFault(sim, { method: "POST", path: "/payments/v1/sessions", times: 1 }, { type: "http", status: 503 })
     const err = await failure(
-      client.createPaymentSession({ purchase_country: "DE", purchase_currency: "EUR", order_amount: 0, order_lines: [] })
+      client.createPaymentSession({ purchase_country: "DE", purchase_currency: "EUR", order_amount: 0, order_lines: [] }),
     )
     expect(err.httpStatus).toBe(503)
     expect(err.retryable).toBe(false)

@@ -53,7 +53,7 @@ describe("Order Management", () => {
     const created = await client.createCapture(
       orderId,
       { captured_amount: 5000, description: "Parcel 1", reference: "ful_01", order_lines: [ONE_SHIRT] },
-      { idempotencyKey: captureKey }
+      { idempotencyKey: captureKey },
     )
     // Read from the response headers, exactly as the simulator sent them.
     const [logged] = await simRequests(sim, { method: "POST", path_contains: "/captures" })
@@ -69,8 +69,15 @@ describe("Order Management", () => {
     await client.appendCaptureShippingInfo(
       orderId,
       created.captureId,
-      [{ shipping_company: "dhl-express", shipping_method: "Home", tracking_number: "JD014600006281230704", tracking_uri: "https://track.example/JD014600006281230704" }],
-      { idempotencyKey: key("shipping") }
+      [
+        {
+          shipping_company: "dhl-express",
+          shipping_method: "Home",
+          tracking_number: "JD014600006281230704",
+          tracking_uri: "https://track.example/JD014600006281230704",
+        },
+      ],
+      { idempotencyKey: key("shipping") },
     )
     const withTracking = await client.getCapture(orderId, created.captureId)
     expect(withTracking.shipping_info).toEqual([
@@ -93,7 +100,7 @@ describe("Order Management", () => {
     const refund = await client.createRefund(
       orderId,
       { refunded_amount: 5000, description: "Returned one shirt", reference: "ref_01", order_lines: [ONE_SHIRT] },
-      { idempotencyKey: key("refund") }
+      { idempotencyKey: key("refund") },
     )
     const [logged] = await simRequests(sim, { method: "POST", path_contains: "/refunds" })
     expect(refund.refundId).toBe(logged.response?.headers["Refund-Id"])
@@ -135,7 +142,7 @@ describe("Order Management", () => {
     await client.updateMerchantReferences(
       orderId,
       { merchant_reference1: "10001", merchant_reference2: "order_01HXYZ" },
-      { idempotencyKey: key("refs") }
+      { idempotencyKey: key("refs") },
     )
     const [logged] = await simRequests(sim, { method: "PATCH" })
     expect(logged.body).toEqual({ merchant_reference1: "10001", merchant_reference2: "order_01HXYZ" })
@@ -148,7 +155,7 @@ describe("Order Management", () => {
     await client.updateAuthorization(
       orderId,
       { order_amount: 5500, order_lines: [ONE_SHIRT, SHIPPING] },
-      { idempotencyKey: key("update-auth") }
+      { idempotencyKey: key("update-auth") },
     )
     expect(await client.getOrder(orderId)).toMatchObject({ order_amount: 5500, remaining_authorized_amount: 5500 })
   })
@@ -172,7 +179,7 @@ describe("Klarna Payments (checkout)", () => {
     const { authorization_token } = await control<{ authorization_token: string }>(
       sim,
       "POST",
-      `/__sim/sessions/${session.session_id}/authorize`
+      `/__sim/sessions/${session.session_id}/authorize`,
     )
     const order = await client.createOrderFromAuthorization(authorization_token, {
       ...sessionRequest,
@@ -192,7 +199,7 @@ describe("Klarna Payments (checkout)", () => {
     const { authorization_token } = await control<{ authorization_token: string }>(
       sim,
       "POST",
-      `/__sim/sessions/${session.session_id}/authorize`
+      `/__sim/sessions/${session.session_id}/authorize`,
     )
     await client.cancelAuthorization(authorization_token)
     const [logged] = await simRequests(sim, { method: "DELETE" })

@@ -43,7 +43,7 @@ test("credentials never appear in errors, messages, serialisations, logs or even
       inspect(err, { depth: 10, showHidden: true }),
       JSON.stringify(err.errorMessages),
       String(err.errorCode),
-      String(err.correlationId)
+      String(err.correlationId),
     )
   }
   const make = (extra: Parameters<typeof recordingClient>[1] = {}) => {
@@ -63,8 +63,8 @@ test("credentials never appear in errors, messages, serialisations, logs or even
   const { captureId } = await client.createCapture(orderId, { captured_amount: 100 }, { idempotencyKey: key("ok") })
   collect(
     await failure(
-      client.appendCaptureShippingInfo(orderId, captureId, [{ shipping_company: "y".repeat(150) }], { idempotencyKey: key("422") })
-    )
+      client.appendCaptureShippingInfo(orderId, captureId, [{ shipping_company: "y".repeat(150) }], { idempotencyKey: key("422") }),
+    ),
   )
   // 401 (the wrong password must not leak either)
   const wrong = make({ password: WRONG_PASSWORD })
@@ -82,7 +82,7 @@ test("credentials never appear in errors, messages, serialisations, logs or even
   collect(await failure(client.createRefund(orderId, { refunded_amount: 10 }, { idempotencyKey: key("drop"), maxRetries: 0 })))
   await addFault(sim, { method: "POST", path: "/payments/v1/sessions", times: 1 }, { type: "http", status: 503 })
   collect(
-    await failure(client.createPaymentSession({ purchase_country: "DE", purchase_currency: "EUR", order_amount: 0, order_lines: [] }))
+    await failure(client.createPaymentSession({ purchase_country: "DE", purchase_currency: "EUR", order_amount: 0, order_lines: [] })),
   )
   // A request rejected before sending, and a host that refuses connections
   collect(await failure(client.releaseRemainingAuthorization(orderId, { idempotencyKey: "" })))

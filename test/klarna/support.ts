@@ -4,7 +4,13 @@
  */
 import { inspect } from "node:util"
 import { startSimulator } from "../../packages/simulator/server"
-import { KlarnaClient, KlarnaError, type KlarnaAttemptEvent, type KlarnaClientConfig, type KlarnaOrderLine } from "../../packages/core/src/klarna"
+import {
+  KlarnaClient,
+  KlarnaError,
+  type KlarnaAttemptEvent,
+  type KlarnaClientConfig,
+  type KlarnaOrderLine,
+} from "../../packages/core/src/klarna"
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>
 
@@ -47,7 +53,7 @@ export async function simRequests(sim: Simulator, filter: { path_contains?: stri
 export async function addFault(
   sim: Simulator,
   match: { method?: string; path?: string; times?: number },
-  fault: Record<string, unknown>
+  fault: Record<string, unknown>,
 ): Promise<void> {
   await control(sim, "POST", "/__sim/faults", { match, fault })
 }

@@ -140,8 +140,7 @@ describe("Medusa checkout with the klarna payment processor", () => {
     ])
     expect(requests.every((r) => r.status === 200)).toBe(true)
     const createOrder = requests[1]
-    const header = (name: string): string | undefined =>
-      Object.entries(createOrder.headers).find(([k]) => k.toLowerCase() === name)?.[1]
+    const header = (name: string): string | undefined => Object.entries(createOrder.headers).find(([k]) => k.toLowerCase() === name)?.[1]
     expect(header("klarna-idempotency-key")).toMatch(/^[0-9a-f-]{36}$/)
     expect(header("user-agent")).toMatch(/^klarna-order-sync\/\S+ .*medusa\/1\.20\.8/)
   })
@@ -199,7 +198,7 @@ describe("Medusa checkout with the klarna payment processor", () => {
     await api.store("POST", `/carts/${cart.id}/payment-sessions/klarna`, { data: { authorization_token: token } })
     const completed = await api.store<{ type: string; data: { total: number; payments: { data: Record<string, unknown> }[] } }>(
       "POST",
-      `/carts/${cart.id}/complete`
+      `/carts/${cart.id}/complete`,
     )
     expect(completed.type).toBe("order")
     const klarnaOrder = await simGet<SimOrderView>(sim, `/__sim/orders/${String(completed.data.payments[0].data.order_id)}`)
@@ -214,7 +213,7 @@ describe("Medusa checkout with the klarna payment processor", () => {
     await api.store("POST", `/carts/${cart.id}/payment-sessions`)
     await api.store("POST", `/carts/${cart.id}/payment-session`, { provider_id: "klarna" })
     await expect(
-      api.store("POST", `/carts/${cart.id}/payment-sessions/klarna`, { data: { order_id: "someone-elses-order" } })
+      api.store("POST", `/carts/${cart.id}/payment-sessions/klarna`, { data: { order_id: "someone-elses-order" } }),
     ).rejects.toMatchObject({ status: 400 })
     // Without an authorization the cart does not complete into an order.
     const completed = await api
@@ -272,7 +271,7 @@ describe("Medusa checkout with the klarna payment processor", () => {
         void server.kill()
         return undefined
       },
-      (err: unknown) => err
+      (err: unknown) => err,
     )
     timings.invalidOptionsExitMs = Date.now() - started
     expect(error).toBeInstanceOf(MedusaStartError)
@@ -336,7 +335,14 @@ describe("Medusa checkout with tax-inclusive prices (feature flag tax_inclusive_
       simulatorUrl: sim.url,
       discountCode: discount.code,
       giftCardCode: giftCard.code,
-      address: { first_name: "Erika", last_name: "Mustermann", address_1: "Teststr. 1", city: "Berlin", postal_code: "10115", country_code: "de" },
+      address: {
+        first_name: "Erika",
+        last_name: "Mustermann",
+        address_1: "Teststr. 1",
+        city: "Berlin",
+        postal_code: "10115",
+        country_code: "de",
+      },
     })
     const klarnaOrder = await simGet<SimOrderView>(sim, `/__sim/orders/${String(klarnaOrderId)}`)
     expect(klarnaOrder.status).toBe("AUTHORIZED")

@@ -43,7 +43,11 @@ async function capturedOrder(): Promise<CheckoutResult> {
     simulatorUrl: stack.simulator.url,
   })
   expect(placed.order.total).toBe(118500)
-  await createFulfillment(stack.api, placed.order.id, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+  await createFulfillment(
+    stack.api,
+    placed.order.id,
+    placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
+  )
   await eventually(async () => (await getOrder(stack.api, placed.order.id)).payment_status === "captured", {
     timeoutMs: 30_000,
     what: "Klarna capture and Medusa payment captured",
@@ -82,7 +86,10 @@ async function overlapping(orderId: string, requests: (() => Promise<Settled>)[]
         const rows = await stack.sql<{ query: string }>(
           `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
         )
-        return rows.filter((row) => /^UPDATE "public"\."payment" SET "amount_refunded"/i.test(row.query.trim())).length === requests.length || (lastWaiting = rows, false)
+        return (
+          rows.filter((row) => /^UPDATE "public"\."payment" SET "amount_refunded"/i.test(row.query.trim())).length === requests.length ||
+          ((lastWaiting = rows), false)
+        )
       },
       { timeoutMs: 20_000, what: "every refund waiting at the payment row" },
     ).catch((error: Error) => {

@@ -28,7 +28,8 @@ afterAll(async () => {
 const settled = (orderId: string) =>
   eventually(
     async () =>
-      (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId])).length === 0,
+      (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId]))
+        .length === 0,
     { timeoutMs: 60_000, what: "jobs settled" },
   )
 
@@ -50,7 +51,10 @@ test("a frozen capture of a canceled fulfillment and the re-fulfillment of its u
 
   const captures = `/orders/${klarnaId}/captures`
   await simFault(stack.simulator.url, { match: { method: "POST", path: captures, times: 1 }, fault: { type: "apply_then_drop" } })
-  await simFault(stack.simulator.url, { match: { method: "POST", path: captures, times: 1 }, fault: { type: "rate_limit", retry_after_seconds: 90 } })
+  await simFault(stack.simulator.url, {
+    match: { method: "POST", path: captures, times: 1 },
+    fault: { type: "rate_limit", retry_after_seconds: 90 },
+  })
 
   const first = await createFulfillment(stack.api, orderId, [{ itemId: tomatoes.id, quantity: 1 }])
   const firstJob = await eventually(
@@ -72,7 +76,9 @@ test("a frozen capture of a canceled fulfillment and the re-fulfillment of its u
   await settled(orderId)
 
   let klarna = await simOrder(stack.simulator.url, klarnaId)
-  const tomatoLines = klarna.captures.flatMap((c) => (c.order_lines ?? []).filter((l) => l.reference === "TOM-1").map((l) => ({ capture: c.reference, quantity: l.quantity })))
+  const tomatoLines = klarna.captures.flatMap((c) =>
+    (c.order_lines ?? []).filter((l) => l.reference === "TOM-1").map((l) => ({ capture: c.reference, quantity: l.quantity })),
+  )
   expect(tomatoLines).toEqual([{ capture: first.fulfillment.id, quantity: 1 }])
   expect(klarna.captures.map((c) => c.reference)).toEqual([first.fulfillment.id])
   // Every attempt of the frozen capture carried its fulfillment's key; the new fulfillment sent nothing.
@@ -80,7 +86,9 @@ test("a frozen capture of a canceled fulfillment and the re-fulfillment of its u
   expect(posts.length).toBeGreaterThanOrEqual(2)
   expect(new Set(posts.map((r) => (r.body as { reference: string }).reference))).toEqual(new Set([first.fulfillment.id]))
   expect(new Set(posts.map((r) => r.headers["klarna-idempotency-key"])).size).toBe(1)
-  const [secondJob] = await stack.sql<{ state: string }>(`SELECT state FROM klarna_sync_job WHERE job_key = $1`, [`medusa:capture:${second.fulfillment.id}`])
+  const [secondJob] = await stack.sql<{ state: string }>(`SELECT state FROM klarna_sync_job WHERE job_key = $1`, [
+    `medusa:capture:${second.fulfillment.id}`,
+  ])
   expect(secondJob.state).toBe("skipped")
 
   // The jacket ships later: its capture completes the order, exactly.

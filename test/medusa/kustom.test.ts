@@ -52,7 +52,14 @@ describe("a store on Kustom credentials", () => {
         total_amount: 3000,
         total_tax_amount: 600,
       }),
-      expect.objectContaining({ type: "shipping_fee", quantity: 1, unit_price: 6125, tax_rate: 2500, total_amount: 6125, total_tax_amount: 1225 }),
+      expect.objectContaining({
+        type: "shipping_fee",
+        quantity: 1,
+        unit_price: 6125,
+        tax_rate: 2500,
+        total_amount: 6125,
+        total_tax_amount: 1225,
+      }),
     ])
     expect(capture.captured_amount).toBe(9125)
     expect(capture.shipping_info).toEqual([
@@ -66,7 +73,12 @@ describe("a store on Kustom credentials", () => {
     expect(captureId).toBe(capture.capture_id)
 
     // Resend: refused before anything is queued or sent.
-    const resend = await rawRequest(stack.medusa.url, "POST", `/admin/klarna/orders/${orderId}/captures/${captureId}/send-out`, stack.api.token)
+    const resend = await rawRequest(
+      stack.medusa.url,
+      "POST",
+      `/admin/klarna/orders/${orderId}/captures/${captureId}/send-out`,
+      stack.api.token,
+    )
     expect(resend.status).toBe(400)
     expect(resend.body).toEqual({
       type: "not_allowed",
@@ -79,6 +91,8 @@ describe("a store on Kustom credentials", () => {
     // "Check with Kustom" (reconcile) reads the order from the same API.
     const reconcile = await rawRequest(stack.medusa.url, "POST", `/admin/klarna/orders/${orderId}/reconcile`, stack.api.token)
     expect(reconcile.status).toBe(200)
-    expect(reconcile.body).toMatchObject({ reconcile: { order_id: orderId, klarna_order_id: klarnaId, klarna: { status: "PART_CAPTURED" } } })
+    expect(reconcile.body).toMatchObject({
+      reconcile: { order_id: orderId, klarna_order_id: klarnaId, klarna: { status: "PART_CAPTURED" } },
+    })
   })
 })

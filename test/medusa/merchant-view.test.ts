@@ -36,7 +36,8 @@ const simWhen = (klarnaOrderId: string, condition: (order: SimOrder) => boolean,
 const settled = (orderId: string) =>
   eventually(
     async () =>
-      (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId])).length === 0,
+      (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId]))
+        .length === 0,
     { what: "jobs settled" },
   )
 
@@ -70,7 +71,10 @@ describe("Klarna knows the store's order", () => {
       [orderId],
     )
     expect(row).toEqual({ merchant_reference1: displayId, merchant_reference2: orderId })
-    const { klarna_order: view } = await stack.api.admin<{ klarna_order: { merchant_references: unknown } }>("GET", `/klarna/orders/${orderId}`)
+    const { klarna_order: view } = await stack.api.admin<{ klarna_order: { merchant_references: unknown } }>(
+      "GET",
+      `/klarna/orders/${orderId}`,
+    )
     expect(view.merchant_references).toEqual({ merchant_reference1: displayId, merchant_reference2: orderId })
   })
   test("order.placed lost: the sweep queues the references job again", async () => {
@@ -79,9 +83,13 @@ describe("Klarna knows the store's order", () => {
     await simWhen(placed.klarnaOrderId as string, (o) => Boolean(o.merchant_reference1), "merchant references on the Klarna order")
     await settled(orderId)
     // As if order.placed had never been handled: no job, nothing recorded on the mapping.
-    await stack.sql(`DELETE FROM klarna_sync_attempt WHERE job_id IN (SELECT id FROM klarna_sync_job WHERE job_key = $1)`, [`medusa:update_references:${orderId}`])
+    await stack.sql(`DELETE FROM klarna_sync_attempt WHERE job_id IN (SELECT id FROM klarna_sync_job WHERE job_key = $1)`, [
+      `medusa:update_references:${orderId}`,
+    ])
     await stack.sql(`DELETE FROM klarna_sync_job WHERE job_key = $1`, [`medusa:update_references:${orderId}`])
-    await stack.sql(`UPDATE klarna_order SET merchant_reference1 = NULL, merchant_reference2 = NULL WHERE platform_order_id = $1`, [orderId])
+    await stack.sql(`UPDATE klarna_order SET merchant_reference1 = NULL, merchant_reference2 = NULL WHERE platform_order_id = $1`, [
+      orderId,
+    ])
     const [row] = await eventually(
       async () => {
         const rows = await stack.sql<{ merchant_reference1: string | null; merchant_reference2: string | null }>(
@@ -121,7 +129,9 @@ describe("tracking the customer can follow", () => {
     await stack.sql(`
       CREATE OR REPLACE FUNCTION kos_test_store_tracking_url() RETURNS trigger AS $$
       BEGIN NEW.url := '${storeUrl}'; RETURN NEW; END $$ LANGUAGE plpgsql`)
-    await stack.sql(`CREATE TRIGGER kos_test_store_tracking_url BEFORE INSERT ON tracking_link FOR EACH ROW EXECUTE FUNCTION kos_test_store_tracking_url()`)
+    await stack.sql(
+      `CREATE TRIGGER kos_test_store_tracking_url BEFORE INSERT ON tracking_link FOR EACH ROW EXECUTE FUNCTION kos_test_store_tracking_url()`,
+    )
     try {
       const placed = await klarnaCheckout([{ product: 1, quantity: 1 }])
       const klarnaId = placed.klarnaOrderId as string

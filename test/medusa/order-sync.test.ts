@@ -117,10 +117,20 @@ describe("Klarna order sync in a real Medusa store", () => {
     expect(byReference(first.fulfillment.id)?.shipping_info).toEqual([
       expect.objectContaining({ tracking_number: "TRACK-1", shipping_company: "postnord", shipping_method: "Home" }),
     ])
-    expect(byReference(second.fulfillment.id)?.shipping_info?.map((s) => s.tracking_number).sort()).toEqual(["TRACK-2", "TRACK-3"])
+    expect(
+      byReference(second.fulfillment.id)
+        ?.shipping_info?.map((s) => s.tracking_number)
+        .sort(),
+    ).toEqual(["TRACK-2", "TRACK-3"])
 
     // The plugin's tables mirror Klarna.
-    const captures = await stack.sql<{ source_id: string; capture_id: string; captured_amount: number; status: string; shipping_info: unknown[] }>(
+    const captures = await stack.sql<{
+      source_id: string
+      capture_id: string
+      captured_amount: number
+      status: string
+      shipping_info: unknown[]
+    }>(
       `SELECT source_id, capture_id, captured_amount, status, shipping_info FROM klarna_capture WHERE platform_order_id = $1 ORDER BY created_at`,
       [orderId],
     )
@@ -132,7 +142,10 @@ describe("Klarna order sync in a real Medusa store", () => {
       [orderId],
     )
     expect(mapping).toMatchObject({ captured_amount: medusaOrder.total, status: "CAPTURED", authorized_amount: medusaOrder.total })
-    const failedJobs = await stack.sql(`SELECT id FROM klarna_sync_job WHERE platform_order_id = $1 AND state NOT IN ('succeeded','skipped')`, [orderId])
+    const failedJobs = await stack.sql(
+      `SELECT id FROM klarna_sync_job WHERE platform_order_id = $1 AND state NOT IN ('succeeded','skipped')`,
+      [orderId],
+    )
     expect(failedJobs).toEqual([])
 
     // Medusa's own payment shows as captured once Klarna's order is fully captured.
@@ -154,7 +167,11 @@ describe("Klarna order sync in a real Medusa store", () => {
     const orderId = placed.order.id
     const klarnaId = placed.klarnaOrderId as string
     const jacket = itemOf(placed, 1)
-    await createFulfillment(stack.api, orderId, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+    await createFulfillment(
+      stack.api,
+      orderId,
+      placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
+    )
     await simWhen(klarnaId, (o) => o.status === "CAPTURED", "full capture")
     await eventually(async () => (await getOrder(stack.api, orderId)).payment_status === "captured", { what: "Medusa payment captured" })
 
@@ -194,11 +211,16 @@ describe("Klarna order sync in a real Medusa store", () => {
     // Fulfillment and shipment before Medusa's event bus delivers either event (it pumps every 3 s).
     const { fulfillment } = await createFulfillment(stack.api, orderId, [{ itemId: itemOf(placed, 1).id, quantity: 1 }])
     await createShipment(stack.api, orderId, fulfillment.id, ["RACE-1"])
-    const done = await simWhen(klarnaId, (o) => o.captures.length === 1 && (o.captures[0].shipping_info ?? []).length > 0, "capture with tracking")
+    const done = await simWhen(
+      klarnaId,
+      (o) => o.captures.length === 1 && (o.captures[0].shipping_info ?? []).length > 0,
+      "capture with tracking",
+    )
     // Let any straggling job run, then check nothing was doubled.
     await eventually(
       async () =>
-        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId])).length === 0,
+        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId]))
+          .length === 0,
       { what: "jobs settled" },
     )
     const final = await simOrder(stack.simulator.url, klarnaId)
@@ -245,7 +267,8 @@ describe("Klarna order sync in a real Medusa store", () => {
     const done = await simWhen(klarnaId, (o) => o.captures.length === 2, "capture of the second fulfillment")
     await eventually(
       async () =>
-        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId])).length === 0,
+        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId]))
+          .length === 0,
       { what: "jobs settled" },
     )
     const final = await simOrder(stack.simulator.url, klarnaId)
@@ -298,7 +321,16 @@ describe("a sync Klarna refused, retried by the merchant", () => {
     await createFulfillment(stack.api, orderId, [{ itemId: placed.order.items[0].id, quantity: 1 }])
     const [failed] = await eventually(
       async () => {
-        const rows = await stack.sql<{ id: string; state: string; attempts: number; last_http_status: number; last_error_code: string; last_error_messages: string[]; last_correlation_id: string; idempotency_key: string }>(
+        const rows = await stack.sql<{
+          id: string
+          state: string
+          attempts: number
+          last_http_status: number
+          last_error_code: string
+          last_error_messages: string[]
+          last_correlation_id: string
+          idempotency_key: string
+        }>(
           `SELECT id, state, attempts, last_http_status, last_error_code, last_error_messages, last_correlation_id, idempotency_key
              FROM klarna_sync_job WHERE platform_order_id = $1 AND operation = 'capture' AND state = 'failed'`,
           [orderId],
@@ -318,7 +350,10 @@ describe("a sync Klarna refused, retried by the merchant", () => {
     expect(retry.job.state).toBe("pending")
     const captured = await simWhen(klarnaId, (o) => o.captures.length === 1, "capture after retry")
     expect(captured.captured_amount).toBe(placed.order.total)
-    const [job] = await stack.sql<{ state: string; idempotency_key: string }>(`SELECT state, idempotency_key FROM klarna_sync_job WHERE id = $1`, [failed.id])
+    const [job] = await stack.sql<{ state: string; idempotency_key: string }>(
+      `SELECT state, idempotency_key FROM klarna_sync_job WHERE id = $1`,
+      [failed.id],
+    )
     expect(job.state).toBe("succeeded")
     // Klarna replays a stored refusal for the same key, so the retry had to use a new one.
     expect(job.idempotency_key).not.toBe(failed.idempotency_key)

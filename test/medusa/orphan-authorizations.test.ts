@@ -13,14 +13,7 @@ import { Client } from "pg"
 import { startMedusaStack, FAST_WORKER, type MedusaStack } from "../support/medusa-stack"
 import { simOrder, simRequests } from "../support/simulator-client"
 import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
-import {
-  eventually,
-  MedusaApiError,
-  prepareCheckout,
-  type CheckoutOptions,
-  type MedusaCart,
-  type MedusaOrder,
-} from "../support/store-api"
+import { eventually, MedusaApiError, prepareCheckout, type CheckoutOptions, type MedusaCart, type MedusaOrder } from "../support/store-api"
 
 jest.setTimeout(240_000)
 
@@ -175,8 +168,15 @@ describe("Klarna orders whose cart never became a Medusa order", () => {
     await expectOneCancelCall(second.cartId, orphan)
     expect(await klarnaStatus(await klarnaOrderOfCart(first.cartId))).toBe("AUTHORIZED")
 
-    const listed = await eventually(async () => (await orphansListed()).find((row) => row.klarna_order_id === orphan && row.status === "cancelled"))
-    expect(listed).toMatchObject({ cart_id: second.cartId, currency: "sek", amount: 25000 + 4900 + Math.round((25000 + 4900) / 4), order_id: null })
+    const listed = await eventually(async () =>
+      (await orphansListed()).find((row) => row.klarna_order_id === orphan && row.status === "cancelled"),
+    )
+    expect(listed).toMatchObject({
+      cart_id: second.cartId,
+      currency: "sek",
+      amount: 25000 + 4900 + Math.round((25000 + 4900) / 4),
+      order_id: null,
+    })
     expect(listed.reason).toMatch(/completion failed.*409.*inventory/i)
     expect(listed.job).toMatchObject({ state: "succeeded" })
     // The order that was placed is recorded as such, and not listed as an orphan.
@@ -217,7 +217,12 @@ describe("Klarna orders whose cart never became a Medusa order", () => {
       const orphan = await klarnaOrderOfCart(cartId)
       // Past the grace period the sweep queues the cancel; it must wait for the completion's verdict.
       const job = await eventually(
-        async () => (await stack.sql<{ id: string; state: string }>(`SELECT id, state FROM klarna_sync_job WHERE job_key = $1`, [`medusa:cancel_orphan:${cartId}:${orphan}`]))[0],
+        async () =>
+          (
+            await stack.sql<{ id: string; state: string }>(`SELECT id, state FROM klarna_sync_job WHERE job_key = $1`, [
+              `medusa:cancel_orphan:${cartId}:${orphan}`,
+            ])
+          )[0],
         { timeoutMs: GRACE_MS + 15_000, what: "the sweep queued the cancel" },
       )
       expect(job).toBeDefined()
@@ -227,13 +232,16 @@ describe("Klarna orders whose cart never became a Medusa order", () => {
     const done = await completion
     expect(done.type).toBe("order")
     const orphan = await klarnaOrderOfCart(cartId)
-    const job = await eventually(async () => {
-      const rows = await stack.sql<{ state: string; result: { reason?: string } | null }>(
-        `SELECT state, result FROM klarna_sync_job WHERE job_key = $1`,
-        [`medusa:cancel_orphan:${cartId}:${orphan}`],
-      )
-      return rows[0]?.state === "skipped" ? rows[0] : undefined
-    }, { what: "the cancel skipped" })
+    const job = await eventually(
+      async () => {
+        const rows = await stack.sql<{ state: string; result: { reason?: string } | null }>(
+          `SELECT state, result FROM klarna_sync_job WHERE job_key = $1`,
+          [`medusa:cancel_orphan:${cartId}:${orphan}`],
+        )
+        return rows[0]?.state === "skipped" ? rows[0] : undefined
+      },
+      { what: "the cancel skipped" },
+    )
     expect(job.result?.reason).toContain(done.order?.id as string)
     expect(await klarnaStatus(orphan)).toBe("AUTHORIZED")
     expect((await simRequests(stack.simulator.url, `/orders/${orphan}/cancel`)).filter((r) => r.method === "POST")).toEqual([])
@@ -254,7 +262,10 @@ describe("Klarna orders whose cart never became a Medusa order", () => {
     const orphan = await klarnaOrderOfCart(cartId)
     expect(await klarnaStatus(orphan)).toBe("AUTHORIZED")
     await stack.medusa.restart()
-    await eventually(async () => (await klarnaStatus(orphan)) === "CANCELLED", { timeoutMs: GRACE_MS + 20_000, what: "orphan cancelled by the sweep" })
+    await eventually(async () => (await klarnaStatus(orphan)) === "CANCELLED", {
+      timeoutMs: GRACE_MS + 20_000,
+      what: "orphan cancelled by the sweep",
+    })
     await expectOneCancelCall(cartId, orphan)
     const authorized = await stack.sql<{ created_at: Date; cancelled_at: Date }>(
       `SELECT created_at, cancelled_at FROM klarna_authorization WHERE klarna_order_id = $1`,

@@ -37,10 +37,10 @@ test("a fulfillment of an order paid through another provider that keeps a Klarn
     body: JSON.stringify({ order_amount: placed.order.total, purchase_currency: "SEK", purchase_country: "SE" }),
   })
   const { order_id: klarnaOrderId } = (await response.json()) as { order_id: string }
-  await stack.sql(`UPDATE payment SET data = data || jsonb_build_object('klarna', jsonb_build_object('order_id', $1::text)) WHERE order_id = $2`, [
-    klarnaOrderId,
-    placed.order.id,
-  ])
+  await stack.sql(
+    `UPDATE payment SET data = data || jsonb_build_object('klarna', jsonb_build_object('order_id', $1::text)) WHERE order_id = $2`,
+    [klarnaOrderId, placed.order.id],
+  )
 
   await createFulfillment(stack.api, placed.order.id, [{ itemId: placed.order.items[0].id, quantity: 2 }])
   const captured = await eventually(

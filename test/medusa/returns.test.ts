@@ -55,7 +55,11 @@ interface Returned {
 }
 
 /** Buys, fulfils everything (one capture), waits for Medusa's payment to be captured, returns `quantity` units of `product`. */
-async function buyShipAndReturn(items: { product: number; quantity: number }[], returned: { product: number; quantity: number }, discountCode?: string): Promise<Returned> {
+async function buyShipAndReturn(
+  items: { product: number; quantity: number }[],
+  returned: { product: number; quantity: number },
+  discountCode?: string,
+): Promise<Returned> {
   const placed = await checkout(stack.api, {
     regionId: stack.store.regionId,
     shippingOptionId: stack.store.shippingOptionId,
@@ -66,7 +70,11 @@ async function buyShipAndReturn(items: { product: number; quantity: number }[], 
   })
   const orderId = placed.order.id
   const klarnaId = placed.klarnaOrderId as string
-  await createFulfillment(stack.api, orderId, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+  await createFulfillment(
+    stack.api,
+    orderId,
+    placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
+  )
   const captured = await simWhen(klarnaId, (o) => o.status === "CAPTURED", "full capture")
   // Medusa refunds a return only once the payment is captured, which the plugin marks when Klarna's is.
   await eventually(async () => (await getOrder(stack.api, orderId)).payment_status === "captured", { what: "Medusa payment captured" })
@@ -99,7 +107,16 @@ describe("a refund of returned items is exactly those items, as captured", () =>
     const { refund, capture, medusaRefund } = await buyShipAndReturn([{ product: SOCKS, quantity: 1 }], { product: SOCKS, quantity: 1 })
     // 12950 + round(12950 * 25 %) = 12950 + 3238 = 16188; its tax: 16188 - round(16188 / 1.25) = 3238.
     expect(medusaRefund.amount).toBe(16188)
-    const sock = { name: "Wool Socks", quantity: 1, unit_price: 16188, tax_rate: 2500, total_amount: 16188, total_tax_amount: 3238, total_discount_amount: 0, reference: "SOCKS-1" }
+    const sock = {
+      name: "Wool Socks",
+      quantity: 1,
+      unit_price: 16188,
+      tax_rate: 2500,
+      total_amount: 16188,
+      total_tax_amount: 3238,
+      total_discount_amount: 0,
+      reference: "SOCKS-1",
+    }
     expect(refund.order_lines?.map(fields)).toEqual([sock])
     expect(fields(capture.find((l) => l.reference === "SOCKS-1"))).toEqual(sock)
   })
@@ -108,38 +125,88 @@ describe("a refund of returned items is exactly those items, as captured", () =>
     const { refund, capture, medusaRefund } = await buyShipAndReturn([{ product: SOCKS, quantity: 2 }], { product: SOCKS, quantity: 1 })
     // Captured: 2 x 129.50 + round(64.75 VAT) = 323.75, shown as 2 x 161.88 less 0.01.
     expect(fields(capture.find((l) => l.reference === "SOCKS-1"))).toEqual({
-      name: "Wool Socks", quantity: 2, unit_price: 16188, tax_rate: 2500, total_amount: 32375, total_tax_amount: 6475, total_discount_amount: 1, reference: "SOCKS-1",
+      name: "Wool Socks",
+      quantity: 2,
+      unit_price: 16188,
+      tax_rate: 2500,
+      total_amount: 32375,
+      total_tax_amount: 6475,
+      total_discount_amount: 1,
+      reference: "SOCKS-1",
     })
     // Medusa refunds one unit at 129.50 + round(32.375) = 161.88 (the unit's captured share is 161.87).
     expect(medusaRefund.amount).toBe(16188)
     expect(refund.order_lines?.map(fields)).toEqual([
-      { name: "Wool Socks", quantity: 1, unit_price: 16188, tax_rate: 2500, total_amount: 16188, total_tax_amount: 3238, total_discount_amount: 0, reference: "SOCKS-1" },
+      {
+        name: "Wool Socks",
+        quantity: 1,
+        unit_price: 16188,
+        tax_rate: 2500,
+        total_amount: 16188,
+        total_tax_amount: 3238,
+        total_discount_amount: 0,
+        reference: "SOCKS-1",
+      },
     ])
   })
 
   test("2 of 3 socks: one line of 2 socks, their captured share 323.75 and its VAT", async () => {
     const { refund, capture, medusaRefund } = await buyShipAndReturn([{ product: SOCKS, quantity: 3 }], { product: SOCKS, quantity: 2 })
     // Captured: 3 x 129.50 + round(97.125) = 485.63, shown as 3 x 161.88 less 0.01.
-    expect(fields(capture.find((l) => l.reference === "SOCKS-1"))).toMatchObject({ quantity: 3, unit_price: 16188, total_amount: 48563, total_discount_amount: 1 })
+    expect(fields(capture.find((l) => l.reference === "SOCKS-1"))).toMatchObject({
+      quantity: 3,
+      unit_price: 16188,
+      total_amount: 48563,
+      total_discount_amount: 1,
+    })
     // Units 1-2 of 3: floor(48563 * 2 / 3) = 32375, what Medusa refunds too (25900 + 6475).
     expect(medusaRefund.amount).toBe(32375)
     expect(refund.order_lines?.map(fields)).toEqual([
-      { name: "Wool Socks", quantity: 2, unit_price: 16188, tax_rate: 2500, total_amount: 32375, total_tax_amount: 6475, total_discount_amount: 1, reference: "SOCKS-1" },
+      {
+        name: "Wool Socks",
+        quantity: 2,
+        unit_price: 16188,
+        tax_rate: 2500,
+        total_amount: 32375,
+        total_tax_amount: 6475,
+        total_discount_amount: 1,
+        reference: "SOCKS-1",
+      },
     ])
   })
 
   test("1 of 2 discounted sweaters: the captured unit price and the unit's discount, no adjustment", async () => {
     const discount = await createDiscount(stack.api, stack.store.regionId, { type: "percentage", value: 10 })
-    const { refund, capture, medusaRefund } = await buyShipAndReturn([{ product: SWEATER, quantity: 2 }], { product: SWEATER, quantity: 1 }, discount.code)
+    const { refund, capture, medusaRefund } = await buyShipAndReturn(
+      [{ product: SWEATER, quantity: 2 }],
+      { product: SWEATER, quantity: 1 },
+      discount.code,
+    )
     // Captured: 2 x 299.00 = 598.00 - 10 % (59.80) + round(25 % of 538.20 = 134.55) = 672.75;
     // before the discount 598.00 + 149.50 = 747.50, i.e. 2 x 373.75 less 74.75.
     expect(fields(capture.find((l) => l.reference === "SWEATER-1"))).toEqual({
-      name: "Merino Sweater", quantity: 2, unit_price: 37375, tax_rate: 2500, total_amount: 67275, total_tax_amount: 13455, total_discount_amount: 7475, reference: "SWEATER-1",
+      name: "Merino Sweater",
+      quantity: 2,
+      unit_price: 37375,
+      tax_rate: 2500,
+      total_amount: 67275,
+      total_tax_amount: 13455,
+      total_discount_amount: 7475,
+      reference: "SWEATER-1",
     })
     // Medusa refunds one unit: 299.00 - 29.90 + round(25 % of 269.10 = 67.275) = 336.38 (captured share: 336.37).
     expect(medusaRefund.amount).toBe(33638)
     expect(refund.order_lines?.map(fields)).toEqual([
-      { name: "Merino Sweater", quantity: 1, unit_price: 37375, tax_rate: 2500, total_amount: 33638, total_tax_amount: 6728, total_discount_amount: 3737, reference: "SWEATER-1" },
+      {
+        name: "Merino Sweater",
+        quantity: 1,
+        unit_price: 37375,
+        tax_rate: 2500,
+        total_amount: 33638,
+        total_tax_amount: 6728,
+        total_discount_amount: 3737,
+        reference: "SWEATER-1",
+      },
     ])
   })
 })

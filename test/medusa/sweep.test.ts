@@ -32,12 +32,18 @@ test("an earlier fulfillment's lost capture is queued again by the sweep after a
   const [item] = placed.order.items
 
   // The first capture waits 90 s after a 429; its job is then removed, as if order.fulfillment_created had been lost.
-  await simFault(stack.simulator.url, { match: { method: "POST", path: `/orders/${klarnaId}/captures`, times: 1 }, fault: { type: "rate_limit", retry_after_seconds: 90 } })
+  await simFault(stack.simulator.url, {
+    match: { method: "POST", path: `/orders/${klarnaId}/captures`, times: 1 },
+    fault: { type: "rate_limit", retry_after_seconds: 90 },
+  })
   const first = await createFulfillment(stack.api, orderId, [{ itemId: item.id, quantity: 1 }])
   const firstKey = `medusa:capture:${first.fulfillment.id}`
   await eventually(
     async () => {
-      const [job] = await stack.sql<{ state: string; last_http_status: number | null }>(`SELECT state, last_http_status FROM klarna_sync_job WHERE job_key = $1`, [firstKey])
+      const [job] = await stack.sql<{ state: string; last_http_status: number | null }>(
+        `SELECT state, last_http_status FROM klarna_sync_job WHERE job_key = $1`,
+        [firstKey],
+      )
       return job?.state === "pending" && job.last_http_status === 429
     },
     { timeoutMs: 20_000, what: "the first capture waiting after the 429" },
@@ -47,7 +53,13 @@ test("an earlier fulfillment's lost capture is queued again by the sweep after a
 
   // A later fulfillment of the same order goes through its event as usual (one unit is left to ship: no release).
   const second = await createFulfillment(stack.api, orderId, [{ itemId: item.id, quantity: 1 }])
-  const klarna = await simOrderWhen(stack.simulator.url, klarnaId, (order) => order.captures.length === 2, "both fulfillments captured", 60_000)
+  const klarna = await simOrderWhen(
+    stack.simulator.url,
+    klarnaId,
+    (order) => order.captures.length === 2,
+    "both fulfillments captured",
+    60_000,
+  )
 
   // One capture per fulfillment, each of exactly its one unit (shipping goes with one of them).
   expect(klarna.captures.map((capture) => capture.reference).sort()).toEqual([first.fulfillment.id, second.fulfillment.id].sort())
@@ -55,7 +67,8 @@ test("an earlier fulfillment's lost capture is queued again by the sweep after a
   for (const lines of tomatoLines) expect(lines).toEqual([expect.objectContaining({ name: "Tomatoes", reference: "TOM-1", quantity: 1 })])
   expect(tomatoLines[0][0]).toEqual(tomatoLines[1][0])
   expect(klarna.captures.filter((capture) => (capture.order_lines ?? []).some((line) => line.type === "shipping_fee"))).toHaveLength(1)
-  for (const capture of klarna.captures) expect((capture.order_lines ?? []).reduce((sum, line) => sum + line.total_amount, 0)).toBe(capture.captured_amount)
+  for (const capture of klarna.captures)
+    expect((capture.order_lines ?? []).reduce((sum, line) => sum + line.total_amount, 0)).toBe(capture.captured_amount)
 
   const [job] = await stack.sql<{ state: string }>(`SELECT state FROM klarna_sync_job WHERE job_key = $1`, [firstKey])
   expect(job).toEqual({ state: "succeeded" })

@@ -50,7 +50,10 @@ interface JobRow extends Record<string, unknown> {
 }
 
 const jobsOf = (orderId: string) =>
-  stack.sql<JobRow>(`SELECT id, operation, state, attempts, last_error, last_error_code, payload FROM klarna_sync_job WHERE platform_order_id = $1 ORDER BY created_at`, [orderId])
+  stack.sql<JobRow>(
+    `SELECT id, operation, state, attempts, last_error, last_error_code, payload FROM klarna_sync_job WHERE platform_order_id = $1 ORDER BY created_at`,
+    [orderId],
+  )
 
 async function settled(orderId: string): Promise<JobRow[]> {
   return eventually(

@@ -3,7 +3,14 @@
  * order-line property tests.
  */
 import fc from "fast-check"
-import type { FulfillmentSnapshot, GiftCardLine, ItemLine, OrderSnapshot, RefundSnapshot, ShippingLine } from "../../packages/core/src/sync/order-model"
+import type {
+  FulfillmentSnapshot,
+  GiftCardLine,
+  ItemLine,
+  OrderSnapshot,
+  RefundSnapshot,
+  ShippingLine,
+} from "../../packages/core/src/sync/order-model"
 
 const AT = new Date("2024-05-01T10:00:00Z")
 
@@ -31,7 +38,10 @@ const taxRateArb = fc.oneof(fc.constantFrom(0, 600, 700, 1000, 1200, 1900, 2000,
 function itemSpecArb(scale: number, maxQuantity: number): fc.Arbitrary<ItemSpec> {
   return fc.record({
     quantity: fc.integer({ min: 1, max: maxQuantity }),
-    unitGross: fc.oneof(fc.integer({ min: 0, max: 500 * scale }), fc.constantFrom(0, 1, 99 * scale + (scale > 1 ? scale - 1 : 0), 1000 * scale)),
+    unitGross: fc.oneof(
+      fc.integer({ min: 0, max: 500 * scale }),
+      fc.constantFrom(0, 1, 99 * scale + (scale > 1 ? scale - 1 : 0), 1000 * scale),
+    ),
     extra: fc.nat({ max: 1000 }),
     discountKind: fc.constantFrom("none", "percent", "fixed", "full"),
     discountParam: fc.nat({ max: 1_000_000 }),
@@ -111,11 +121,19 @@ export function orderArb(options: OrderArbOptions = {}): fc.Arbitrary<GeneratedO
             minLength: maxItems * maxQuantity,
             maxLength: maxItems * maxQuantity,
           }),
-          canceled: options.withCanceledFulfillments === false ? fc.constant([]) : fc.array(
-            fc.record({ position: fc.nat({ max: fulfillmentCount }), quantities: fc.array(fc.nat({ max: maxQuantity }), { minLength: maxItems, maxLength: maxItems }) }),
-            { maxLength: 2 },
-          ),
-          canceledQty: options.withCanceledQuantities ? fc.array(fc.nat({ max: 2 }), { minLength: maxItems, maxLength: maxItems }) : fc.constant([] as number[]),
+          canceled:
+            options.withCanceledFulfillments === false
+              ? fc.constant([])
+              : fc.array(
+                  fc.record({
+                    position: fc.nat({ max: fulfillmentCount }),
+                    quantities: fc.array(fc.nat({ max: maxQuantity }), { minLength: maxItems, maxLength: maxItems }),
+                  }),
+                  { maxLength: 2 },
+                ),
+          canceledQty: options.withCanceledQuantities
+            ? fc.array(fc.nat({ max: 2 }), { minLength: maxItems, maxLength: maxItems })
+            : fc.constant([] as number[]),
         })
         .map((g) => {
           const items = g.itemSpecs.map(buildItem)
@@ -152,7 +170,13 @@ export function orderArb(options: OrderArbOptions = {}): fc.Arbitrary<GeneratedO
             const items2 = items
               .map((item, i) => ({ itemId: item.id, quantity: Math.min(c.quantities[i] ?? 0, item.quantity) }))
               .filter((x) => x.quantity > 0)
-            fulfillments.splice(Math.min(c.position, fulfillments.length), 0, { id: `ful_canceled_${k}`, createdAt: AT, items: items2, trackings: [], canceled: true })
+            fulfillments.splice(Math.min(c.position, fulfillments.length), 0, {
+              id: `ful_canceled_${k}`,
+              createdAt: AT,
+              items: items2,
+              trackings: [],
+              canceled: true,
+            })
           })
           const canceledQuantities: Record<string, number> = {}
           g.canceledQty.forEach((q, i) => {

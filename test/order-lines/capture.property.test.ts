@@ -63,7 +63,10 @@ describe("planCapture properties", () => {
         orderArb().chain((g) =>
           fc.record({
             g: fc.constant(g),
-            eventOrder: fc.shuffledSubarray(g.order.fulfillments.map((f) => f.id), { minLength: g.order.fulfillments.length }),
+            eventOrder: fc.shuffledSubarray(
+              g.order.fulfillments.map((f) => f.id),
+              { minLength: g.order.fulfillments.length },
+            ),
             // when each fulfillment's event is handled: how many fulfillments exist by then (>= its position + 1)
             lag: fc.array(fc.nat({ max: 6 }), { minLength: g.order.fulfillments.length, maxLength: g.order.fulfillments.length }),
           }),

@@ -17,7 +17,14 @@ import { RUNS } from "./arbitraries"
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-function bigOrder(itemCount: number, rates: number[], quantities: number[], prices: number[], giftCard: number, fulfillments: number): OrderSnapshot {
+function bigOrder(
+  itemCount: number,
+  rates: number[],
+  quantities: number[],
+  prices: number[],
+  giftCard: number,
+  fulfillments: number,
+): OrderSnapshot {
   const items: ItemLine[] = Array.from({ length: itemCount }, (_, i) => {
     const quantity = quantities[i % quantities.length]
     const originalTotal = quantity * prices[i % prices.length] + (i % 3 === 0 && prices[i % prices.length] > 0 ? quantity - 1 : 0)
@@ -87,7 +94,14 @@ describe("Klarna limits", () => {
           // a refund returning every item is merged the same way
           const withRefund: OrderSnapshot = {
             ...order,
-            refunds: [{ id: "ref_all", amount: order.totalAmount, createdAt: new Date(0), returnedItems: order.items.map((i) => ({ itemId: i.id, quantity: i.quantity })) }],
+            refunds: [
+              {
+                id: "ref_all",
+                amount: order.totalAmount,
+                createdAt: new Date(0),
+                returnedItems: order.items.map((i) => ({ itemId: i.id, quantity: i.quantity })),
+              },
+            ],
           }
           const refund = planRefund(withRefund, "ref_all", { capturedAmount: order.totalAmount, refunds: [] })
           expect(refund.orderLines.length).toBeLessThanOrEqual(KLARNA_MAX_ORDER_LINES)
@@ -102,7 +116,13 @@ describe("Klarna limits", () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ q: fc.integer({ min: 1, max: 5 }), unit: fc.nat({ max: 100000 }), extra: fc.nat({ max: 4 }), disc: fc.nat({ max: 1000 }), rate: fc.integer({ min: 0, max: 2500 }) }),
+          fc.record({
+            q: fc.integer({ min: 1, max: 5 }),
+            unit: fc.nat({ max: 100000 }),
+            extra: fc.nat({ max: 4 }),
+            disc: fc.nat({ max: 1000 }),
+            rate: fc.integer({ min: 0, max: 2500 }),
+          }),
           { minLength: 1, maxLength: 300 },
         ),
         fc.integer({ min: 1, max: 60 }),
@@ -110,7 +130,16 @@ describe("Klarna limits", () => {
           const lines = specs.map((s, i) => {
             const originalTotal = s.q * s.unit + (s.unit > 0 ? s.extra % s.q : 0)
             const discountTotal = Math.min(s.disc, originalTotal)
-            const item: ItemLine = { id: `i${i}`, name: `n${i}`, type: "physical", quantity: s.q, originalTotal, discountTotal, total: originalTotal - discountTotal, taxRate: s.rate }
+            const item: ItemLine = {
+              id: `i${i}`,
+              name: `n${i}`,
+              type: "physical",
+              quantity: s.q,
+              originalTotal,
+              discountTotal,
+              total: originalTotal - discountTotal,
+              taxRate: s.rate,
+            }
             return itemShareLine(shareOf(i, item, 0, s.q))
           })
           const sum = lines.reduce((s, l) => s + l.total_amount, 0)
@@ -161,7 +190,18 @@ describe("Klarna limits", () => {
           currency: "EUR",
           currencyDecimals: 2,
           totalAmount: amount,
-          items: [{ id: "i", name: "Yacht", type: "physical", quantity: 1, originalTotal: amount, discountTotal: 0, total: amount, taxRate: 2500 }],
+          items: [
+            {
+              id: "i",
+              name: "Yacht",
+              type: "physical",
+              quantity: 1,
+              originalTotal: amount,
+              discountTotal: 0,
+              total: amount,
+              taxRate: 2500,
+            },
+          ],
           shippingLines: [],
           giftCards: [],
           fulfillments: [{ id: "f", createdAt: new Date(0), items: [{ itemId: "i", quantity: 1 }], trackings: [] }],

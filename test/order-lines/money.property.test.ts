@@ -32,12 +32,17 @@ describe("money properties", () => {
 
   test("cumulative allocation is exact beyond 2^53 intermediate products", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2 ** 40, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 2, max: 100000 }), fc.nat({ max: 99999 }), (total, count, cutRaw) => {
-        const cut = cutRaw % count
-        expect(cumulativeShare(total, count, 0, cut) + cumulativeShare(total, count, cut, count)).toBe(total)
-        const exact = (BigInt(total) * BigInt(cut)) / BigInt(count)
-        expect(BigInt(cumulativeShare(total, count, 0, cut))).toBe(exact)
-      }),
+      fc.property(
+        fc.integer({ min: 2 ** 40, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 2, max: 100000 }),
+        fc.nat({ max: 99999 }),
+        (total, count, cutRaw) => {
+          const cut = cutRaw % count
+          expect(cumulativeShare(total, count, 0, cut) + cumulativeShare(total, count, cut, count)).toBe(total)
+          const exact = (BigInt(total) * BigInt(cut)) / BigInt(count)
+          expect(BigInt(cumulativeShare(total, count, 0, cut))).toBe(exact)
+        },
+      ),
       { numRuns: RUNS },
     )
   })

@@ -16,7 +16,11 @@ describe("planRefund properties", () => {
     fc.assert(
       fc.property(
         orderArb({ withCanceledFulfillments: false }).chain((g) =>
-          fc.record({ g: fc.constant(g), refunds: refundSequenceArb(g.order), capturedPick: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }) }),
+          fc.record({
+            g: fc.constant(g),
+            refunds: refundSequenceArb(g.order),
+            capturedPick: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+          }),
         ),
         ({ g, refunds, capturedPick }) => {
           const order: OrderSnapshot = { ...g.order, refunds }
@@ -40,7 +44,9 @@ describe("planRefund properties", () => {
             // a rounding is at most one minor unit per returned-item line (+1), and never comes with an adjustment line
             if (plan.roundingAmount !== 0) expect(plan.adjustmentAmount).toBe(0)
             // replanning with the refund already recorded is idempotent
-            expect(planRefund(order, refund.id, { capturedAmount, refunds: [...sent, { refundId: refund.id, amount: refund.amount }] })).toEqual(plan)
+            expect(
+              planRefund(order, refund.id, { capturedAmount, refunds: [...sent, { refundId: refund.id, amount: refund.amount }] }),
+            ).toEqual(plan)
             sent.push({ refundId: refund.id, amount: refund.amount })
             expect(sent.reduce((s, r) => s + r.amount, 0)).toBeLessThanOrEqual(capturedAmount)
           }

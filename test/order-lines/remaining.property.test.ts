@@ -14,7 +14,10 @@ describe("planRemainingCapture properties", () => {
     fc.assert(
       fc.property(
         orderArb({ withCanceledQuantities: true }).chain((g) =>
-          fc.record({ g: fc.constant(g), picks: fc.array(fc.boolean(), { minLength: g.order.fulfillments.length, maxLength: g.order.fulfillments.length }) }),
+          fc.record({
+            g: fc.constant(g),
+            picks: fc.array(fc.boolean(), { minLength: g.order.fulfillments.length, maxLength: g.order.fulfillments.length }),
+          }),
         ),
         ({ g, picks }) => {
           const { order } = g
@@ -29,7 +32,12 @@ describe("planRemainingCapture properties", () => {
           if (!order.canceledQuantities) expect(sum).toBe(order.totalAmount)
           expect(plan.reconciliationAmount).toBe(0)
           // the short form (ids only) gives the same plan
-          expect(planRemainingCapture(order, captured.map((f) => f.id))).toEqual(plan)
+          expect(
+            planRemainingCapture(
+              order,
+              captured.map((f) => f.id),
+            ),
+          ).toEqual(plan)
           // capturing the remainder leaves nothing
           const after = planRemainingCapture(order, { captures: [...records, { fulfillmentId: null, amount: plan.capturedAmount }] })
           expect(after.capturedAmount).toBe(0)
@@ -46,7 +54,10 @@ describe("planRemainingCapture properties", () => {
         orderArb().chain((g) =>
           fc.record({
             g: fc.constant(g),
-            drift: fc.array(fc.integer({ min: -3, max: 3 }), { minLength: g.order.fulfillments.length, maxLength: g.order.fulfillments.length }),
+            drift: fc.array(fc.integer({ min: -3, max: 3 }), {
+              minLength: g.order.fulfillments.length,
+              maxLength: g.order.fulfillments.length,
+            }),
             picks: fc.array(fc.boolean(), { minLength: g.order.fulfillments.length, maxLength: g.order.fulfillments.length }),
             external: fc.array(fc.nat({ max: 5000 }), { maxLength: 2 }),
             pendingPick: fc.array(fc.boolean(), { minLength: g.order.fulfillments.length, maxLength: g.order.fulfillments.length }),
@@ -57,13 +68,18 @@ describe("planRemainingCapture properties", () => {
           const records: CaptureRecord[] = []
           order.fulfillments.forEach((f, i) => {
             // canceled fulfillments may have been captured before they were canceled
-            if (picks[i]) records.push({ fulfillmentId: f.id, amount: Math.max(0, (f.canceled ? 700 : planCapture(order, f.id).capturedAmount) + drift[i]) })
+            if (picks[i])
+              records.push({
+                fulfillmentId: f.id,
+                amount: Math.max(0, (f.canceled ? 700 : planCapture(order, f.id).capturedAmount) + drift[i]),
+              })
           })
           external.forEach((amount) => records.push({ amount }))
           const pending = order.fulfillments.filter((f, i) => !picks[i] && pendingPick[i] && !f.canceled).map((f) => f.id)
           const plan = planRemainingCapture(order, { captures: records, pendingFulfillmentIds: pending })
           validateOrderLines(plan.capturedAmount, plan.orderLines, "remaining")
-          const already = records.reduce((s, r) => s + r.amount, 0) + pending.reduce((s, id) => s + planCapture(order, id).capturedAmount, 0)
+          const already =
+            records.reduce((s, r) => s + r.amount, 0) + pending.reduce((s, id) => s + planCapture(order, id).capturedAmount, 0)
           expect(plan.alreadyCapturedAmount).toBe(already)
           if (already <= order.totalAmount) {
             expect(plan.capturedAmount).toBe(order.totalAmount - already)

@@ -23,9 +23,7 @@ describe("job retry backoff", () => {
   })
 
   test("never shrinks as attempts grow (same jitter)", () => {
-    fc.assert(
-      fc.property(policy, attempt, random, (p, n, r) => jobRetryDelayMs(n + 1, p, () => r) >= jobRetryDelayMs(n, p, () => r)),
-    )
+    fc.assert(fc.property(policy, attempt, random, (p, n, r) => jobRetryDelayMs(n + 1, p, () => r) >= jobRetryDelayMs(n, p, () => r)))
   })
 
   test("jitter spreads jobs that failed together", () => {

@@ -61,7 +61,7 @@ describe("claiming jobs", () => {
     const order = new Map<string, number[]>() // queue -> sequence numbers in the order they ran
     const overlaps: string[] = []
     const loop = async (store: SqlSyncStore, worker: string) => {
-      for (let idle = 0; idle < 20; ) {
+      for (let idle = 0; idle < 20;) {
         const job = await store.claimNextJob(worker, HOUR)
         if (!job) {
           idle++
@@ -159,7 +159,12 @@ describe("leases", () => {
     await store.claimNextJob("w", HOUR)
     const retryAt = new Date(Date.now() + 50)
     expect(await store.failJob(job.id, "w", { message: "503", httpStatus: 503, correlationId: "corr-1" }, retryAt)).toBe(true)
-    expect(await store.getJob(job.id)).toMatchObject({ state: "pending", attempts: 1, last_http_status: 503, last_correlation_id: "corr-1" })
+    expect(await store.getJob(job.id)).toMatchObject({
+      state: "pending",
+      attempts: 1,
+      last_http_status: 503,
+      last_correlation_id: "corr-1",
+    })
     expect(await store.resetJob(job.id)).toBeNull() // not parked
 
     await sleep(80)
@@ -179,9 +184,7 @@ describe("leases", () => {
 
   test("the same job key enqueued twice (two events, two servers) is one job", async () => {
     const [a, b] = [await db.server(), await db.server()]
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => addJob(i % 2 ? a : b, "order_1", "medusa:capture:ful_1")),
-    )
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => addJob(i % 2 ? a : b, "order_1", "medusa:capture:ful_1")))
     expect(new Set(results.map((job) => job.id)).size).toBe(1)
     expect(await db.sql(`SELECT id FROM klarna_sync_job`)).toHaveLength(1)
   })

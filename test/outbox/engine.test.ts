@@ -43,7 +43,9 @@ function client(maxRetries = 0): KlarnaClient {
   return new KlarnaClient({ username: sim.username, password: sim.password, baseUrl: sim.url, maxRetries, timeoutMs: 3000 })
 }
 
-function engineWith(options: { store?: SyncStore; klarna?: KlarnaOm; maxAttempts?: number; backoff?: { baseMs: number; maxMs: number } } = {}) {
+function engineWith(
+  options: { store?: SyncStore; klarna?: KlarnaOm; maxAttempts?: number; backoff?: { baseMs: number; maxMs: number } } = {},
+) {
   const klarna = options.klarna ?? client()
   return new SyncEngine({
     store: options.store ?? store,
@@ -65,14 +67,18 @@ function engineWith(options: { store?: SyncStore; klarna?: KlarnaOm; maxAttempts
 let sequence = 0
 /** Unique platform ids: idempotency keys derive from them, and the simulator keeps keys across tests. */
 const run = Date.now().toString(36)
-let ful1 = "", ful2 = "", ref1 = ""
+let ful1 = "",
+  ful2 = "",
+  ref1 = ""
 beforeEach(() => {
   ful1 = `ful_${run}_${sequence}_1`
   ful2 = `ful_${run}_${sequence}_2`
   ref1 = `ref_${run}_${sequence}_1`
 })
 /** A Klarna order in the simulator and its platform order: two items and shipping, no tax. */
-async function placeOrder(parts: { fulfillments?: SyncableOrder["fulfillments"]; refunds?: SyncableOrder["refunds"] } = {}): Promise<SyncableOrder> {
+async function placeOrder(
+  parts: { fulfillments?: SyncableOrder["fulfillments"]; refunds?: SyncableOrder["refunds"] } = {},
+): Promise<SyncableOrder> {
   sequence++
   const base = order({
     items: [item("item_a", 2, 2000), item("item_b", 1, 3000)],
@@ -103,7 +109,10 @@ async function drain(engine: SyncEngine, workerId = "worker-1", timeoutMs = 20_0
     if (await engine.processNext(workerId)) continue
     const open = await db.sql(`SELECT id FROM klarna_sync_job WHERE state IN ('pending', 'running')`)
     if (open.length === 0) return
-    if (Date.now() > deadline) throw new Error(`jobs still open after ${timeoutMs} ms: ${JSON.stringify(await db.sql(`SELECT job_key, state, run_at, last_error FROM klarna_sync_job WHERE state IN ('pending','running')`))}`)
+    if (Date.now() > deadline)
+      throw new Error(
+        `jobs still open after ${timeoutMs} ms: ${JSON.stringify(await db.sql(`SELECT job_key, state, run_at, last_error FROM klarna_sync_job WHERE state IN ('pending','running')`))}`,
+      )
     await sleep(20)
   }
 }
@@ -115,7 +124,14 @@ async function jobOf(jobKey: string): Promise<JobRecord> {
 }
 
 async function attemptsOf(jobKey: string) {
-  return db.sql<{ attempt: number; outcome: string; worker_id: string; http_status: number | null; error: string | null; created_at: Date }>(
+  return db.sql<{
+    attempt: number
+    outcome: string
+    worker_id: string
+    http_status: number | null
+    error: string | null
+    created_at: Date
+  }>(
     `SELECT a.attempt, a.outcome, a.worker_id, a.http_status, a.error, a.created_at FROM klarna_sync_attempt a
        JOIN klarna_sync_job j ON j.id = a.job_id WHERE j.job_key = $1 ORDER BY a.attempt, a.created_at`,
     [jobKey],
@@ -161,7 +177,10 @@ describe("exactly once through lost responses and dead workers", () => {
     const posts = await capturePosts(placed.klarnaOrderId as string)
     expect(posts).toHaveLength(2)
     expect(posts.map((p) => p.headers["klarna-idempotency-key"])).toEqual([job.idempotency_key, job.idempotency_key])
-    const [row] = await db.sql<{ capture_id: string; status: string }>(`SELECT capture_id, status FROM klarna_capture WHERE source_id = $1`, [ful1])
+    const [row] = await db.sql<{ capture_id: string; status: string }>(
+      `SELECT capture_id, status FROM klarna_capture WHERE source_id = $1`,
+      [ful1],
+    )
     expect(row).toEqual({ capture_id: klarna.captures[0].capture_id, status: "captured" })
     expect((await attemptsOf(`medusa:capture:${ful1}`)).map((a) => a.outcome)).toEqual(["retry", "succeeded"])
     expect(paid).toEqual([placed.orderId])
@@ -263,7 +282,10 @@ describe("retries", () => {
 
   test("429 waits what Klarna asks (Retry-After), within the backoff cap", async () => {
     const placed = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 1 })] })
-    await simFault(sim.url, { match: { method: "POST", path: "/captures", times: 1 }, fault: { type: "rate_limit", retry_after_seconds: 1 } })
+    await simFault(sim.url, {
+      match: { method: "POST", path: "/captures", times: 1 },
+      fault: { type: "rate_limit", retry_after_seconds: 1 },
+    })
     const engine = engineWith({ backoff: { baseMs: 40, maxMs: 5000 } })
     await engine.fulfillmentCreated(placed.orderId, ful1)
     await engine.processNext("w")
@@ -279,7 +301,11 @@ describe("retries", () => {
     const placed = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 1 })] })
     await simFault(sim.url, {
       match: { method: "POST", path: "/captures", times: 1 },
-      fault: { type: "http", status: 403, body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-403" } },
+      fault: {
+        type: "http",
+        status: 403,
+        body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-403" },
+      },
     })
     const engine = engineWith()
     await engine.fulfillmentCreated(placed.orderId, ful1)
@@ -332,7 +358,9 @@ describe("convergence", () => {
     expect(klarna.status).toBe("CAPTURED")
     const release = await jobOf("medusa:release:" + placed.orderId)
     expect(release.state).toBe("skipped") // nothing left to release: everything was captured
-    const releases = (await simRequests(sim.url, "release-remaining-authorization")).filter((r) => r.path.includes(placed.klarnaOrderId as string))
+    const releases = (await simRequests(sim.url, "release-remaining-authorization")).filter((r) =>
+      r.path.includes(placed.klarnaOrderId as string),
+    )
     expect(releases).toEqual([])
   })
 
@@ -353,7 +381,11 @@ describe("convergence", () => {
     orders.set(placed.orderId, placed)
     await simFault(sim.url, {
       match: { method: "POST", path: `/orders/${klarnaId}/captures`, times: 1 },
-      fault: { type: "http", status: 403, body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-parked" } },
+      fault: {
+        type: "http",
+        status: 403,
+        body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-parked" },
+      },
     })
     const engine = engineWith()
     await engine.fulfillmentCreated(placed.orderId, ful1)
@@ -375,20 +407,36 @@ describe("convergence", () => {
     const releases = await releasesOf()
     expect(releases).toHaveLength(1) // then the rest is released, once
     expect(klarna.remaining_authorized_amount).toBe(0)
-    const releaseJobs = await db.sql<{ job_key: string; state: string }>(`SELECT job_key, state FROM klarna_sync_job WHERE operation = 'release' ORDER BY created_at`)
+    const releaseJobs = await db.sql<{ job_key: string; state: string }>(
+      `SELECT job_key, state FROM klarna_sync_job WHERE operation = 'release' ORDER BY created_at`,
+    )
     expect(releaseJobs.filter((job) => job.state === "succeeded")).toHaveLength(1)
-    expect(releases[0].headers["klarna-idempotency-key"]).toBe(idempotencyKeyFor(releaseJobs.find((job) => job.state === "succeeded")!.job_key))
+    expect(releases[0].headers["klarna-idempotency-key"]).toBe(
+      idempotencyKeyFor(releaseJobs.find((job) => job.state === "succeeded")!.job_key),
+    )
   })
 
   test("converge() queues what the order's state calls for, once", async () => {
-    const tracked = { ...fulfillment(ful1, { item_a: 2, item_b: 1 }), shipped: true, trackings: [{ trackingNumber: "TRK-2" }, { trackingNumber: "TRK-1" }], shippingCompany: "DHL" }
+    const tracked = {
+      ...fulfillment(ful1, { item_a: 2, item_b: 1 }),
+      shipped: true,
+      trackings: [{ trackingNumber: "TRK-2" }, { trackingNumber: "TRK-1" }],
+      shippingCompany: "DHL",
+    }
     const placed = await placeOrder({ fulfillments: [tracked], refunds: [refund(ref1, 1000)] })
     const engine = engineWith()
     const first = await engine.converge(placed.orderId)
-    const expected = [`medusa:capture:${ful1}`, `medusa:shipping_info:${ful1}:TRK-1,TRK-2`, `medusa:refund:${ref1}`, `medusa:release:${placed.orderId}`]
+    const expected = [
+      `medusa:capture:${ful1}`,
+      `medusa:shipping_info:${ful1}:TRK-1,TRK-2`,
+      `medusa:refund:${ref1}`,
+      `medusa:release:${placed.orderId}`,
+    ]
     expect(first).toMatchObject({ handled: true, queued: expected }) // capture, shipping info, refund, release
     expect(first.jobs.map((job) => job.job_key)).toEqual(expected)
-    expect((await db.sql<{ job_key: string }>(`SELECT job_key FROM klarna_sync_job ORDER BY created_at`)).map((j) => j.job_key)).toEqual(expected)
+    expect((await db.sql<{ job_key: string }>(`SELECT job_key FROM klarna_sync_job ORDER BY created_at`)).map((j) => j.job_key)).toEqual(
+      expected,
+    )
     await drain(engine)
     const klarna = await simOrder(sim.url, placed.klarnaOrderId as string)
     expect(klarna.captures).toHaveLength(1)
@@ -400,7 +448,12 @@ describe("convergence", () => {
 
   test("converge() of an order not paid with Klarna does nothing", async () => {
     orders.set("order_manual", { ...order({ items: [item("i", 1, 100)] }), orderId: "order_manual" })
-    expect(await engineWith().converge("order_manual")).toEqual({ handled: false, queued: [], jobs: [], reason: "order order_manual was not paid with Klarna" })
+    expect(await engineWith().converge("order_manual")).toEqual({
+      handled: false,
+      queued: [],
+      jobs: [],
+      reason: "order order_manual was not paid with Klarna",
+    })
     expect(await db.sql(`SELECT 1 FROM klarna_sync_job`)).toEqual([])
   })
 })

@@ -29,7 +29,15 @@ function engine(merchantReferences: boolean): SyncEngine {
     orders: { loadOrder: async (id) => orders.get(id) ?? null },
     klarna: { forCurrency: () => klarna },
     logger: quiet,
-    options: { platform: "medusa", maxAttempts: 3, backoff: { baseMs: 40, maxMs: 400 }, leaseMs: 500, autoRelease: false, captureOn: "fulfillment", merchantReferences },
+    options: {
+      platform: "medusa",
+      maxAttempts: 3,
+      backoff: { baseMs: 40, maxMs: 400 },
+      leaseMs: 500,
+      autoRelease: false,
+      captureOn: "fulfillment",
+      merchantReferences,
+    },
   })
 }
 
@@ -39,10 +47,21 @@ async function placeOrder(): Promise<SyncableOrder> {
   const response = await fetch(`${sim.url}/__sim/orders`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ order_amount: base.totalAmount, purchase_currency: "EUR", purchase_country: "DE", merchant_reference2: "cart_123" }),
+    body: JSON.stringify({
+      order_amount: base.totalAmount,
+      purchase_currency: "EUR",
+      purchase_country: "DE",
+      merchant_reference2: "cart_123",
+    }),
   })
   const created = (await response.json()) as { order_id: string }
-  const placed: SyncableOrder = { ...base, orderId: `order_${run}_${sequence}`, displayId: String(1000 + sequence), klarnaOrderId: created.order_id, authorizedAmount: base.totalAmount }
+  const placed: SyncableOrder = {
+    ...base,
+    orderId: `order_${run}_${sequence}`,
+    displayId: String(1000 + sequence),
+    klarnaOrderId: created.order_id,
+    authorizedAmount: base.totalAmount,
+  }
   orders.set(placed.orderId, placed)
   return placed
 }
@@ -69,18 +88,25 @@ test("order.placed sets reference1 = display id and reference2 = order id with o
   const e = engine(true)
   const placed = await placeOrder()
   const outcome = await e.orderPlaced(placed.orderId)
-  expect(outcome.handled && outcome.jobs.map((j) => [j.operation, j.job_key])).toEqual([["update_references", `medusa:update_references:${placed.orderId}`]])
+  expect(outcome.handled && outcome.jobs.map((j) => [j.operation, j.job_key])).toEqual([
+    ["update_references", `medusa:update_references:${placed.orderId}`],
+  ])
   await drain(e)
   const klarna = await simOrder(sim.url, placed.klarnaOrderId as string)
   expect([klarna.merchant_reference1, klarna.merchant_reference2]).toEqual([placed.displayId, placed.orderId])
-  expect(await store.findMapping("medusa", placed.orderId)).toMatchObject({ merchant_reference1: placed.displayId, merchant_reference2: placed.orderId })
+  expect(await store.findMapping("medusa", placed.orderId)).toMatchObject({
+    merchant_reference1: placed.displayId,
+    merchant_reference2: placed.orderId,
+  })
 
   // The same event again, and a converge: nothing queued, nothing sent.
   await e.orderPlaced(placed.orderId)
   expect((await e.converge(placed.orderId)).queued).toEqual([])
   await drain(e)
   const sent = await patches(placed.klarnaOrderId as string)
-  expect(sent.map((r) => [r.status, r.body])).toEqual([[204, { merchant_reference1: placed.displayId, merchant_reference2: placed.orderId }]])
+  expect(sent.map((r) => [r.status, r.body])).toEqual([
+    [204, { merchant_reference1: placed.displayId, merchant_reference2: placed.orderId }],
+  ])
 })
 
 test("order.placed lost: converge queues the references, and they reach Klarna", async () => {

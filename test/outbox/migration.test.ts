@@ -16,11 +16,16 @@ test("migration up, down, up", async () => {
   await dataSource.initialize()
   try {
     const tables = async () =>
-      (await query<{ table_name: string }>(url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'klarna_%' ORDER BY 1`)).map(
-        (row) => row.table_name,
-      )
+      (
+        await query<{ table_name: string }>(
+          url,
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'klarna_%' ORDER BY 1`,
+        )
+      ).map((row) => row.table_name)
     const constraints = async () =>
-      (await query<{ conname: string }>(url, `SELECT conname FROM pg_constraint WHERE conrelid::regclass::text LIKE 'klarna_%' ORDER BY 1`)).map((row) => row.conname)
+      (
+        await query<{ conname: string }>(url, `SELECT conname FROM pg_constraint WHERE conrelid::regclass::text LIKE 'klarna_%' ORDER BY 1`)
+      ).map((row) => row.conname)
 
     const applied = (await dataSource.runMigrations({ transaction: "each" })).map((m) => m.name)
     expect(applied).toEqual(["KlarnaSyncTables1764000000000", "KlarnaOrderMerchantReferences1764300000000"])
@@ -47,9 +52,15 @@ test("migration up, down, up", async () => {
     expect(await tables()).toEqual(TABLES)
     expect(await constraints()).toEqual(first)
     // The tables work: the job key is unique.
-    await query(url, `INSERT INTO klarna_sync_job (id, platform_order_id, queue_key, job_key, operation, idempotency_key) VALUES ('a', 'o', 'q', 'k', 'capture', 'i')`)
+    await query(
+      url,
+      `INSERT INTO klarna_sync_job (id, platform_order_id, queue_key, job_key, operation, idempotency_key) VALUES ('a', 'o', 'q', 'k', 'capture', 'i')`,
+    )
     await expect(
-      query(url, `INSERT INTO klarna_sync_job (id, platform_order_id, queue_key, job_key, operation, idempotency_key) VALUES ('b', 'o', 'q', 'k', 'capture', 'i')`),
+      query(
+        url,
+        `INSERT INTO klarna_sync_job (id, platform_order_id, queue_key, job_key, operation, idempotency_key) VALUES ('b', 'o', 'q', 'k', 'capture', 'i')`,
+      ),
     ).rejects.toThrow(/UQ_klarna_sync_job_key/)
   } finally {
     await dataSource.destroy()

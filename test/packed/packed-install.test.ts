@@ -58,7 +58,9 @@ async function sh(command: string, args: string[], cwd: string, env: NodeJS.Proc
     return stdout
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string }
-    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${(error as Error).message}\n${stdout ?? ""}\n${stderr ?? ""}`.slice(0, 20_000))
+    throw new Error(
+      `${command} ${args.join(" ")} (in ${cwd}) failed: ${(error as Error).message}\n${stdout ?? ""}\n${stderr ?? ""}`.slice(0, 20_000),
+    )
   }
 }
 
@@ -128,7 +130,11 @@ afterAll(async () => {
   await medusa?.stop().catch(() => undefined)
   await simulator?.close()
   // eslint-disable-next-line no-console
-  console.log(`packed install timings (s): ${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)}`).join(", ")}`)
+  console.log(
+    `packed install timings (s): ${Object.entries(timings)
+      .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)}`)
+      .join(", ")}`,
+  )
   // Deleting 1500 installed packages takes minutes on a disk that discards on unlink: in the background,
   // so the suite does not wait for it.
   if (workDir && process.env.KOS_KEEP_PACKED_STORE !== "1") spawn("rm", ["-rf", workDir], { detached: true, stdio: "ignore" }).unref()
@@ -139,7 +145,10 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
     await timed("npm pack", () => sh("npm", ["pack", "--pack-destination", workDir], PACKED_PACKAGE_DIR))
     tarball = path.join(workDir, tarballName(PACKED_PACKAGE_DIR))
     expect(fs.existsSync(tarball)).toBe(true)
-    packedFiles = (await sh("tar", ["-tzf", tarball], workDir)).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""))
+    packedFiles = (await sh("tar", ["-tzf", tarball], workDir))
+      .split("\n")
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ""))
 
     const manifest = JSON.parse(await sh("tar", ["-xzOf", tarball, "package/package.json"], workDir)) as { main: string; types: string }
     expect(packedFiles).toContain(manifest.main)
@@ -173,11 +182,21 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
 
     const entry = await sh(
       process.execPath,
-      ["-e", `const k = require("klarna-order-sync"); console.log(JSON.stringify({ exports: Object.keys(k).sort(), services: k.SERVICE_NAMES, provider: k.KLARNA_PROVIDER_ID, sync: typeof k.KlarnaSyncService }))`],
+      [
+        "-e",
+        `const k = require("klarna-order-sync"); console.log(JSON.stringify({ exports: Object.keys(k).sort(), services: k.SERVICE_NAMES, provider: k.KLARNA_PROVIDER_ID, sync: typeof k.KlarnaSyncService }))`,
+      ],
       storeDir,
     )
     expect(JSON.parse(entry)).toEqual({
-      exports: expect.arrayContaining(["KlarnaPaymentProcessor", "KlarnaSyncService", "PLUGIN_NAME", "PluginOptionsError", "SERVICE_NAMES", "parsePluginOptions"]),
+      exports: expect.arrayContaining([
+        "KlarnaPaymentProcessor",
+        "KlarnaSyncService",
+        "PLUGIN_NAME",
+        "PluginOptionsError",
+        "SERVICE_NAMES",
+        "parsePluginOptions",
+      ]),
       services: { sync: "klarnaSyncService", payment: "klarnaPaymentService" },
       provider: "klarna",
       sync: "function",
@@ -203,14 +222,19 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
   test("migrates, boots and sends a fulfillment's capture with its order lines to Klarna", async () => {
     const databaseUrl = await createTestDatabase(uniqueDatabaseName("kos_packed"))
     const medusaBin = path.join(storeDir, "node_modules", ".bin", "medusa")
-    const migrated = await timed("medusa migrations run", () => runMedusaCli(["migrations", "run"], { cwd: storeDir, medusaBin, env: { DATABASE_URL: databaseUrl } }))
+    const migrated = await timed("medusa migrations run", () =>
+      runMedusaCli(["migrations", "run"], { cwd: storeDir, medusaBin, env: { DATABASE_URL: databaseUrl } }),
+    )
     if (migrated.code !== 0) throw new Error(`medusa migrations run failed (exit ${migrated.code}):\n${migrated.output.slice(-8000)}`)
     // Medusa's CLI ran the packed plugin's own migrations (dist/migrations of the installed copy).
     // TypeORM records a migration by its class name, which ends in the file's timestamp.
     const packedTimestamps = packedFiles.filter((f) => /^dist\/migrations\/.*\.js$/.test(f)).map((f) => path.basename(f).split("-")[0])
     const applied = (await query<{ name: string }>(databaseUrl, `SELECT name FROM migrations`)).map((row) => row.name)
     expect(packedTimestamps.filter((timestamp) => !applied.some((name) => name.endsWith(timestamp)))).toEqual([])
-    const tables = await query<{ job: string | null; order: string | null }>(databaseUrl, `SELECT to_regclass('klarna_sync_job')::text AS job, to_regclass('klarna_order')::text AS order`)
+    const tables = await query<{ job: string | null; order: string | null }>(
+      databaseUrl,
+      `SELECT to_regclass('klarna_sync_job')::text AS job, to_regclass('klarna_order')::text AS order`,
+    )
     expect(tables).toEqual([{ job: "klarna_sync_job", order: "klarna_order" }])
     // `medusa user` runs every loader, the plugin's option check included: it needs the Klarna credentials.
     simulator = await startSimulator({ port: 0 })
@@ -260,7 +284,13 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
       placed.order.id,
       placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
     )
-    const captured = await simOrderWhen(simulator.url, klarnaOrderId, (order) => order.captures.length === 1, "the fulfillment's capture", 60_000)
+    const captured = await simOrderWhen(
+      simulator.url,
+      klarnaOrderId,
+      (order) => order.captures.length === 1,
+      "the fulfillment's capture",
+      60_000,
+    )
     timings["fulfillment → capture"] = Date.now() - fulfilledAt
 
     expect(captured.status).toBe("CAPTURED")
@@ -270,9 +300,31 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
     // Prices 1200 and 89900 and shipping 4900, plus 25 % tax: Klarna's unit prices include it.
     const lines = capture.order_lines ?? []
     expect(lines).toHaveLength(3)
-    expect(lines.find((line) => line.reference === "JKT-1")).toMatchObject({ type: "physical", name: "Rain jacket", quantity: 1, unit_price: 112375, tax_rate: 2500, total_amount: 112375, total_tax_amount: 22475 })
-    expect(lines.find((line) => line.reference === "TOM-1")).toMatchObject({ type: "physical", name: "Tomatoes", quantity: 2, unit_price: 1500, tax_rate: 2500, total_amount: 3000, total_tax_amount: 600 })
-    expect(lines.find((line) => line.type === "shipping_fee")).toMatchObject({ quantity: 1, unit_price: 6125, tax_rate: 2500, total_amount: 6125, total_tax_amount: 1225 })
+    expect(lines.find((line) => line.reference === "JKT-1")).toMatchObject({
+      type: "physical",
+      name: "Rain jacket",
+      quantity: 1,
+      unit_price: 112375,
+      tax_rate: 2500,
+      total_amount: 112375,
+      total_tax_amount: 22475,
+    })
+    expect(lines.find((line) => line.reference === "TOM-1")).toMatchObject({
+      type: "physical",
+      name: "Tomatoes",
+      quantity: 2,
+      unit_price: 1500,
+      tax_rate: 2500,
+      total_amount: 3000,
+      total_tax_amount: 600,
+    })
+    expect(lines.find((line) => line.type === "shipping_fee")).toMatchObject({
+      quantity: 1,
+      unit_price: 6125,
+      tax_rate: 2500,
+      total_amount: 6125,
+      total_tax_amount: 1225,
+    })
     expect(lines.reduce((sum, line) => sum + line.total_amount, 0)).toBe(capture.captured_amount)
   })
 })

@@ -30,7 +30,12 @@ afterAll(async () => {
 })
 
 test("soak on the Redis event bus: two servers, duplicate events, faults and a SIGKILL — exactly once", async () => {
-  const report = await runSoak({ orders: 8, concurrency: 4, redisUrl: redis.url, log: (line) => process.stdout.write(`[redis soak] ${line}\n`) })
+  const report = await runSoak({
+    orders: 8,
+    concurrency: 4,
+    redisUrl: redis.url,
+    log: (line) => process.stdout.write(`[redis soak] ${line}\n`),
+  })
   process.stdout.write(`[redis soak] ${formatReport(report)}[redis soak] ${formatCounts(report)}\n`)
   expect(report.captures).toEqual({ expected: 16, mirrored: 16, doubled: 0, lost: 0 })
   expect(report.refunds).toEqual({ expected: 11, mirrored: 11, doubled: 0, lost: 0 })
@@ -64,10 +69,12 @@ describe("the merchant's tools on the Redis event bus", () => {
     })
 
   const jobOf = async (jobKey: string) =>
-    (await stack.sql<{ id: string; state: string; attempts: number; last_http_status: number | null }>(
-      `SELECT id, state, attempts, last_http_status FROM klarna_sync_job WHERE job_key = $1`,
-      [jobKey],
-    ))[0]
+    (
+      await stack.sql<{ id: string; state: string; attempts: number; last_http_status: number | null }>(
+        `SELECT id, state, attempts, last_http_status FROM klarna_sync_job WHERE job_key = $1`,
+        [jobKey],
+      )
+    )[0]
 
   test("Medusa really runs the Redis bus", () => {
     expect(stack.medusa.logs()).toContain("Connection to Redis in module 'event-bus-redis' established")
@@ -79,21 +86,31 @@ describe("the merchant's tools on the Redis event bus", () => {
     const klarnaId = placed.klarnaOrderId as string
     await simFault(stack.simulator.url, {
       match: { method: "POST", path: `/orders/${klarnaId}/captures`, times: 1 },
-      fault: { type: "http", status: 403, body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-parked" } },
+      fault: {
+        type: "http",
+        status: 403,
+        body: { error_code: "NOT_ALLOWED", error_messages: ["Capture not allowed"], correlation_id: "corr-parked" },
+      },
     })
-    const { fulfillment } = await createFulfillment(stack.api, placed.order.id, placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })))
+    const { fulfillment } = await createFulfillment(
+      stack.api,
+      placed.order.id,
+      placed.order.items.map((item) => ({ itemId: item.id, quantity: item.quantity })),
+    )
     const jobKey = `medusa:capture:${fulfillment.id}`
-    const parked = await eventually(async () => {
-      const job = await jobOf(jobKey)
-      return job?.state === "failed" ? job : undefined
-    }, { timeoutMs: 30_000, what: "capture parked" })
+    const parked = await eventually(
+      async () => {
+        const job = await jobOf(jobKey)
+        return job?.state === "failed" ? job : undefined
+      },
+      { timeoutMs: 30_000, what: "capture parked" },
+    )
     expect(parked).toMatchObject({ attempts: 1, last_http_status: 403 })
 
     // The merchant sees it in the order's Klarna panel…
-    const { klarna_order: view } = await stack.api.admin<{ klarna_order: { has_failures: boolean; jobs: { id: string; state: string; error: { correlation_id: string | null } | null }[] } }>(
-      "GET",
-      `/klarna/orders/${placed.order.id}`,
-    )
+    const { klarna_order: view } = await stack.api.admin<{
+      klarna_order: { has_failures: boolean; jobs: { id: string; state: string; error: { correlation_id: string | null } | null }[] }
+    }>("GET", `/klarna/orders/${placed.order.id}`)
     expect(view.has_failures).toBe(true)
     expect(view.jobs.find((job) => job.id === parked.id)).toMatchObject({ state: "failed", error: { correlation_id: "corr-parked" } })
     expect((await simOrder(stack.simulator.url, klarnaId)).captures).toEqual([])
@@ -125,21 +142,31 @@ describe("the merchant's tools on the Redis event bus", () => {
     const klarnaId = placed.klarnaOrderId as string
     const first = await createFulfillment(stack.api, orderId, [{ itemId: placed.order.items[0].id, quantity: 1 }])
     await createShipment(stack.api, orderId, first.fulfillment.id, ["RECON-1"])
-    await eventually(async () => {
-      const order = await simOrder(stack.simulator.url, klarnaId)
-      return order.captures.length === 1 && (order.captures[0].shipping_info ?? []).length === 1
-    }, { timeoutMs: 30_000, what: "capture with tracking" })
-    await eventually(async () => (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId])).length === 0, {
-      timeoutMs: 30_000,
-      what: "jobs settled",
-    })
+    await eventually(
+      async () => {
+        const order = await simOrder(stack.simulator.url, klarnaId)
+        return order.captures.length === 1 && (order.captures[0].shipping_info ?? []).length === 1
+      },
+      { timeoutMs: 30_000, what: "capture with tracking" },
+    )
+    await eventually(
+      async () =>
+        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [orderId]))
+          .length === 0,
+      {
+        timeoutMs: 30_000,
+        what: "jobs settled",
+      },
+    )
     const [captured] = await stack.sql<{ capture_id: string; captured_amount: number }>(
       `SELECT capture_id, captured_amount FROM klarna_capture WHERE source_id = $1`,
       [first.fulfillment.id],
     )
 
     // Drift: as if the server died between Klarna's answer and our write.
-    await stack.sql(`UPDATE klarna_capture SET status = 'pending', capture_id = NULL, shipping_info = '[]' WHERE source_id = $1`, [first.fulfillment.id])
+    await stack.sql(`UPDATE klarna_capture SET status = 'pending', capture_id = NULL, shipping_info = '[]' WHERE source_id = $1`, [
+      first.fulfillment.id,
+    ])
     await stack.sql(`UPDATE klarna_order SET captured_amount = 0, status = 'AUTHORIZED' WHERE platform_order_id = $1`, [orderId])
     const mutationsBefore = (await simRequests(stack.simulator.url)).filter((r) => r.method !== "GET").length
 
@@ -155,11 +182,21 @@ describe("the merchant's tools on the Redis event bus", () => {
     expect(cli.stdout).toContain(`captured_amount: 0 -> ${captured.captured_amount}`)
     expect(
       await stack.sql(`SELECT status, capture_id, shipping_info FROM klarna_capture WHERE source_id = $1`, [first.fulfillment.id]),
-    ).toEqual([{ status: "captured", capture_id: captured.capture_id, shipping_info: [expect.objectContaining({ tracking_number: "RECON-1" })] }])
+    ).toEqual([
+      { status: "captured", capture_id: captured.capture_id, shipping_info: [expect.objectContaining({ tracking_number: "RECON-1" })] },
+    ])
 
     // A capture made outside the plugin (e.g. in Klarna's merchant portal), found through the admin route.
-    const portal = new KlarnaClient({ username: stack.simulator.username, password: stack.simulator.password, baseUrl: stack.simulator.url })
-    const outside = await portal.createCapture(klarnaId, { captured_amount: 500, reference: "portal-capture" }, { idempotencyKey: `portal-${klarnaId}` })
+    const portal = new KlarnaClient({
+      username: stack.simulator.username,
+      password: stack.simulator.password,
+      baseUrl: stack.simulator.url,
+    })
+    const outside = await portal.createCapture(
+      klarnaId,
+      { captured_amount: 500, reference: "portal-capture" },
+      { idempotencyKey: `portal-${klarnaId}` },
+    )
     const mutationsAfterPortal = (await simRequests(stack.simulator.url)).filter((r) => r.method !== "GET").length
     const { reconcile } = await stack.api.admin<{ reconcile: { changes: string[]; klarna: { captured_amount: number } } }>(
       "POST",
@@ -173,7 +210,10 @@ describe("the merchant's tools on the Redis event bus", () => {
     )
     const again = await stack.api.admin<{ reconcile: { changes: string[] } }>("POST", `/klarna/orders/${orderId}/reconcile`)
     expect(again.reconcile.changes).toEqual([]) // nothing left to repair
-    const [mapping] = await stack.sql<{ captured_amount: number }>(`SELECT captured_amount FROM klarna_order WHERE platform_order_id = $1`, [orderId])
+    const [mapping] = await stack.sql<{ captured_amount: number }>(
+      `SELECT captured_amount FROM klarna_order WHERE platform_order_id = $1`,
+      [orderId],
+    )
     expect(mapping.captured_amount).toBe(captured.captured_amount + 500)
 
     // Reconcile only read Klarna: the only mutation since the drift is the portal's own capture.

@@ -48,11 +48,18 @@ describe("Shopify's own sample payloads, in direct mode", () => {
 
     // The samples carry no Klarna order id and the order sample is already canceled: those two
     // fields are changed in the text (nothing else), to play the order's life in order.
-    let created = edit(sampleText("orders-cancelled"), '"note_attributes": []', `"note_attributes": [{"name": "klarna_order_id", "value": "${klarnaId}"}]`)
+    let created = edit(
+      sampleText("orders-cancelled"),
+      '"note_attributes": []',
+      `"note_attributes": [{"name": "klarna_order_id", "value": "${klarnaId}"}]`,
+    )
     created = edit(created, '"cancelled_at": "2021-12-31T19:00:00-05:00"', '"cancelled_at": null')
     created = edit(created, '"cancel_reason": "customer"', '"cancel_reason": null')
     const placed = await sendWebhook(h.server.webhookUrl, "orders/create", created)
-    expect(placed).toMatchObject({ status: 200, body: { ok: true, status: "recorded", orderId, klarnaStatus: "klarna", detail: "note_attribute:klarna_order_id" } })
+    expect(placed).toMatchObject({
+      status: 200,
+      body: { ok: true, status: "recorded", orderId, klarnaStatus: "klarna", detail: "note_attribute:klarna_order_id" },
+    })
 
     const pending = await sendWebhook(h.server.webhookUrl, "fulfillments/create", sampleText("fulfillments-create"))
     expect(pending).toMatchObject({ status: 200, body: { status: "recorded", orderId } })
@@ -69,7 +76,11 @@ describe("Shopify's own sample payloads, in direct mode", () => {
     const [capture] = klarna.captures
     expect(capture.reference).toBe("123456")
     expect(capture.shipping_info).toEqual([
-      { tracking_number: "1z827wk74630", shipping_company: "UPS", tracking_uri: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630" },
+      {
+        tracking_number: "1z827wk74630",
+        shipping_company: "UPS",
+        tracking_uri: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630",
+      },
     ])
     expect(capture.order_lines?.map((line) => [line.reference, line.quantity, line.total_amount])).toEqual(
       expect.arrayContaining([
@@ -98,7 +109,10 @@ describe("Shopify's own sample payloads, in direct mode", () => {
     expectExactLines(await simOrder(h.sim.url, klarnaId))
     // The release queued once everything had shipped finds nothing left to release.
     expect(outcomes(jobs)).toEqual(["cancel skipped", "capture succeeded", "refund succeeded", "release skipped", "shipping_info skipped"])
-    const [mapping] = await h.sql(`SELECT klarna_order_id, captured_amount, refunded_amount FROM klarna_order WHERE platform = 'shopify' AND platform_order_id = $1`, [orderId])
+    const [mapping] = await h.sql(
+      `SELECT klarna_order_id, captured_amount, refunded_amount FROM klarna_order WHERE platform = 'shopify' AND platform_order_id = $1`,
+      [orderId],
+    )
     expect(mapping).toEqual({ klarna_order_id: klarnaId, captured_amount: 40495, refunded_amount: 8500 })
   })
 })
@@ -140,7 +154,12 @@ describe("direct mode edge cases", () => {
       { tracking_number: "JD0002", shipping_company: "DHL", shipping_method: "Home", tracking_uri: "https://dhl.example/JD0002" },
     ])
 
-    const update = { ...fulfillment, tracking_numbers: ["JD0001", "JD0002", "JD0003"], tracking_urls: [], updated_at: "2026-11-22T08:00:00+01:00" }
+    const update = {
+      ...fulfillment,
+      tracking_numbers: ["JD0001", "JD0002", "JD0003"],
+      tracking_urls: [],
+      updated_at: "2026-11-22T08:00:00+01:00",
+    }
     await sendWebhook(h.server.webhookUrl, "fulfillments/update", update)
     await settledJobs(h, order.orderId)
     klarna = await simOrder(h.sim.url, order.klarnaId)
@@ -173,7 +192,11 @@ describe("direct mode edge cases", () => {
       totalPrice: "59.00",
     })
     const [mug, plate] = order.items
-    await sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: mug.id, quantity: 2 }], trackingNumbers: ["P1"] }))
+    await sendWebhook(
+      h.server.webhookUrl,
+      "fulfillments/create",
+      buildFulfillment({ orderId: order.id, lines: [{ id: mug.id, quantity: 2 }], trackingNumbers: ["P1"] }),
+    )
     await settledJobs(h, order.orderId)
     let klarna = await simOrder(h.sim.url, order.klarnaId)
     expect(klarna).toMatchObject({ status: "PART_CAPTURED", captured_amount: 2900 })
@@ -185,7 +208,15 @@ describe("direct mode edge cases", () => {
     await sendWebhook(
       h.server.webhookUrl,
       "fulfillments/create",
-      buildFulfillment({ orderId: order.id, lines: [{ id: mug.id, quantity: 1 }, { id: plate.id, quantity: 1 }], trackingNumbers: ["P2"], createdAt: "2026-11-22T09:00:00+01:00" }),
+      buildFulfillment({
+        orderId: order.id,
+        lines: [
+          { id: mug.id, quantity: 1 },
+          { id: plate.id, quantity: 1 },
+        ],
+        trackingNumbers: ["P2"],
+        createdAt: "2026-11-22T09:00:00+01:00",
+      }),
     )
     await settledJobs(h, order.orderId)
     klarna = await simOrder(h.sim.url, order.klarnaId)
@@ -207,7 +238,11 @@ describe("direct mode edge cases", () => {
     await settledJobs(h, order.orderId)
     klarna = await simOrder(h.sim.url, order.klarnaId)
     expect(klarna.refunds).toEqual([
-      expect.objectContaining({ refunded_amount: 1800, reference: String(refund.id), order_lines: [expect.objectContaining({ reference: "PLATE", quantity: 1, total_amount: 1800 })] }),
+      expect.objectContaining({
+        refunded_amount: 1800,
+        reference: String(refund.id),
+        order_lines: [expect.objectContaining({ reference: "PLATE", quantity: 1, total_amount: 1800 })],
+      }),
     ])
   })
 
@@ -218,7 +253,11 @@ describe("direct mode edge cases", () => {
         shipping: { title: "Letter", price: "4.90", tax: { price: "0.78", rate: 0.19 } },
         totalPrice: "29.90",
       })
-      await sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }))
+      await sendWebhook(
+        h.server.webhookUrl,
+        "fulfillments/create",
+        buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }),
+      )
       await settledJobs(h, order.orderId)
       const refund = buildRefund({
         orderId: order.id,
@@ -238,30 +277,70 @@ describe("direct mode edge cases", () => {
   test("not paid with Klarna, or no Klarna order id: recorded, never sent", async () => {
     const klarnaId = await createKlarnaOrder(h.sim, 3000)
     // Shopify Payments' own Klarna: Shopify is the processor; even a Klarna id in a note attribute is not ours to touch.
-    const viaShopifyPayments = await place({ gateways: ["shopify_payments"], klarnaOrderId: klarnaId, items: [{ title: "Cap", sku: "CAP", quantity: 1, price: "30.00" }], totalPrice: "30.00" })
-    const withoutId = await place({ klarnaOrderId: null, items: [{ title: "Cap", sku: "CAP", quantity: 1, price: "30.00" }], totalPrice: "30.00" })
+    const viaShopifyPayments = await place({
+      gateways: ["shopify_payments"],
+      klarnaOrderId: klarnaId,
+      items: [{ title: "Cap", sku: "CAP", quantity: 1, price: "30.00" }],
+      totalPrice: "30.00",
+    })
+    const withoutId = await place({
+      klarnaOrderId: null,
+      items: [{ title: "Cap", sku: "CAP", quantity: 1, price: "30.00" }],
+      totalPrice: "30.00",
+    })
     for (const order of [viaShopifyPayments, withoutId]) {
-      const shipped = await sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }], trackingNumbers: ["X1"] }))
+      const shipped = await sendWebhook(
+        h.server.webhookUrl,
+        "fulfillments/create",
+        buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }], trackingNumbers: ["X1"] }),
+      )
       expect(shipped.body).toMatchObject({ status: "recorded", jobs: 0 })
       await sendWebhook(h.server.webhookUrl, "refunds/create", buildRefund({ orderId: order.id, transactions: [{ amount: "30.00" }] }))
-      await sendWebhook(h.server.webhookUrl, "orders/cancelled", { ...order.payload, cancelled_at: "2026-11-26T10:00:00+01:00", updated_at: "2026-11-26T10:00:00+01:00" })
+      await sendWebhook(h.server.webhookUrl, "orders/cancelled", {
+        ...order.payload,
+        cancelled_at: "2026-11-26T10:00:00+01:00",
+        updated_at: "2026-11-26T10:00:00+01:00",
+      })
     }
-    const rows = await h.sql(`SELECT order_id, klarna_status, klarna_order_id, klarna_detail FROM klarna_shopify_order WHERE order_id = ANY($1) ORDER BY order_id`, [
-      [viaShopifyPayments.orderId, withoutId.orderId],
-    ])
+    const rows = await h.sql(
+      `SELECT order_id, klarna_status, klarna_order_id, klarna_detail FROM klarna_shopify_order WHERE order_id = ANY($1) ORDER BY order_id`,
+      [[viaShopifyPayments.orderId, withoutId.orderId]],
+    )
     expect(rows).toEqual([
-      { order_id: viaShopifyPayments.orderId, klarna_status: "not_klarna", klarna_order_id: null, klarna_detail: "paid through shopify_payments, not a Klarna gateway (klarna)" },
-      { order_id: withoutId.orderId, klarna_status: "no_klarna_order_id", klarna_order_id: null, klarna_detail: "no configured source holds a Klarna order id" },
+      {
+        order_id: viaShopifyPayments.orderId,
+        klarna_status: "not_klarna",
+        klarna_order_id: null,
+        klarna_detail: "paid through shopify_payments, not a Klarna gateway (klarna)",
+      },
+      {
+        order_id: withoutId.orderId,
+        klarna_status: "no_klarna_order_id",
+        klarna_order_id: null,
+        klarna_detail: "no configured source holds a Klarna order id",
+      },
     ])
-    expect(await h.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = ANY($1)`, [[viaShopifyPayments.orderId, withoutId.orderId]])).toEqual([])
-    expect(await h.sql(`SELECT 1 FROM klarna_order WHERE platform_order_id = ANY($1)`, [[viaShopifyPayments.orderId, withoutId.orderId]])).toEqual([])
+    expect(
+      await h.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = ANY($1)`, [[viaShopifyPayments.orderId, withoutId.orderId]]),
+    ).toEqual([])
+    expect(
+      await h.sql(`SELECT 1 FROM klarna_order WHERE platform_order_id = ANY($1)`, [[viaShopifyPayments.orderId, withoutId.orderId]]),
+    ).toEqual([])
     expect(await klarnaRequests(h.sim, klarnaId)).toEqual([])
   })
 
   test("a fulfillment that arrives before its order waits for it, then converges", async () => {
     const klarnaId = await createKlarnaOrder(h.sim, 1500)
-    const built = buildOrder({ klarnaOrderId: klarnaId, items: [{ title: "Sock", sku: "SOCK", quantity: 3, price: "5.00" }], totalPrice: "15.00" })
-    const early = await sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: built.id, lines: [{ id: built.items[0].id, quantity: 3 }], trackingNumbers: ["EARLY1"] }))
+    const built = buildOrder({
+      klarnaOrderId: klarnaId,
+      items: [{ title: "Sock", sku: "SOCK", quantity: 3, price: "5.00" }],
+      totalPrice: "15.00",
+    })
+    const early = await sendWebhook(
+      h.server.webhookUrl,
+      "fulfillments/create",
+      buildFulfillment({ orderId: built.id, lines: [{ id: built.items[0].id, quantity: 3 }], trackingNumbers: ["EARLY1"] }),
+    )
     expect(early.body).toMatchObject({ status: "recorded", klarnaStatus: "awaiting_order", jobs: 0 })
     expect((await simOrder(h.sim.url, klarnaId)).captures).toHaveLength(0)
     await sendWebhook(h.server.webhookUrl, "orders/create", built.payload)
@@ -273,24 +352,40 @@ describe("direct mode edge cases", () => {
 
   test("orders/cancelled before anything shipped cancels the Klarna order", async () => {
     const order = await place({ items: [{ title: "Hat", sku: "HAT", quantity: 1, price: "19.00" }], totalPrice: "19.00" })
-    await sendWebhook(h.server.webhookUrl, "orders/cancelled", { ...order.payload, cancelled_at: "2026-11-26T10:00:00+01:00", updated_at: "2026-11-26T10:00:00+01:00" })
+    await sendWebhook(h.server.webhookUrl, "orders/cancelled", {
+      ...order.payload,
+      cancelled_at: "2026-11-26T10:00:00+01:00",
+      updated_at: "2026-11-26T10:00:00+01:00",
+    })
     await settledJobs(h, order.orderId)
     expect(await simOrder(h.sim.url, order.klarnaId)).toMatchObject({ status: "CANCELLED", captured_amount: 0 })
   })
 
   test("units refunded before they shipped are released, not refunded", async () => {
     const order = await place({ items: [{ title: "Candle", sku: "CANDLE", quantity: 2, price: "15.00" }], totalPrice: "30.00" })
-    await sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }))
+    await sendWebhook(
+      h.server.webhookUrl,
+      "fulfillments/create",
+      buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }),
+    )
     await settledJobs(h, order.orderId)
     // Shopify: "refund" the unshipped candle (restock_type cancel); the 15.00 goes back through Klarna's gateway.
     await sendWebhook(
       h.server.webhookUrl,
       "refunds/create",
-      buildRefund({ orderId: order.id, lines: [{ lineItemId: order.items[0].id, quantity: 1, restockType: "cancel", subtotal: "15.00" }], transactions: [{ amount: "15.00" }] }),
+      buildRefund({
+        orderId: order.id,
+        lines: [{ lineItemId: order.items[0].id, quantity: 1, restockType: "cancel", subtotal: "15.00" }],
+        transactions: [{ amount: "15.00" }],
+      }),
     )
     const jobs = await settledJobs(h, order.orderId)
     expect(outcomes(jobs)).toEqual(["capture succeeded", "refund skipped", "release succeeded"])
-    expect(await simOrder(h.sim.url, order.klarnaId)).toMatchObject({ captured_amount: 1500, refunded_amount: 0, remaining_authorized_amount: 0 })
+    expect(await simOrder(h.sim.url, order.klarnaId)).toMatchObject({
+      captured_amount: 1500,
+      refunded_amount: 0,
+      remaining_authorized_amount: 0,
+    })
   })
 
   test("a replayed webhook is a no-op: one receipt, one capture", async () => {
@@ -337,7 +432,9 @@ describe("direct mode edge cases", () => {
        VALUES ('kjob_medusa_probe', 'medusa', 'order_probe', 'medusa:order_probe', 'medusa:capture:ful_probe', 'capture', 'k')`,
     )
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    expect(await h.sql(`SELECT state, attempts FROM klarna_sync_job WHERE id = 'kjob_medusa_probe'`)).toEqual([{ state: "pending", attempts: 0 }])
+    expect(await h.sql(`SELECT state, attempts FROM klarna_sync_job WHERE id = 'kjob_medusa_probe'`)).toEqual([
+      { state: "pending", attempts: 0 },
+    ])
     await h.sql(`DELETE FROM klarna_sync_job WHERE id = 'kjob_medusa_probe'`)
   })
 
@@ -346,11 +443,19 @@ describe("direct mode edge cases", () => {
     const fulfillment = buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] })
     await sendWebhook(h.server.webhookUrl, "fulfillments/create", fulfillment)
     await settledJobs(h, order.orderId)
-    const [job] = await h.sql<{ job_key: string; idempotency_key: string }>(`SELECT job_key, idempotency_key FROM klarna_sync_job WHERE platform_order_id = $1 AND operation = 'capture'`, [order.orderId])
+    const [job] = await h.sql<{ job_key: string; idempotency_key: string }>(
+      `SELECT job_key, idempotency_key FROM klarna_sync_job WHERE platform_order_id = $1 AND operation = 'capture'`,
+      [order.orderId],
+    )
     expect(job.job_key).toBe(`shopify:capture:${fulfillment.id}`)
     const response = await fetch(`${h.sim.url}/__sim/requests?path_contains=${order.klarnaId}/captures`)
     const [request] = (await response.json()) as { headers: Record<string, string> }[]
     expect(request.headers["klarna-idempotency-key"]).toBe(job.idempotency_key)
-    await eventually(async () => (await h.sql(`SELECT status FROM klarna_capture WHERE platform = 'shopify' AND source_id = $1`, [String(fulfillment.id)]))[0]?.status === "captured", "capture recorded")
+    await eventually(
+      async () =>
+        (await h.sql(`SELECT status FROM klarna_capture WHERE platform = 'shopify' AND source_id = $1`, [String(fulfillment.id)]))[0]
+          ?.status === "captured",
+      "capture recorded",
+    )
   })
 })

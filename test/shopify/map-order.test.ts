@@ -33,7 +33,9 @@ describe("parseShopifyJson", () => {
 
   test("leaves safe numbers, fractions, exponents and digits inside strings alone", () => {
     const text = '{"a":1,"b":-12.5,"c":1e21,"d":"id 9007199254740993 in text","e":[9007199254740993,-9007199254740993],"f":0.0}'
-    expect(quoteUnsafeIntegers(text)).toBe('{"a":1,"b":-12.5,"c":1e21,"d":"id 9007199254740993 in text","e":["9007199254740993","-9007199254740993"],"f":0.0}')
+    expect(quoteUnsafeIntegers(text)).toBe(
+      '{"a":1,"b":-12.5,"c":1e21,"d":"id 9007199254740993 in text","e":["9007199254740993","-9007199254740993"],"f":0.0}',
+    )
     expect(quoteUnsafeIntegers('{"s":"a\\"1234567890123456789"}')).toBe('{"s":"a\\"1234567890123456789"}')
   })
 })
@@ -86,7 +88,9 @@ describe("Shopify's sample payloads as a snapshot", () => {
       ["976318377106520349", "SKU2006-020", 1, 15999, 0],
       ["315789986012684393", "SKU2006-035", 1, 11999, 0],
     ])
-    expect(snapshot?.shippingLines).toEqual([{ id: "271878346596884015", name: "Generic Shipping", originalTotal: 1000, discountTotal: 0, total: 1000, taxRate: 0 }])
+    expect(snapshot?.shippingLines).toEqual([
+      { id: "271878346596884015", name: "Generic Shipping", originalTotal: 1000, discountTotal: 0, total: 1000, taxRate: 0 },
+    ])
     // 414.95 + 10.00 - 404.95: the 20.00 order discount the sample allocates to no line.
     expect(allocateOrder({ ...snapshot!, canceled: false }).platformAdjustment).toBe(-2000)
   })
@@ -101,7 +105,9 @@ describe("Shopify's sample payloads as a snapshot", () => {
       shipped: true,
       canceled: false,
       shippingCompany: "UPS",
-      trackings: [{ trackingNumber: "1z827wk74630", trackingUrl: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630" }],
+      trackings: [
+        { trackingNumber: "1z827wk74630", trackingUrl: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630" },
+      ],
     })
     expect(mapped.items).toHaveLength(5)
     // It is the whole order in one capture: 404.95, lines adding up exactly.
@@ -138,7 +144,9 @@ describe("Shopify's sample payloads as a snapshot", () => {
     const klarnaOnly = shopifyAdapterOptions({})
     expect(resolveKlarnaOrder(withId, null, found, klarnaOnly)).toMatchObject({ status: "not_klarna", klarnaOrderId: null })
     expect(resolveKlarnaOrder(order, null, null, options)).toMatchObject({ status: "no_klarna_order_id" })
-    expect(resolveKlarnaOrder(order, null, { value: "1001", source: "transaction" }, options)).toMatchObject({ status: "invalid_klarna_order_id" })
+    expect(resolveKlarnaOrder(order, null, { value: "1001", source: "transaction" }, options)).toMatchObject({
+      status: "invalid_klarna_order_id",
+    })
     expect(resolveKlarnaOrder(null, null, null, options)).toMatchObject({ status: "awaiting_order" })
   })
 
@@ -147,11 +155,21 @@ describe("Shopify's sample payloads as a snapshot", () => {
     expect(sources).toEqual([{ type: "metafield", namespace: "custom", key: "klarna_id" }, { type: "transaction" }])
     const config = { klarnaOrderIdSources: sources, klarnaGateways: ["klarna"] }
     const transactions = [
-      { id: "1", kind: "authorization", gateway: "Klarna", status: "success", authorization: KLARNA_ID, created_at: "2026-01-01T00:00:00Z" },
+      {
+        id: "1",
+        kind: "authorization",
+        gateway: "Klarna",
+        status: "success",
+        authorization: KLARNA_ID,
+        created_at: "2026-01-01T00:00:00Z",
+      },
       { id: "2", kind: "authorization", gateway: "visa", status: "success", authorization: "1001" },
     ]
     expect(findKlarnaOrderId(null, transactions, config)).toEqual({ value: KLARNA_ID, source: "transaction" })
-    const withMetafield = { ...order, metafields: [{ namespace: "custom", key: "klarna_id", value: "5f0a3c1e-0000-4000-8000-000000000001" }] }
+    const withMetafield = {
+      ...order,
+      metafields: [{ namespace: "custom", key: "klarna_id", value: "5f0a3c1e-0000-4000-8000-000000000001" }],
+    }
     expect(findKlarnaOrderId(withMetafield, transactions, config)?.source).toBe("metafield:custom.klarna_id")
     expect(() => parseKlarnaOrderIdSources("header:x")).toThrow("unknown Klarna order id source")
   })
@@ -189,8 +207,20 @@ describe("our own edge cases", () => {
     state = mergeFulfillmentPayload(state, tracked as unknown as FulfillmentPayload, "2026-11-21T09:00:01.000Z")
     const returned = buildFulfillment({ orderId: built.id, lines: [{ id: itemId, quantity: 1 }], createdAt: "2026-11-21T10:00:00+01:00" })
     state = mergeFulfillmentPayload(state, returned as unknown as FulfillmentPayload, "2026-11-21T10:00:01.000Z")
-    state = mergeFulfillmentPayload(state, { ...returned, status: "cancelled", updated_at: "2026-11-22T10:00:00+01:00" } as unknown as FulfillmentPayload)
-    state = mergeFulfillmentPayload(state, buildFulfillment({ orderId: built.id, status: "open", lines: [{ id: itemId, quantity: 1 }], createdAt: "2026-11-21T11:00:00+01:00" }) as unknown as FulfillmentPayload)
+    state = mergeFulfillmentPayload(state, {
+      ...returned,
+      status: "cancelled",
+      updated_at: "2026-11-22T10:00:00+01:00",
+    } as unknown as FulfillmentPayload)
+    state = mergeFulfillmentPayload(
+      state,
+      buildFulfillment({
+        orderId: built.id,
+        status: "open",
+        lines: [{ id: itemId, quantity: 1 }],
+        createdAt: "2026-11-21T11:00:00+01:00",
+      }) as unknown as FulfillmentPayload,
+    )
     const fulfillments = toSnapshot(state, KLARNA_ID, options)!.fulfillments
     expect(fulfillments.map((f) => [f.id, f.shipped, f.canceled])).toEqual([
       [String(tracked.id), true, false],
@@ -203,16 +233,29 @@ describe("our own edge cases", () => {
   })
 
   test("fulfillments take their share in the order they shipped, not by created_at", () => {
-    const built = buildOrder({ items: [{ title: "Shoe", sku: "S", quantity: 2, price: "30.00" }], shipping: { title: "Std", price: "5.00" }, totalPrice: "65.00" })
+    const built = buildOrder({
+      items: [{ title: "Shoe", sku: "S", quantity: 2, price: "30.00" }],
+      shipping: { title: "Std", price: "5.00" },
+      totalPrice: "65.00",
+    })
     const itemId = built.items[0].id
-    const older = buildFulfillment({ orderId: built.id, status: "open", lines: [{ id: itemId, quantity: 1 }], createdAt: "2026-11-21T09:00:00+01:00" })
+    const older = buildFulfillment({
+      orderId: built.id,
+      status: "open",
+      lines: [{ id: itemId, quantity: 1 }],
+      createdAt: "2026-11-21T09:00:00+01:00",
+    })
     const newer = buildFulfillment({ orderId: built.id, lines: [{ id: itemId, quantity: 1 }], createdAt: "2026-11-21T10:00:00+01:00" })
     let state = mergeOrder(emptyOrderState(), built.payload as unknown as OrderPayload)
     state = mergeFulfillmentPayload(state, older as unknown as FulfillmentPayload, "2026-11-21T09:00:01.000Z")
     state = mergeFulfillmentPayload(state, newer as unknown as FulfillmentPayload, "2026-11-21T10:00:01.000Z")
     const first = planCapture(toSnapshot(state, KLARNA_ID, options)!, String(newer.id))
     expect(first.capturedAmount).toBe(3500) // one shoe and the shipping
-    state = mergeFulfillmentPayload(state, { ...older, status: "success", updated_at: "2026-11-22T09:00:00+01:00" } as unknown as FulfillmentPayload, "2026-11-22T09:00:01.000Z")
+    state = mergeFulfillmentPayload(
+      state,
+      { ...older, status: "success", updated_at: "2026-11-22T09:00:00+01:00" } as unknown as FulfillmentPayload,
+      "2026-11-22T09:00:01.000Z",
+    )
     const snapshot = toSnapshot(state, KLARNA_ID, options)!
     expect(snapshot.fulfillments.map((f) => f.id)).toEqual([String(newer.id), String(older.id)])
     expect(planCapture(snapshot, String(newer.id)).capturedAmount).toBe(3500)
@@ -221,19 +264,60 @@ describe("our own edge cases", () => {
 
   test("an older fulfillments/update arriving late does not overwrite a newer one", () => {
     const built = buildOrder({ items: [{ title: "Shoe", sku: "S", quantity: 1, price: "30.00" }], totalPrice: "30.00" })
-    const first = buildFulfillment({ orderId: built.id, lines: [{ id: built.items[0].id, quantity: 1 }], trackingNumbers: ["NEW"], updatedAt: "2026-11-22T10:00:00+01:00" })
+    const first = buildFulfillment({
+      orderId: built.id,
+      lines: [{ id: built.items[0].id, quantity: 1 }],
+      trackingNumbers: ["NEW"],
+      updatedAt: "2026-11-22T10:00:00+01:00",
+    })
     const stale = { ...first, tracking_numbers: ["OLD"], tracking_number: "OLD", updated_at: "2026-11-21T10:00:00+01:00" }
     let state = mergeOrder(emptyOrderState(), built.payload as unknown as OrderPayload)
-    state = mergeFulfillmentPayload(mergeFulfillmentPayload(state, first as unknown as FulfillmentPayload), stale as unknown as FulfillmentPayload)
+    state = mergeFulfillmentPayload(
+      mergeFulfillmentPayload(state, first as unknown as FulfillmentPayload),
+      stale as unknown as FulfillmentPayload,
+    )
     expect(toSnapshot(state, KLARNA_ID, options)!.fulfillments[0].trackings).toEqual([{ trackingNumber: "NEW" }])
   })
 
   test("shipping refunds from refund_shipping_lines, from legacy order_adjustments, and only Klarna-gateway money", () => {
-    const built = buildOrder({ items: [{ title: "Shoe", sku: "S", quantity: 1, price: "30.00" }], shipping: { title: "Std", price: "4.90" }, totalPrice: "34.90" })
+    const built = buildOrder({
+      items: [{ title: "Shoe", sku: "S", quantity: 1, price: "30.00" }],
+      shipping: { title: "Std", price: "4.90" },
+      totalPrice: "34.90",
+    })
     let state = mergeOrder(emptyOrderState(), built.payload as unknown as OrderPayload)
-    state = mergeRefundPayload(state, buildRefund({ orderId: built.id, transactions: [{ amount: "4.90" }], shippingLines: [{ subtotal: "4.90" }], createdAt: "2026-11-25T12:00:00+01:00" }) as unknown as RefundPayload)
-    state = mergeRefundPayload(state, buildRefund({ orderId: built.id, transactions: [{ amount: "3.00" }], orderAdjustments: [{ kind: "shipping_refund", amount: "-3.00" }, { kind: "refund_discrepancy", amount: "-1.00" }], createdAt: "2026-11-25T13:00:00+01:00" }) as unknown as RefundPayload)
-    state = mergeRefundPayload(state, buildRefund({ orderId: built.id, transactions: [{ amount: "2.00", gateway: "gift_card" }, { amount: "1.00", status: "failure" }], createdAt: "2026-11-25T14:00:00+01:00" }) as unknown as RefundPayload)
+    state = mergeRefundPayload(
+      state,
+      buildRefund({
+        orderId: built.id,
+        transactions: [{ amount: "4.90" }],
+        shippingLines: [{ subtotal: "4.90" }],
+        createdAt: "2026-11-25T12:00:00+01:00",
+      }) as unknown as RefundPayload,
+    )
+    state = mergeRefundPayload(
+      state,
+      buildRefund({
+        orderId: built.id,
+        transactions: [{ amount: "3.00" }],
+        orderAdjustments: [
+          { kind: "shipping_refund", amount: "-3.00" },
+          { kind: "refund_discrepancy", amount: "-1.00" },
+        ],
+        createdAt: "2026-11-25T13:00:00+01:00",
+      }) as unknown as RefundPayload,
+    )
+    state = mergeRefundPayload(
+      state,
+      buildRefund({
+        orderId: built.id,
+        transactions: [
+          { amount: "2.00", gateway: "gift_card" },
+          { amount: "1.00", status: "failure" },
+        ],
+        createdAt: "2026-11-25T14:00:00+01:00",
+      }) as unknown as RefundPayload,
+    )
     const refunds = toSnapshot(state, KLARNA_ID, options)!.refunds
     expect(refunds.map((r) => [r.amount, r.shippingAmount])).toEqual([
       [490, 490],
@@ -245,16 +329,23 @@ describe("our own edge cases", () => {
   test("a shop selling in several currencies: amounts without presentment money are refused, not mixed", () => {
     const built = buildOrder({ items: [{ title: "Shoe", sku: "S", quantity: 1, price: "30.00" }], totalPrice: "30.00", currency: "SEK" })
     const payload = { ...built.payload, currency: "EUR", total_price_set: null } as unknown as OrderPayload
-    expect(() => toSnapshot(mergeOrder(emptyOrderState(), payload), KLARNA_ID, options)).toThrow("total_price has no presentment amount (shop EUR, customer SEK)")
+    expect(() => toSnapshot(mergeOrder(emptyOrderState(), payload), KLARNA_ID, options)).toThrow(
+      "total_price has no presentment amount (shop EUR, customer SEK)",
+    )
   })
 
   test("nothing personal is kept", () => {
-    const built = buildOrder({ items: [{ title: "Shoe", sku: "S", quantity: 1, price: "30.00" }], totalPrice: "30.00", klarnaOrderId: KLARNA_ID })
+    const built = buildOrder({
+      items: [{ title: "Shoe", sku: "S", quantity: 1, price: "30.00" }],
+      totalPrice: "30.00",
+      klarnaOrderId: KLARNA_ID,
+    })
     const state = mergeFulfillmentPayload(
       mergeOrder(emptyOrderState(), built.payload as unknown as OrderPayload),
       buildFulfillment({ orderId: built.id, lines: [{ id: built.items[0].id, quantity: 1 }] }) as unknown as FulfillmentPayload,
     )
     const stored = JSON.stringify(state)
-    for (const personal of ["customer@example.com", "Kim", "Street 1", "Berlin", "note_attributes", KLARNA_ID]) expect(stored).not.toContain(personal)
+    for (const personal of ["customer@example.com", "Kim", "Street 1", "Berlin", "note_attributes", KLARNA_ID])
+      expect(stored).not.toContain(personal)
   })
 })

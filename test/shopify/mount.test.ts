@@ -65,9 +65,21 @@ describe("mounted in an Express app", () => {
 
   test("express.raw: verified, stored, captured", async () => {
     const klarnaId = await createKlarnaOrder(sim, 2500)
-    const order = buildOrder({ klarnaOrderId: klarnaId, items: [{ title: "Kite", sku: "KITE", quantity: 1, price: "25.00" }], totalPrice: "25.00" })
+    const order = buildOrder({
+      klarnaOrderId: klarnaId,
+      items: [{ title: "Kite", sku: "KITE", quantity: 1, price: "25.00" }],
+      totalPrice: "25.00",
+    })
     expect((await sendWebhook(`${base}/hooks/shopify`, "orders/create", order.payload)).status).toBe(200)
-    expect((await sendWebhook(`${base}/hooks/shopify`, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }))).status).toBe(200)
+    expect(
+      (
+        await sendWebhook(
+          `${base}/hooks/shopify`,
+          "fulfillments/create",
+          buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }),
+        )
+      ).status,
+    ).toBe(200)
     await eventually(async () => (await simOrder(sim.url, klarnaId)).captured_amount === 2500, "the capture")
     const view = await eventually(async () => {
       const current = await sync.getOrderView(String(order.id))
@@ -94,11 +106,27 @@ describe("npm run shopify", () => {
     const port = await freePort()
     const databaseUrl = await createTestDatabase(uniqueDatabaseName("kos_shopify_cli"))
     const root = path.resolve(__dirname, "..", "..")
-    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "-r", "./scripts/workspace-sources.js", "packages/shopify/src/standalone.ts"], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: APP_SECRET, SHOPIFY_WEBHOOK_PORT: String(port), SHOPIFY_KLARNA_MODE: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    })
+    child = spawn(
+      process.execPath,
+      [
+        require.resolve("ts-node/dist/bin.js"),
+        "--transpile-only",
+        "-r",
+        "./scripts/workspace-sources.js",
+        "packages/shopify/src/standalone.ts",
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: databaseUrl,
+          SHOPIFY_API_SECRET: APP_SECRET,
+          SHOPIFY_WEBHOOK_PORT: String(port),
+          SHOPIFY_KLARNA_MODE: "",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    )
     let output = ""
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()))
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()))
@@ -106,8 +134,15 @@ describe("npm run shopify", () => {
     expect(output).toContain(`http://127.0.0.1:${port}/shopify/webhooks (mode record_only)`)
     expect(output).not.toContain(APP_SECRET)
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, mode: "record_only" })
-    const response = await sendWebhook(`http://127.0.0.1:${port}/shopify/webhooks`, "fulfillments/create", sampleText("fulfillments-create"))
-    expect(response).toMatchObject({ status: 200, body: { status: "recorded", orderId: "820982911946154508", klarnaStatus: "awaiting_order" } })
+    const response = await sendWebhook(
+      `http://127.0.0.1:${port}/shopify/webhooks`,
+      "fulfillments/create",
+      sampleText("fulfillments-create"),
+    )
+    expect(response).toMatchObject({
+      status: 200,
+      body: { status: "recorded", orderId: "820982911946154508", klarnaStatus: "awaiting_order" },
+    })
     const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)))
     child.kill("SIGTERM")
     expect(await exited).toBe(0)

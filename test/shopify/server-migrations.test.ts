@@ -35,7 +35,11 @@ test("first start creates the tables; a restart applies nothing and keeps what w
   const first = await start()
   try {
     expect(await migrations()).toEqual(SHOPIFY_NAMES)
-    const order = buildOrder({ klarnaOrderId: null, items: [{ title: "Kite", sku: "KITE", quantity: 1, price: "25.00" }], totalPrice: "25.00" })
+    const order = buildOrder({
+      klarnaOrderId: null,
+      items: [{ title: "Kite", sku: "KITE", quantity: 1, price: "25.00" }],
+      totalPrice: "25.00",
+    })
     expect((await sendWebhook(first.webhookUrl, "orders/create", order.payload)).status).toBe(200)
   } finally {
     await first.close()

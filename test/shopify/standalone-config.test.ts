@@ -18,7 +18,10 @@ test("Klarna stays the default", () => {
 
 test.each([
   [{ KLARNA_PROVIDER: "kustomer" }, 'shopify: KLARNA_PROVIDER must be klarna or kustom, got "kustomer"'],
-  [{ KLARNA_PROVIDER: "kustom", KLARNA_REGION: "eu" }, "shopify: KLARNA_REGION is for Klarna; Kustom has one host per environment and no regions"],
+  [
+    { KLARNA_PROVIDER: "kustom", KLARNA_REGION: "eu" },
+    "shopify: KLARNA_REGION is for Klarna; Kustom has one host per environment and no regions",
+  ],
 ])("%j is refused", (extra, message) => {
   expect(() => configFromEnv({ ...base, ...extra })).toThrow(message)
 })

@@ -28,12 +28,22 @@ describe("checkLines (unit)", () => {
   })
 
   it("negative (discount) lines", () => {
-    const discount = { type: "discount", name: "Promo", quantity: 1, unit_price: -1000, total_amount: -1000, tax_rate: 2500, total_tax_amount: -200 }
+    const discount = {
+      type: "discount",
+      name: "Promo",
+      quantity: 1,
+      unit_price: -1000,
+      total_amount: -1000,
+      tax_rate: 2500,
+      total_tax_amount: -200,
+    }
     expect(checkLines([TOMATOES, discount], 5000, "captured_amount")).toEqual([])
   })
 
   it("sum of lines must equal the amount; empty or absent lines are not checked", () => {
-    expect(checkLines([TOMATOES], 5999, "captured_amount").map((p) => p.message)).toEqual(["captured_amount is 5999 but the sum of order_lines[].total_amount is 6000"])
+    expect(checkLines([TOMATOES], 5999, "captured_amount").map((p) => p.message)).toEqual([
+      "captured_amount is 5999 but the sum of order_lines[].total_amount is 6000",
+    ])
     expect(checkLines([], 5999, "captured_amount")).toEqual([])
     expect(checkLines(undefined, 5999, "captured_amount")).toEqual([])
   })
@@ -58,7 +68,9 @@ describe("over HTTP", () => {
     const id = await newOrder(sim, { order_amount: 11000, order_lines: [TOMATOES, line("Shirt", 2, 2500)] })
     const res = await capture(sim, id, 11000, { order_lines: [TOMATOES, badLine] })
     const err = expectKlarnaError(res, 422, "UNPROCESSABLE_ENTITY")
-    expect(err.error_messages).toContain("order_lines[1].total_amount is 5000 but quantity * unit_price - total_discount_amount = 2 * 3000 - 0 = 6000")
+    expect(err.error_messages).toContain(
+      "order_lines[1].total_amount is 5000 but quantity * unit_price - total_discount_amount = 2 * 3000 - 0 = 6000",
+    )
   })
 
   it("capture whose lines don't add up to captured_amount → 422", async () => {
@@ -69,7 +81,11 @@ describe("over HTTP", () => {
 
   it("wrong tax → 422 naming the line; within ±1 → accepted", async () => {
     const id = await newOrder(sim)
-    const err = expectKlarnaError(await capture(sim, id, 6000, { order_lines: [{ ...TOMATOES, total_tax_amount: 1198 }] }), 422, "UNPROCESSABLE_ENTITY")
+    const err = expectKlarnaError(
+      await capture(sim, id, 6000, { order_lines: [{ ...TOMATOES, total_tax_amount: 1198 }] }),
+      422,
+      "UNPROCESSABLE_ENTITY",
+    )
     expect(err.error_messages[0]).toMatch(/^order_lines\[0\]\.total_tax_amount is 1198/)
     expect((await capture(sim, id, 6000, { order_lines: [{ ...TOMATOES, total_tax_amount: 1201 }] })).status).toBe(201)
   })
@@ -77,17 +93,29 @@ describe("over HTTP", () => {
   it("PATCH authorization lines must add up to order_amount", async () => {
     const id = await newOrder(sim)
     const res = await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 7000, order_lines: [TOMATOES] } })
-    expect(expectKlarnaError(res, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual(["order_amount is 7000 but the sum of order_lines[].total_amount is 6000"])
+    expect(expectKlarnaError(res, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual([
+      "order_amount is 7000 but the sum of order_lines[].total_amount is 6000",
+    ])
   })
 
   it("control-API orders are checked too", async () => {
-    const res = await control(sim, "POST", "/orders", { order_amount: 5000, purchase_currency: "SEK", purchase_country: "SE", order_lines: [TOMATOES] })
+    const res = await control(sim, "POST", "/orders", {
+      order_amount: 5000,
+      purchase_currency: "SEK",
+      purchase_country: "SE",
+      order_lines: [TOMATOES],
+    })
     expectKlarnaError(res, 422, "UNPROCESSABLE_ENTITY")
   })
 
   it("switched off globally via POST /__sim/config", async () => {
     const id = await newOrder(sim)
-    expect((await control(sim, "POST", "/config", { arithmeticChecks: false })).body).toEqual({ arithmeticChecks: false, latencyMs: 0, jitterMs: 0, rateLimit: null })
+    expect((await control(sim, "POST", "/config", { arithmeticChecks: false })).body).toEqual({
+      arithmeticChecks: false,
+      latencyMs: 0,
+      jitterMs: 0,
+      rateLimit: null,
+    })
     expect((await capture(sim, id, 6000, { order_lines: [badLine] })).status).toBe(201)
   })
 

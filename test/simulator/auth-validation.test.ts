@@ -93,9 +93,9 @@ describe("schema validation → 422 UNPROCESSABLE_ENTITY with Klarna-style messa
     const id = await newOrder(sim)
     const captureId = (await capture(sim, id, 6000)).headers.get("capture-id")
     const path = `${OM}/${id}/captures/${captureId}/shipping-info`
-    expect(expectKlarnaError(await call(sim, "POST", path, { body: { shipping_info: [] } }), 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual([
-      "The size of the shipping_info value must be between 1 and 500",
-    ])
+    expect(
+      expectKlarnaError(await call(sim, "POST", path, { body: { shipping_info: [] } }), 422, "UNPROCESSABLE_ENTITY").error_messages,
+    ).toEqual(["The size of the shipping_info value must be between 1 and 500"])
     const many = Array.from({ length: 501 }, (_, i) => ({ tracking_number: String(i) }))
     expectKlarnaError(await call(sim, "POST", path, { body: { shipping_info: many } }), 422, "UNPROCESSABLE_ENTITY")
     expect(expectKlarnaError(await call(sim, "POST", path, { body: {} }), 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual([
@@ -171,12 +171,23 @@ describe("the yml files and their repairs", () => {
     expect(om.definitions.order_line.properties.type.enum).toHaveLength(9)
     expect(om.definitions.order_line.properties.type.pattern).toBeUndefined()
     expect(om.definitions.shipping_info.properties.shipping_method.pattern).toMatch(/^\^\(\?:.*\)\$$/)
-    expect(payments.definitions.order_line.properties.type.enum).toEqual(["physical", "discount", "shipping_fee", "sales_tax", "digital", "gift_card", "store_credit", "surcharge"])
+    expect(payments.definitions.order_line.properties.type.enum).toEqual([
+      "physical",
+      "discount",
+      "shipping_fee",
+      "sales_tax",
+      "digital",
+      "gift_card",
+      "store_credit",
+      "surcharge",
+    ])
   })
 
   it("every operation of both yml files is routed (and nothing else)", () => {
     const { om, payments } = loadSpecs()
-    const routed = buildKlarnaRoutes().map((r) => `${r.method} ${r.path}`).sort()
+    const routed = buildKlarnaRoutes()
+      .map((r) => `${r.method} ${r.path}`)
+      .sort()
     const inSpec = [...om.operations, ...payments.operations].map((o) => `${o.method} ${o.path}`).sort()
     expect(routed).toEqual(inSpec)
   })

@@ -24,7 +24,14 @@ describe("captures and statuses", () => {
   it("AUTHORIZED → PART_CAPTURED → CAPTURED with amounts and klarna_reference <ref>-<n>", async () => {
     const id = await twoLineOrder()
     let order = await getOrder(sim, id)
-    expect(order).toMatchObject({ status: "AUTHORIZED", order_amount: 10000, original_order_amount: 10000, captured_amount: 0, refunded_amount: 0, remaining_authorized_amount: 10000 })
+    expect(order).toMatchObject({
+      status: "AUTHORIZED",
+      order_amount: 10000,
+      original_order_amount: 10000,
+      captured_amount: 0,
+      refunded_amount: 0,
+      remaining_authorized_amount: 10000,
+    })
     expect(order.klarna_reference).toMatch(/^[0-9A-Z]{8}$/)
 
     expect((await capture(sim, id, 6000, { order_lines: [line("Shirt", 2, 3000)] })).status).toBe(201)
@@ -34,7 +41,10 @@ describe("captures and statuses", () => {
     expect((await capture(sim, id, 4000, { order_lines: [line("Hat", 1, 4000)] })).status).toBe(201)
     order = await getOrder(sim, id)
     expect(order).toMatchObject({ status: "CAPTURED", captured_amount: 10000, remaining_authorized_amount: 0 })
-    expect(order.captures.map((c: { klarna_reference: string }) => c.klarna_reference)).toEqual([`${order.klarna_reference}-1`, `${order.klarna_reference}-2`])
+    expect(order.captures.map((c: { klarna_reference: string }) => c.klarna_reference)).toEqual([
+      `${order.klarna_reference}-1`,
+      `${order.klarna_reference}-2`,
+    ])
 
     const list = await call(sim, "GET", `${OM}/${id}/captures`)
     expect(list.status).toBe(200)
@@ -92,9 +102,13 @@ describe("captures and statuses", () => {
 describe("shipping info and send-out", () => {
   it("appends, never replaces", async () => {
     const id = await newOrder(sim)
-    const captureId = (await capture(sim, id, 6000, { shipping_info: [{ shipping_company: "dhl-express", tracking_number: "A1" }] })).headers.get("capture-id")
+    const captureId = (
+      await capture(sim, id, 6000, { shipping_info: [{ shipping_company: "dhl-express", tracking_number: "A1" }] })
+    ).headers.get("capture-id")
     for (const n of ["B2", "C3"]) {
-      const res = await call(sim, "POST", `${OM}/${id}/captures/${captureId}/shipping-info`, { body: { shipping_info: [{ shipping_company: "ups", tracking_number: n }] } })
+      const res = await call(sim, "POST", `${OM}/${id}/captures/${captureId}/shipping-info`, {
+        body: { shipping_info: [{ shipping_company: "ups", tracking_number: n }] },
+      })
       expect(res.status).toBe(204)
     }
     const got = await call(sim, "GET", `${OM}/${id}/captures/${captureId}`)
@@ -104,7 +118,9 @@ describe("shipping info and send-out", () => {
   it("unknown carrier codes are accepted (Klarna validates asynchronously)", async () => {
     const id = await newOrder(sim)
     const captureId = (await capture(sim, id, 6000)).headers.get("capture-id")
-    const res = await call(sim, "POST", `${OM}/${id}/captures/${captureId}/shipping-info`, { body: { shipping_info: [{ shipping_company: "My Own Van Co", tracking_number: "???" }] } })
+    const res = await call(sim, "POST", `${OM}/${id}/captures/${captureId}/shipping-info`, {
+      body: { shipping_info: [{ shipping_company: "My Own Van Co", tracking_number: "???" }] },
+    })
     expect(res.status).toBe(204)
   })
 
@@ -118,7 +134,9 @@ describe("shipping info and send-out", () => {
     const id = await newOrder(sim)
     await capture(sim, id, 100)
     const res = await call(sim, "POST", `${OM}/${id}/captures/nope/shipping-info`, { body: { shipping_info: [{ tracking_number: "1" }] } })
-    expect(expectKlarnaError(res, 404, "NO_SUCH_CAPTURE").error_messages).toEqual(["Capture could not be found. Shipping info cannot be added to capture nope."])
+    expect(expectKlarnaError(res, 404, "NO_SUCH_CAPTURE").error_messages).toEqual([
+      "Capture could not be found. Shipping info cannot be added to capture nope.",
+    ])
   })
 
   it("trigger send-out: no captures → 403 NOT_ALLOWED; unknown capture → 404 NO_SUCH_CAPTURE", async () => {
@@ -137,7 +155,11 @@ describe("shipping info and send-out", () => {
 describe("refunds", () => {
   it("no captures → 403 REFUND_NOT_ALLOWED 'Order has no captures. Refund not possible'", async () => {
     const id = await newOrder(sim)
-    const err = expectKlarnaError(await call(sim, "POST", `${OM}/${id}/refunds`, { body: { refunded_amount: 100 } }), 403, "REFUND_NOT_ALLOWED")
+    const err = expectKlarnaError(
+      await call(sim, "POST", `${OM}/${id}/refunds`, { body: { refunded_amount: 100 } }),
+      403,
+      "REFUND_NOT_ALLOWED",
+    )
     expect(err.error_messages).toEqual(["Order has no captures. Refund not possible"])
   })
 
@@ -159,7 +181,9 @@ describe("refunds", () => {
     const id = await newOrder(sim)
     await capture(sim, id, 6000)
     const res = await call(sim, "POST", `${OM}/${id}/refunds`, { body: { refunded_amount: 3000, order_lines: [line("Tomatoes", 4, 600)] } })
-    expect(expectKlarnaError(res, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual(["refunded_amount is 3000 but the sum of order_lines[].total_amount is 2400"])
+    expect(expectKlarnaError(res, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual([
+      "refunded_amount is 3000 but the sum of order_lines[].total_amount is 2400",
+    ])
   })
 
   it("unknown refund → 404 NOT_FOUND 'Refund <id> cannot be found for order <id>'", async () => {
@@ -291,9 +315,15 @@ describe("other order updates", () => {
     expect((await call(sim, "PATCH", `${OM}/${id}/merchant-references`, { body: { merchant_reference2: "" } })).status).toBe(204)
     expect((await getOrder(sim, id)).merchant_reference2).toBeUndefined()
     const tooLong = await call(sim, "PATCH", `${OM}/${id}/merchant-references`, { body: { merchant_reference1: "x".repeat(256) } })
-    expect(expectKlarnaError(tooLong, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual(["The size of the merchant_reference1 value must be between 0 and 255"])
+    expect(expectKlarnaError(tooLong, 422, "UNPROCESSABLE_ENTITY").error_messages).toEqual([
+      "The size of the merchant_reference1 value must be between 0 and 255",
+    ])
     await call(sim, "POST", `${OM}/${id}/cancel`)
-    expectKlarnaError(await call(sim, "PATCH", `${OM}/${id}/merchant-references`, { body: { merchant_reference1: "x" } }), 403, "NOT_ALLOWED")
+    expectKlarnaError(
+      await call(sim, "PATCH", `${OM}/${id}/merchant-references`, { body: { merchant_reference1: "x" } }),
+      403,
+      "NOT_ALLOWED",
+    )
     expectKlarnaError(await call(sim, "PATCH", `${OM}/${UNKNOWN_ORDER}/merchant-references`, { body: {} }), 404, "NO_SUCH_ORDER")
   })
 
@@ -301,10 +331,23 @@ describe("other order updates", () => {
     const id = await twoLineOrder()
     await capture(sim, id, 3000)
     const newLines = [line("Shirt", 2, 3000), line("Hat", 1, 4000), line("Socks", 1, 1000)]
-    expect((await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 11000, order_lines: newLines } })).status).toBe(204)
-    expect(await getOrder(sim, id)).toMatchObject({ order_amount: 11000, original_order_amount: 10000, remaining_authorized_amount: 8000, order_lines: newLines })
-    const err = expectKlarnaError(await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 2000 } }), 403, "NOT_ALLOWED")
-    expect(err.error_messages).toEqual(["Resulting authorization amount 2000 cannot be less than the captured amount 3000 for order. Order authorization cannot be updated"])
+    expect((await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 11000, order_lines: newLines } })).status).toBe(
+      204,
+    )
+    expect(await getOrder(sim, id)).toMatchObject({
+      order_amount: 11000,
+      original_order_amount: 10000,
+      remaining_authorized_amount: 8000,
+      order_lines: newLines,
+    })
+    const err = expectKlarnaError(
+      await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 2000 } }),
+      403,
+      "NOT_ALLOWED",
+    )
+    expect(err.error_messages).toEqual([
+      "Resulting authorization amount 2000 cannot be less than the captured amount 3000 for order. Order authorization cannot be updated",
+    ])
     expect((await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 3000 } })).status).toBe(204)
     expect(await getOrder(sim, id)).toMatchObject({ order_amount: 3000, status: "CAPTURED", order_lines: [] })
     expectKlarnaError(await call(sim, "PATCH", `${OM}/${id}/authorization`, { body: { order_amount: 5000 } }), 403, "NOT_ALLOWED")
@@ -337,6 +380,10 @@ describe("other order updates", () => {
     const captureId = (await capture(sim, id, 6000)).headers.get("capture-id")
     const options = await call(sim, "GET", `${OM}/${id}/captures/${captureId}/extend-due-date-options`)
     expect(options.body).toEqual({ currency: "USD", options: [] })
-    expectKlarnaError(await call(sim, "PATCH", `${OM}/${id}/captures/${captureId}/extend-due-date`, { body: { number_of_days: 10 } }), 403, "NOT_ALLOWED")
+    expectKlarnaError(
+      await call(sim, "PATCH", `${OM}/${id}/captures/${captureId}/extend-due-date`, { body: { number_of_days: 10 } }),
+      403,
+      "NOT_ALLOWED",
+    )
   })
 })

@@ -47,9 +47,19 @@ describe("control API", () => {
   it("POST /__sim/orders validates its input", async () => {
     expect((await control(sim, "POST", "/orders", { purchase_currency: "EUR", purchase_country: "DE" })).status).toBe(400)
     expect((await control(sim, "POST", "/orders", { order_amount: 1, purchase_currency: "EURO", purchase_country: "DE" })).status).toBe(400)
-    expect((await control(sim, "POST", "/orders", { order_amount: 1, purchase_currency: "EUR", purchase_country: "DE", expires_at: "soon" })).status).toBe(400)
-    const badLine = await control(sim, "POST", "/orders", { order_amount: 1, purchase_currency: "EUR", purchase_country: "DE", order_lines: [{ name: "x" }] })
-    expect(expectKlarnaError(badLine, 422, "UNPROCESSABLE_ENTITY").error_messages).toContain("The order_lines/quantity value must not be null")
+    expect(
+      (await control(sim, "POST", "/orders", { order_amount: 1, purchase_currency: "EUR", purchase_country: "DE", expires_at: "soon" }))
+        .status,
+    ).toBe(400)
+    const badLine = await control(sim, "POST", "/orders", {
+      order_amount: 1,
+      purchase_currency: "EUR",
+      purchase_country: "DE",
+      order_lines: [{ name: "x" }],
+    })
+    expect(expectKlarnaError(badLine, 422, "UNPROCESSABLE_ENTITY").error_messages).toContain(
+      "The order_lines/quantity value must not be null",
+    )
     expect((await call(sim, "POST", "/__sim/orders", { raw: "{", auth: false })).status).toBe(400)
   })
 
@@ -57,7 +67,12 @@ describe("control API", () => {
     const id = await newOrder(sim)
     await capture(sim, id, 1000)
     const res = await control(sim, "GET", `/orders/${id}`)
-    expect(res.body).toMatchObject({ order_id: id, stored_status: "PART_CAPTURED", status: "PART_CAPTURED", sim: { source: "control", extensions: [] } })
+    expect(res.body).toMatchObject({
+      order_id: id,
+      stored_status: "PART_CAPTURED",
+      status: "PART_CAPTURED",
+      sim: { source: "control", extensions: [] },
+    })
     expect(res.body.captures[0]).toMatchObject({ send_outs: 0 })
     expect((await control(sim, "GET", "/orders/nope")).status).toBe(404)
     expect((await control(sim, "GET", "/orders")).body.map((o: { order_id: string }) => o.order_id)).toContain(id)

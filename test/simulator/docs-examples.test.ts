@@ -53,7 +53,9 @@ describe("Klarna docs samples", () => {
     })
     const created = await call(sim, "POST", `${OM}/${orderId}/captures`, { body: TOMATOES_CAPTURE })
     const location = created.headers.get("location") as string
-    const res = await fetch(location, { headers: { Authorization: `Basic ${Buffer.from(`${sim.username}:${sim.password}`).toString("base64")}` } })
+    const res = await fetch(location, {
+      headers: { Authorization: `Basic ${Buffer.from(`${sim.username}:${sim.password}`).toString("base64")}` },
+    })
     expect(res.status).toBe(200)
     const body = (await res.json()) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
     const order = (await call(sim, "GET", `${OM}/${orderId}`)).body
@@ -86,7 +88,16 @@ describe("Klarna docs samples", () => {
     const orderId = await newOrder(sim)
     const captureId = (await capture(sim, orderId, 6000)).headers.get("capture-id")
     const res = await call(sim, "POST", `${OM}/${orderId}/captures/${captureId}/shipping-info`, {
-      body: { shipping_info: [{ shipping_company: "DHL US", tracking_number: "1234567890", return_shipping_company: "UPS", return_tracking_number: "112233445566778899" }] },
+      body: {
+        shipping_info: [
+          {
+            shipping_company: "DHL US",
+            tracking_number: "1234567890",
+            return_shipping_company: "UPS",
+            return_tracking_number: "112233445566778899",
+          },
+        ],
+      },
     })
     expect(res.status).toBe(204)
   })
@@ -107,7 +118,19 @@ describe("Klarna docs samples", () => {
       body: {
         refunded_amount: 3000,
         description: "Refunding half the tomatoes",
-        order_lines: [{ type: "physical", reference: "123050", name: "Tomatoes", quantity: 5, quantity_unit: "kg", unit_price: 600, tax_rate: 2500, total_amount: 3000, total_tax_amount: 600 }],
+        order_lines: [
+          {
+            type: "physical",
+            reference: "123050",
+            name: "Tomatoes",
+            quantity: 5,
+            quantity_unit: "kg",
+            unit_price: 600,
+            tax_rate: 2500,
+            total_amount: 3000,
+            total_tax_amount: 600,
+          },
+        ],
       },
     })
     expect(res.status).toBe(201)

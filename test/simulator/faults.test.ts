@@ -44,7 +44,9 @@ describe("fault types", () => {
   it("http 502 default body is TEMPORARILY_UNAVAILABLE", async () => {
     const id = await newOrder(sim)
     await addFault({ match: {}, fault: { type: "http", status: 502 } })
-    expect(expectKlarnaError(await call(sim, "GET", `${OM}/${id}`), 502, "TEMPORARILY_UNAVAILABLE").error_messages).toEqual(["Temporarily unavailable"])
+    expect(expectKlarnaError(await call(sim, "GET", `${OM}/${id}`), 502, "TEMPORARILY_UNAVAILABLE").error_messages).toEqual([
+      "Temporarily unavailable",
+    ])
   })
 
   it("rate_limit: 429 with Retry-After and X-Ratelimit-* headers", async () => {
@@ -86,7 +88,9 @@ describe("fault types", () => {
     expect(retry.headers.get("capture-id")).toBe(order.captures[0].capture_id)
     expect((await getOrder(sim, id)).captured_amount).toBe(1000)
     const log = (await control(sim, "GET", `/requests?path_contains=${id}/captures`)).body
-    expect(log.map((e: { status: number; dropped?: boolean; replayed?: boolean }) => [e.status, Boolean(e.dropped), Boolean(e.replayed)])).toEqual([
+    expect(
+      log.map((e: { status: number; dropped?: boolean; replayed?: boolean }) => [e.status, Boolean(e.dropped), Boolean(e.replayed)]),
+    ).toEqual([
       [201, true, false],
       [201, false, true],
     ])
@@ -171,7 +175,11 @@ describe("request log", () => {
     const other = await startSimulator({ port: 0 })
     try {
       const id = await newOrder(other)
-      await call(other, "POST", `${OM}/${id}/captures`, { body: { captured_amount: 100 }, idempotencyKey: "log-1", headers: { "Klarna-Integrator": "test" } })
+      await call(other, "POST", `${OM}/${id}/captures`, {
+        body: { captured_amount: 100 },
+        idempotencyKey: "log-1",
+        headers: { "Klarna-Integrator": "test" },
+      })
       await call(other, "GET", `${OM}/${id}`)
       await call(other, "GET", `${OM}/${id}`, { auth: false })
       const all = (await control(other, "GET", "/requests")).body

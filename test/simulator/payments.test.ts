@@ -104,14 +104,25 @@ describe("Payments", () => {
     const res = await call(sim, "POST", "/payments/v1/sessions", {
       body: { ...SESSION, purchase_currency: "kronor", order_lines: [{ ...TOMATOES, type: "return_fee" }] },
     })
-    expect(expectKlarnaError(res, 400, "BAD_VALUE").error_messages.sort()).toEqual(["Bad value: order_lines[0].type", "Bad value: purchase_currency"])
+    expect(expectKlarnaError(res, 400, "BAD_VALUE").error_messages.sort()).toEqual([
+      "Bad value: order_lines[0].type",
+      "Bad value: purchase_currency",
+    ])
     const missing = await call(sim, "POST", "/payments/v1/sessions", { body: { order_amount: 1 } })
-    expect(expectKlarnaError(missing, 400, "BAD_VALUE").error_messages.sort()).toEqual(["Bad value: order_lines", "Bad value: purchase_country", "Bad value: purchase_currency"])
+    expect(expectKlarnaError(missing, 400, "BAD_VALUE").error_messages.sort()).toEqual([
+      "Bad value: order_lines",
+      "Bad value: purchase_country",
+      "Bad value: purchase_currency",
+    ])
   })
 
   it("arithmetic → 400 BAD_VALUE naming the field (tax as Klarna Payments validates it)", async () => {
     const res = await call(sim, "POST", "/payments/v1/sessions", {
-      body: { ...SESSION, order_lines: [line("Shirt", 2, 3000), { ...line("Hat", 1, 4000), total_tax_amount: 500 }], order_tax_amount: 1700 },
+      body: {
+        ...SESSION,
+        order_lines: [line("Shirt", 2, 3000), { ...line("Hat", 1, 4000), total_tax_amount: 500 }],
+        order_tax_amount: 1700,
+      },
     })
     expect(expectKlarnaError(res, 400, "BAD_VALUE").error_messages).toEqual(["Bad value: order_lines[1].total_tax_amount"])
     const wrongTotal = await call(sim, "POST", "/payments/v1/sessions", { body: { ...SESSION, order_amount: 9999 } })
@@ -122,7 +133,13 @@ describe("Payments", () => {
     const created = await call(sim, "POST", "/payments/v1/sessions", { body: SESSION })
     const id = created.body.session_id
     const newLines = [line("Shirt", 1, 3000)]
-    expect((await call(sim, "POST", `/payments/v1/sessions/${id}`, { body: { order_amount: 3000, order_tax_amount: 600, order_lines: newLines } })).status).toBe(204)
+    expect(
+      (
+        await call(sim, "POST", `/payments/v1/sessions/${id}`, {
+          body: { order_amount: 3000, order_tax_amount: 600, order_lines: newLines },
+        })
+      ).status,
+    ).toBe(204)
     const token = (await control(sim, "POST", `/sessions/${id}/authorize`)).body.authorization_token
     const res = await placeOrder(token, { ...SESSION, order_amount: 3000, order_tax_amount: 600, order_lines: newLines })
     expect(res.status).toBe(200)

@@ -59,7 +59,9 @@ describe("latency", () => {
   })
 
   test("npm run simulator reads KLARNA_SIMULATOR_LATENCY_MS, ..._LATENCY_JITTER_MS (or ..._JITTER_MS) and KLARNA_SIMULATOR_RATE_LIMIT", () => {
-    expect(remoteFromEnv({ KLARNA_SIMULATOR_LATENCY_MS: "150", KLARNA_SIMULATOR_LATENCY_JITTER_MS: "50", KLARNA_SIMULATOR_RATE_LIMIT: "50" })).toEqual({
+    expect(
+      remoteFromEnv({ KLARNA_SIMULATOR_LATENCY_MS: "150", KLARNA_SIMULATOR_LATENCY_JITTER_MS: "50", KLARNA_SIMULATOR_RATE_LIMIT: "50" }),
+    ).toEqual({
       latencyMs: 150,
       jitterMs: 50,
       rateLimit: 50,

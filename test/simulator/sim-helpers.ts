@@ -108,7 +108,13 @@ export async function newOrder(sim: RunningSimulator, extra: Record<string, unkn
   return res.body.order_id as string
 }
 
-export async function capture(sim: RunningSimulator, orderId: string, amount: number, extra: Record<string, unknown> = {}, key?: string): Promise<HttpResult> {
+export async function capture(
+  sim: RunningSimulator,
+  orderId: string,
+  amount: number,
+  extra: Record<string, unknown> = {},
+  key?: string,
+): Promise<HttpResult> {
   return call(sim, "POST", `${OM}/${orderId}/captures`, { body: { captured_amount: amount, ...extra }, idempotencyKey: key })
 }
 
@@ -122,7 +128,11 @@ export async function getOrder(sim: RunningSimulator, orderId: string): Promise<
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Asserts Klarna's error body shape and returns it. */
-export function expectKlarnaError(res: HttpResult, status: number, code: string): { error_code: string; error_messages: string[]; correlation_id: string } {
+export function expectKlarnaError(
+  res: HttpResult,
+  status: number,
+  code: string,
+): { error_code: string; error_messages: string[]; correlation_id: string } {
   expect({ status: res.status, code: res.body?.error_code }).toEqual({ status, code })
   expect(Array.isArray(res.body.error_messages)).toBe(true)
   expect(res.body.correlation_id).toMatch(UUID_RE)

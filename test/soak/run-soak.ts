@@ -64,7 +64,11 @@ async function main(): Promise<number> {
   let redis: RunningRedis | undefined
   try {
     if (!process.env.DATABASE_URL) {
-      pg = await startPostgres({ dataDir: path.join(os.tmpdir(), `klarna-order-sync-soak-pg-${process.pid}`), fresh: true, database: "kos_soak" })
+      pg = await startPostgres({
+        dataDir: path.join(os.tmpdir(), `klarna-order-sync-soak-pg-${process.pid}`),
+        fresh: true,
+        database: "kos_soak",
+      })
       process.env.DATABASE_URL = pg.url
     }
     if (args.redis) redis = await startRedis()

@@ -120,7 +120,10 @@ export const DUPLICATE_EVENTS_SQL = `
 function serverErrors(servers: MedusaServer[]): string {
   return servers
     .map((server, i) => {
-      const lines = server.logs().split("\n").filter((line) => /error|exception|ECONN|timeout/i.test(line))
+      const lines = server
+        .logs()
+        .split("\n")
+        .filter((line) => /error|exception|ECONN|timeout/i.test(line))
       return `--- Medusa ${i === 0 ? "A" : "B"} (last error lines) ---\n${lines.slice(-25).join("\n")}`
     })
     .join("\n")
@@ -156,7 +159,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   try {
     const databaseUrl = await createTestDatabase(uniqueDatabaseName("kos_soak"))
     await prepareDatabase(databaseUrl)
-    const sql = <T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]) => query<T>(databaseUrl, text, params)
+    const sql = <T extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]) =>
+      query<T>(databaseUrl, text, params)
     if (options.duplicateEvents !== false) await sql(DUPLICATE_EVENTS_SQL)
     const medusaOptions = {
       databaseUrl,
@@ -474,9 +478,14 @@ async function verify(context: {
       if (!capture) continue
       const row = captureRowOf.get(fulfillment.id)
       if (!row || row.status !== "captured" || row.capture_id !== capture.capture_id || row.captured_amount !== capture.captured_amount) {
-        mirrorMismatches.push(`capture of ${fulfillment.id}: klarna_capture ${JSON.stringify(row)} vs Klarna ${capture.capture_id} ${capture.captured_amount}`)
+        mirrorMismatches.push(
+          `capture of ${fulfillment.id}: klarna_capture ${JSON.stringify(row)} vs Klarna ${capture.capture_id} ${capture.captured_amount}`,
+        )
       }
-      const expectedTracking = trackings.filter((t) => t.fulfillment_id === fulfillment.id).map((t) => t.tracking_number).sort()
+      const expectedTracking = trackings
+        .filter((t) => t.fulfillment_id === fulfillment.id)
+        .map((t) => t.tracking_number)
+        .sort()
       const sentTracking = (capture.shipping_info ?? []).map((s) => s.tracking_number ?? "").sort()
       if (JSON.stringify(expectedTracking) !== JSON.stringify(sentTracking)) {
         trackingMismatches.push(`capture of ${fulfillment.id}: Medusa ${expectedTracking.join(",")} vs Klarna ${sentTracking.join(",")}`)
@@ -503,7 +512,9 @@ async function verify(context: {
 
     const payment = paymentOf.get(order.id)
     if (remote.captured_amount !== order.total || payment?.amount !== order.total) {
-      amountMismatches.push(`order ${order.id}: Medusa total ${order.total} (payment ${payment?.amount}), Klarna captured ${remote.captured_amount}`)
+      amountMismatches.push(
+        `order ${order.id}: Medusa total ${order.total} (payment ${payment?.amount}), Klarna captured ${remote.captured_amount}`,
+      )
     }
     const medusaRefunded = (refundsOf.get(order.id) ?? []).reduce((sum, refund) => sum + refund.amount, 0)
     if (remote.refunded_amount !== medusaRefunded) {
@@ -515,12 +526,21 @@ async function verify(context: {
     if (!payment?.captured_at) problems.push(`order ${order.id}: Medusa's payment is not captured`)
     const mapping = mappingOf.get(order.id)
     if (!mapping || mapping.captured_amount !== remote.captured_amount || mapping.refunded_amount !== remote.refunded_amount) {
-      mirrorMismatches.push(`order ${order.id}: klarna_order ${JSON.stringify(mapping)} vs Klarna ${remote.captured_amount}/${remote.refunded_amount}`)
+      mirrorMismatches.push(
+        `order ${order.id}: klarna_order ${JSON.stringify(mapping)} vs Klarna ${remote.captured_amount}/${remote.refunded_amount}`,
+      )
     }
   }
 
   // ---- Jobs and attempts ------------------------------------------------------------------------------
-  const jobs = await sql<{ id: string; job_key: string; idempotency_key: string; state: string; attempts: number; logged: number[] | null }>(
+  const jobs = await sql<{
+    id: string
+    job_key: string
+    idempotency_key: string
+    state: string
+    attempts: number
+    logged: number[] | null
+  }>(
     `SELECT j.id, j.job_key, j.idempotency_key, j.state, j.attempts,
             (SELECT array_agg(DISTINCT a.attempt ORDER BY a.attempt) FROM klarna_sync_attempt a WHERE a.job_id = j.id) AS logged
        FROM klarna_sync_job j WHERE j.platform_order_id = ANY($1)`,
@@ -634,7 +654,8 @@ export function formatCounts(report: SoakReport): string {
 }
 
 export function formatReport(report: SoakReport): string {
-  const list = (title: string, items: string[]) => (items.length ? `${title} (${items.length}):\n  ${items.slice(0, 20).join("\n  ")}\n` : "")
+  const list = (title: string, items: string[]) =>
+    items.length ? `${title} (${items.length}):\n  ${items.slice(0, 20).join("\n  ")}\n` : ""
   return (
     `orders ${report.orders}; jobs ${JSON.stringify(report.jobs)}; attempts logged ${report.attempts.logged} ` +
     `(${report.attempts.interrupted} interrupted by the crash, taken over after the lease)\n` +
@@ -642,7 +663,9 @@ export function formatReport(report: SoakReport): string {
     `idempotent replays ${report.klarna.replayed}, unknown keys ${report.klarna.unknownKeys}\n` +
     `events staged twice ${report.duplicatedEvents}; sweeps that found work ${report.sweep.runs}, jobs they queued ${report.sweep.queued}; ` +
     `crash: killed pid ${report.crash.killedPid ?? "-"}, restart ${report.crash.restartMs ?? "-"} ms; driver retries ${report.driverRetries}\n` +
-    `wall times (s): ${Object.entries(report.wallMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(", ")}\n` +
+    `wall times (s): ${Object.entries(report.wallMs)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
+      .join(", ")}\n` +
     list("amount mismatches", report.amountMismatches) +
     list("tracking mismatches", report.trackingMismatches) +
     list("mirror mismatches", report.mirrorMismatches) +

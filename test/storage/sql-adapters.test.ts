@@ -48,7 +48,11 @@ const adapters: Record<string, (url: string) => Promise<Connection>> = {
 
 const HOUR = 3_600_000
 
-function intent(orderId: string, jobKey: string, payload: Record<string, unknown> = {}): JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number } {
+function intent(
+  orderId: string,
+  jobKey: string,
+  payload: Record<string, unknown> = {},
+): JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number } {
   return {
     platform: "medusa",
     platformOrderId: orderId,
@@ -88,7 +92,12 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
   test("enqueue, claim, complete with its attempt; a second completion is refused", async () => {
     const first = await store.enqueue(intent("order_a", "medusa:capture:ful_a", { lines: [{ sku: "KITE", quantity: 2 }] }))
     expect(first.created).toBe(true)
-    expect(first.job).toMatchObject({ job_key: "medusa:capture:ful_a", state: "pending", attempts: 0, payload: { lines: [{ sku: "KITE", quantity: 2 }] } })
+    expect(first.job).toMatchObject({
+      job_key: "medusa:capture:ful_a",
+      state: "pending",
+      attempts: 0,
+      payload: { lines: [{ sku: "KITE", quantity: 2 }] },
+    })
     // ON CONFLICT (job_key) DO NOTHING: the same intent again is the stored job.
     const again = await store.enqueue(intent("order_a", "medusa:capture:ful_a", { lines: [] }))
     expect(again).toEqual({ job: first.job, created: false })
@@ -120,7 +129,13 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     expect(await store.completeJob(first.job.id, "worker-1", "succeeded", { capture_id: "cap_1" })).toBe(false)
     expect(await store.getJob(first.job.id)).toMatchObject({ state: "succeeded", result: { capture_id: "cap_1" } })
     expect(await store.listAttempts([first.job.id])).toEqual([
-      expect.objectContaining({ attempt: 1, outcome: "succeeded", http_status: 201, request_summary: { captured_amount: 5000 }, duration_ms: 12 }),
+      expect.objectContaining({
+        attempt: 1,
+        outcome: "succeeded",
+        http_status: 201,
+        request_summary: { captured_amount: 5000 },
+        duration_ms: 12,
+      }),
     ])
     expect(await store.countJobs({ platform: "medusa" })).toEqual({ pending: 0, running: 0, succeeded: 1, failed: 0, skipped: 0 })
   })
@@ -129,9 +144,19 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     const { job } = await store.enqueue(intent("order_b", "medusa:capture:ful_b"))
     expect((await store.claimNextJob("worker-1", HOUR))?.id).toBe(job.id)
     expect(
-      await store.failJob(job.id, "worker-1", { httpStatus: 403, errorCode: "NOT_ALLOWED", errorMessages: ["no"], correlationId: "c", message: "refused" }, null),
+      await store.failJob(
+        job.id,
+        "worker-1",
+        { httpStatus: 403, errorCode: "NOT_ALLOWED", errorMessages: ["no"], correlationId: "c", message: "refused" },
+        null,
+      ),
     ).toBe(true)
-    expect(await store.getJob(job.id)).toMatchObject({ state: "failed", last_http_status: 403, last_error_code: "NOT_ALLOWED", last_error_messages: ["no"] })
+    expect(await store.getJob(job.id)).toMatchObject({
+      state: "failed",
+      last_http_status: 403,
+      last_error_code: "NOT_ALLOWED",
+      last_error_messages: ["no"],
+    })
     const reset = await store.resetJob(job.id, { idempotencyKey: "new-key" })
     expect(reset).toMatchObject({ id: job.id, state: "pending", attempts: 0, idempotency_key: "new-key" })
     expect(await store.resetJob(job.id)).toBeNull() // not failed any more
@@ -157,7 +182,13 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       authorized_amount: 10000,
     })
     expect(mapping).toMatchObject({ platform_order_id: "order_c", klarna_order_id: "kl_c", authorized_amount: 10000, status: "AUTHORIZED" })
-    const again = await store.ensureMapping({ platform: "medusa", platform_order_id: "order_c", klarna_order_id: "kl_other", currency: "EUR", authorized_amount: 1 })
+    const again = await store.ensureMapping({
+      platform: "medusa",
+      platform_order_id: "order_c",
+      klarna_order_id: "kl_other",
+      currency: "EUR",
+      authorized_amount: 1,
+    })
     expect(again.id).toBe(mapping.id)
     expect(again.klarna_order_id).toBe("kl_c")
     await store.updateMapping(mapping.id, { merchant_reference1: "1001", merchant_reference2: undefined })
@@ -165,7 +196,18 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     expect((await store.findMappingByKlarnaId("kl_c"))?.id).toBe(mapping.id)
     expect(await store.findMapping("medusa", "order_none")).toBeNull()
 
-    const lines: KlarnaOrderLine[] = [{ type: "physical", reference: "KITE", name: "Kite", quantity: 1, unit_price: 6000, tax_rate: 2500, total_amount: 6000, total_tax_amount: 1200 }]
+    const lines: KlarnaOrderLine[] = [
+      {
+        type: "physical",
+        reference: "KITE",
+        name: "Kite",
+        quantity: 1,
+        unit_price: 6000,
+        tax_rate: 2500,
+        total_amount: 6000,
+        total_tax_amount: 1200,
+      },
+    ]
     const planned = {
       platform: "medusa" as const,
       platform_order_id: "order_c",
@@ -181,7 +223,12 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     expect(await store.ensureCapture({ ...planned, captured_amount: 1 })).toEqual(capture)
     await store.markCaptured(capture.id, "cap_c", [{ shipping_company: "DHL", tracking_number: "00340434" }])
     expect(await store.listCaptures("medusa", "order_c")).toEqual([
-      expect.objectContaining({ status: "captured", capture_id: "cap_c", order_lines: lines, shipping_info: [{ shipping_company: "DHL", tracking_number: "00340434" }] }),
+      expect.objectContaining({
+        status: "captured",
+        capture_id: "cap_c",
+        order_lines: lines,
+        shipping_info: [{ shipping_company: "DHL", tracking_number: "00340434" }],
+      }),
     ])
 
     const refund = await store.ensureRefund({
@@ -198,7 +245,12 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     expect(await store.findRefund("medusa", "ref_c")).toMatchObject({ status: "refunded", refund_id: "klref_c", refunded_amount: 2000 })
 
     expect(await store.recomputeOrderTotals(mapping)).toEqual({ captured: 6000, refunded: 2000, released: 0, status: "PART_CAPTURED" })
-    expect(await store.recomputeOrderTotals(mapping, { released: true })).toEqual({ captured: 6000, refunded: 2000, released: 4000, status: "CAPTURED" })
+    expect(await store.recomputeOrderTotals(mapping, { released: true })).toEqual({
+      captured: 6000,
+      refunded: 2000,
+      released: 4000,
+      status: "CAPTURED",
+    })
     expect(await store.recomputeOrderTotals({ ...mapping, id: "kord_gone" })).toBeNull()
 
     expect(await store.recordWebhookReceipt("shopify", "hook-1", "ORDERS_CREATE")).toBe(true)
@@ -211,7 +263,9 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     await store.recordAuthorization({ ...authorization, amount: 1 })
     expect(await store.findAuthorization("kl_d")).toMatchObject({ amount: 3000, status: "authorized" })
     const { job } = await store.enqueue({ ...intent("cart_d", "medusa:cancel_orphan:cart_d:kl_d"), operation: "cancel_orphan" })
-    expect(await store.listOrphanAuthorizations("medusa", 10)).toEqual([expect.objectContaining({ klarna_order_id: "kl_d", job_id: job.id, job_state: "pending" })])
+    expect(await store.listOrphanAuthorizations("medusa", 10)).toEqual([
+      expect.objectContaining({ klarna_order_id: "kl_d", job_id: job.id, job_state: "pending" }),
+    ])
     await store.markAuthorizationCancelled("kl_d")
     expect(await store.findAuthorization("kl_d")).toMatchObject({ status: "cancelled", cancelled_at: expect.any(Date) })
   })
@@ -222,7 +276,13 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       connection.sql.transaction(async (tx) => {
         const inTx = new SqlSyncStore(tx)
         await inTx.enqueue(intent("order_e", "medusa:capture:ful_e"))
-        await inTx.ensureMapping({ platform: "medusa", platform_order_id: "order_e", klarna_order_id: "kl_e", currency: "EUR", authorized_amount: 1 })
+        await inTx.ensureMapping({
+          platform: "medusa",
+          platform_order_id: "order_e",
+          klarna_order_id: "kl_e",
+          currency: "EUR",
+          authorized_amount: 1,
+        })
         // Read back inside the transaction: the rows are there…
         expect(await inTx.listJobs("medusa", "order_e")).toHaveLength(1)
         throw boom
@@ -250,10 +310,11 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       return jobs.map((job) => job.job_key)
     })
     expect(result).toEqual(["medusa:capture:ful_f_outer"])
-    expect((await rowsOf<{ job_key: string }>(`SELECT job_key FROM klarna_sync_job WHERE platform_order_id = 'order_f' ORDER BY job_key`)).map((row) => row.job_key)).toEqual([
-      "medusa:capture:ful_f_outer",
-      "medusa:capture:ful_f_second",
-    ])
+    expect(
+      (await rowsOf<{ job_key: string }>(`SELECT job_key FROM klarna_sync_job WHERE platform_order_id = 'order_f' ORDER BY job_key`)).map(
+        (row) => row.job_key,
+      ),
+    ).toEqual(["medusa:capture:ful_f_outer", "medusa:capture:ful_f_second"])
   })
 
   test("placeholders: repeated, next to jsonb's ? operators, and $n / ? inside literals left alone", async () => {
@@ -272,6 +333,9 @@ describe("Knex's own compilation of a converted statement (no database)", () => 
     // What knexSql passes to raw(): the conversion of positional-placeholders.ts.
     const converted = toQuestionMarks(`SELECT $1::jsonb ?| $2, $2, 'a?$1' FROM t WHERE x = $1`, ['{"a":1}', ["a"]])
     const native = knex.raw(converted.text, converted.bindings).toSQL().toNative()
-    expect(native).toEqual({ sql: `SELECT $1::jsonb ?| $2, $3, 'a?$1' FROM t WHERE x = $4`, bindings: ['{"a":1}', ["a"], ["a"], '{"a":1}'] })
+    expect(native).toEqual({
+      sql: `SELECT $1::jsonb ?| $2, $3, 'a?$1' FROM t WHERE x = $4`,
+      bindings: ['{"a":1}', ["a"], ["a"], '{"a":1}'],
+    })
   })
 })

@@ -15,8 +15,16 @@ import { createTestDatabase, dropTestDatabase, query, uniqueDatabaseName } from 
 
 jest.setTimeout(60_000)
 
-const CORE_NAMES = ["KlarnaSyncTables1764000000000", "KlarnaCheckoutAuthorizations1764200000000", "KlarnaOrderMerchantReferences1764300000000"]
-const TYPEORM_CLASSES = [KlarnaSyncTables1764000000000, KlarnaCheckoutAuthorizations1764200000000, KlarnaOrderMerchantReferences1764300000000]
+const CORE_NAMES = [
+  "KlarnaSyncTables1764000000000",
+  "KlarnaCheckoutAuthorizations1764200000000",
+  "KlarnaOrderMerchantReferences1764300000000",
+]
+const TYPEORM_CLASSES = [
+  KlarnaSyncTables1764000000000,
+  KlarnaCheckoutAuthorizations1764200000000,
+  KlarnaOrderMerchantReferences1764300000000,
+]
 
 let name: string
 let url: string
@@ -35,9 +43,13 @@ afterEach(async () => {
 
 const recorded = async () => query<{ timestamp: string; name: string }>(url, `SELECT "timestamp", "name" FROM "migrations" ORDER BY "id"`)
 const columnsOf = async (table: string) =>
-  (await query<{ column_name: string }>(url, `SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])).map(
-    (row) => row.column_name,
-  )
+  (
+    await query<{ column_name: string }>(
+      url,
+      `SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
+      [table],
+    )
+  ).map((row) => row.column_name)
 
 test("applied once, in order, recorded with TypeORM's timestamp and name; the second run applies nothing", async () => {
   expect(await runSqlMigrations(pgSql(pool), CORE_MIGRATIONS)).toEqual(CORE_NAMES)
@@ -63,7 +75,13 @@ test("two servers migrating the same fresh database at once: each migration runs
 })
 
 test("a database TypeORM migrated is recognised, and TypeORM sees nothing pending after runSqlMigrations", async () => {
-  const dataSource = new DataSource({ type: "postgres", url, migrations: TYPEORM_CLASSES, migrationsTableName: "migrations", logging: false })
+  const dataSource = new DataSource({
+    type: "postgres",
+    url,
+    migrations: TYPEORM_CLASSES,
+    migrationsTableName: "migrations",
+    logging: false,
+  })
   await dataSource.initialize()
   try {
     expect((await dataSource.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual(CORE_NAMES)

@@ -28,7 +28,10 @@ function assertName(name: string): void {
 let counter = 0
 export function uniqueDatabaseName(prefix: string): string {
   counter += 1
-  const safe = prefix.toLowerCase().replace(/[^a-z0-9_]/g, "_").slice(0, 30)
+  const safe = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, "_")
+    .slice(0, 30)
   return `${safe}_${process.pid}_${counter}_${Math.random().toString(36).slice(2, 8)}`
 }
 
@@ -65,7 +68,7 @@ export async function dropTestDatabase(name: string): Promise<void> {
 export async function query<T extends Record<string, unknown> = Record<string, unknown>>(
   databaseUrl: string,
   sql: string,
-  params: unknown[] = []
+  params: unknown[] = [],
 ): Promise<T[]> {
   const client = new Client({ connectionString: databaseUrl })
   await client.connect()

@@ -79,7 +79,7 @@ export class MedusaStartError extends Error {
   constructor(
     message: string,
     readonly output: string,
-    readonly exit?: ExitInfo
+    readonly exit?: ExitInfo,
   ) {
     super(message)
   }
@@ -94,9 +94,7 @@ export function assertPluginBuilt(): void {
   const dist = path.join(PLUGIN_ROOT, "dist")
   const marker = path.join(dist, "services", "klarna-payment.js")
   if (!fs.existsSync(marker)) {
-    throw new Error(
-      `The plugin is not built (${path.relative(REPO_ROOT, marker)} is missing): run npm run build before the Medusa tests`
-    )
+    throw new Error(`The plugin is not built (${path.relative(REPO_ROOT, marker)} is missing): run npm run build before the Medusa tests`)
   }
 }
 
@@ -125,7 +123,7 @@ export interface PrepareDatabaseOptions {
  * per process; cheap to call again.
  */
 export function prepareDatabase(databaseUrl: string, options: PrepareDatabaseOptions = {}): Promise<void> {
-  const key = `${databaseUrl}#${options.noAdmin ? "" : options.adminEmail ?? ADMIN_EMAIL}#${JSON.stringify(options.env ?? {})}`
+  const key = `${databaseUrl}#${options.noAdmin ? "" : (options.adminEmail ?? ADMIN_EMAIL)}#${JSON.stringify(options.env ?? {})}`
   let promise = prepared.get(key)
   if (!promise) {
     promise = doPrepare(databaseUrl, options)
@@ -194,7 +192,6 @@ function serverEnv(options: StartMedusaOptions): NodeJS.ProcessEnv {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-
 class ServerProcess implements MedusaServer {
   url = ""
   port = 0
@@ -238,7 +235,7 @@ class ServerProcess implements MedusaServer {
       process.execPath,
       // ts-node by absolute path: the project directory may be a store outside this repository (no ts-node there).
       ["-r", TS_NODE_REGISTER, SERVER_SCRIPT, "--directory", directory, "--host", "127.0.0.1", "--port", String(requestedPort)],
-      { cwd: directory, env: serverEnv(this.options), stdio: ["ignore", "pipe", "pipe"] }
+      { cwd: directory, env: serverEnv(this.options), stdio: ["ignore", "pipe", "pipe"] },
     )
     this.child = child
     live.add(child)
@@ -286,9 +283,10 @@ class ServerProcess implements MedusaServer {
       child.kill("SIGKILL")
       exit = await this.exitPromise
     }
-    const reason = exit.code !== null || exit.signal !== null
-      ? `exited (code ${exit.code}, signal ${exit.signal}) before becoming healthy`
-      : "did not become healthy"
+    const reason =
+      exit.code !== null || exit.signal !== null
+        ? `exited (code ${exit.code}, signal ${exit.signal}) before becoming healthy`
+        : "did not become healthy"
     if (this.options.printLogsOnFailure !== false) {
       process.stderr.write(`Medusa ${reason}. Output:\n${this.output.slice(-20_000)}\n`)
     }

@@ -49,7 +49,8 @@ export async function simOrderWhen(
   for (;;) {
     last = await simOrder(simulatorUrl, orderId).catch(() => last)
     if (last && condition(last)) return last
-    if (Date.now() > deadline) throw new Error(`simulator: ${what} not reached in ${timeoutMs} ms on order ${orderId}: ${JSON.stringify(last)?.slice(0, 2000)}`)
+    if (Date.now() > deadline)
+      throw new Error(`simulator: ${what} not reached in ${timeoutMs} ms on order ${orderId}: ${JSON.stringify(last)?.slice(0, 2000)}`)
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }

@@ -85,7 +85,7 @@ export class MedusaApiError extends Error {
     readonly method: string,
     readonly path: string,
     readonly status: number,
-    readonly body: unknown
+    readonly body: unknown,
   ) {
     super(`${method} ${path} → ${status}: ${typeof body === "string" ? body : JSON.stringify(body)}`)
   }
@@ -114,7 +114,7 @@ export class StoreApi {
     method: string,
     path: string,
     body?: unknown,
-    options: { admin?: boolean; expectStatus?: number } = {}
+    options: { admin?: boolean; expectStatus?: number } = {},
   ): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" }
     if (body !== undefined) headers["Content-Type"] = "application/json"
@@ -256,31 +256,25 @@ export async function seedStore(api: StoreApi, options: SeedOptions): Promise<Se
   const products: SeededProduct[] = []
   for (const [i, p] of (options.products ?? DEFAULT_PRODUCTS).entries()) {
     const sku = p.sku ?? `SKU-${seedCounter}-${i + 1}-${Math.random().toString(36).slice(2, 7)}`
-    const price = options.taxInclusive
-      ? { region_id: region.id, amount: p.price }
-      : { currency_code: currency, amount: p.price }
-    const { product } = await api.admin<{ product: { id: string; title: string; variants: { id: string }[] } }>(
-      "POST",
-      "/products",
-      {
-        title: p.title,
-        is_giftcard: false,
-        discountable: true,
-        status: "published",
-        options: [{ title: "Size" }],
-        variants: [
-          {
-            title: "One size",
-            sku,
-            manage_inventory: false,
-            allow_backorder: true,
-            inventory_quantity: 1000,
-            prices: [price],
-            options: [{ value: "One size" }],
-          },
-        ],
-      }
-    )
+    const price = options.taxInclusive ? { region_id: region.id, amount: p.price } : { currency_code: currency, amount: p.price }
+    const { product } = await api.admin<{ product: { id: string; title: string; variants: { id: string }[] } }>("POST", "/products", {
+      title: p.title,
+      is_giftcard: false,
+      discountable: true,
+      status: "published",
+      options: [{ title: "Size" }],
+      variants: [
+        {
+          title: "One size",
+          sku,
+          manage_inventory: false,
+          allow_backorder: true,
+          inventory_quantity: 1000,
+          prices: [price],
+          options: [{ value: "One size" }],
+        },
+      ],
+    })
     products.push({ id: product.id, title: product.title, variantId: product.variants[0].id, sku, price: p.price })
   }
   return { regionId: region.id, currency, countries, shippingOptionId: shipping_option.id, products }
@@ -300,7 +294,7 @@ export async function addStoreCurrency(api: StoreApi, currency: string): Promise
 export async function createDiscount(
   api: StoreApi,
   regionId: string,
-  options: { code?: string; type?: "percentage" | "fixed" | "free_shipping"; value?: number; allocation?: "total" | "item" } = {}
+  options: { code?: string; type?: "percentage" | "fixed" | "free_shipping"; value?: number; allocation?: "total" | "item" } = {},
 ): Promise<{ id: string; code: string }> {
   const code = options.code ?? `KOS${Date.now().toString(36).toUpperCase()}${Math.random().toString(36).slice(2, 5).toUpperCase()}`
   const type = options.type ?? "percentage"
@@ -309,7 +303,7 @@ export async function createDiscount(
     regions: [regionId],
     rule: {
       type,
-      value: type === "free_shipping" ? 0 : options.value ?? 10,
+      value: type === "free_shipping" ? 0 : (options.value ?? 10),
       allocation: options.allocation ?? "total",
     },
   })
@@ -374,10 +368,7 @@ export interface CheckoutResult {
  * Everything of a storefront checkout but its completion: the cart with items, address, shipping and the
  * selected payment session, authorized by Klarna's widget (the simulator) for provider "klarna".
  */
-export async function prepareCheckout(
-  api: StoreApi,
-  options: CheckoutOptions
-): Promise<{ cartId: string; klarnaSessionId?: string }> {
+export async function prepareCheckout(api: StoreApi, options: CheckoutOptions): Promise<{ cartId: string; klarnaSessionId?: string }> {
   const { cart } = await api.store<{ cart: MedusaCart }>("POST", "/carts", { region_id: options.regionId })
   for (const item of options.items) {
     await api.store("POST", `/carts/${cart.id}/line-items`, { variant_id: item.variantId, quantity: item.quantity })
@@ -414,10 +405,7 @@ export async function checkout(api: StoreApi, options: CheckoutOptions): Promise
   const started = Date.now()
   const before = api.calls.length
   const { cartId, klarnaSessionId } = await prepareCheckout(api, options)
-  const completed = await api.store<{ type: string; data: MedusaOrder | MedusaCart }>(
-    "POST",
-    `/carts/${cartId}/complete`
-  )
+  const completed = await api.store<{ type: string; data: MedusaOrder | MedusaCart }>("POST", `/carts/${cartId}/complete`)
   if (completed.type !== "order") {
     throw new Error(`checkout: completing cart ${cartId} gave ${completed.type}: ${JSON.stringify(completed.data).slice(0, 2000)}`)
   }
@@ -453,7 +441,7 @@ export async function createFulfillment(
   api: StoreApi,
   orderId: string,
   items: { itemId: string; quantity: number }[],
-  options: { noNotification?: boolean } = {}
+  options: { noNotification?: boolean } = {},
 ): Promise<{ order: MedusaOrder; fulfillment: MedusaFulfillment }> {
   const before = new Set((await getOrder(api, orderId)).fulfillments.map((f) => f.id))
   const { order } = await api.admin<{ order: MedusaOrder }>("POST", `/orders/${orderId}/fulfillment`, {
@@ -470,7 +458,7 @@ export async function createShipment(
   api: StoreApi,
   orderId: string,
   fulfillmentId: string,
-  trackingNumbers: string[] = []
+  trackingNumbers: string[] = [],
 ): Promise<MedusaOrder> {
   const { order } = await api.admin<{ order: MedusaOrder }>("POST", `/orders/${orderId}/shipment`, {
     fulfillment_id: fulfillmentId,
@@ -480,10 +468,7 @@ export async function createShipment(
 }
 
 export async function cancelFulfillment(api: StoreApi, orderId: string, fulfillmentId: string): Promise<MedusaOrder> {
-  const { order } = await api.admin<{ order: MedusaOrder }>(
-    "POST",
-    `/orders/${orderId}/fulfillments/${fulfillmentId}/cancel`
-  )
+  const { order } = await api.admin<{ order: MedusaOrder }>("POST", `/orders/${orderId}/fulfillments/${fulfillmentId}/cancel`)
   return order
 }
 
@@ -506,7 +491,7 @@ export async function createRefund(
   orderId: string,
   amount: number,
   reason: RefundReason = "other",
-  note?: string
+  note?: string,
 ): Promise<MedusaOrder> {
   const { order } = await api.admin<{ order: MedusaOrder }>("POST", `/orders/${orderId}/refund`, {
     amount,
@@ -522,7 +507,7 @@ export async function requestReturn(
   api: StoreApi,
   orderId: string,
   items: { itemId: string; quantity: number }[],
-  options: { receiveNow?: boolean; refund?: number } = {}
+  options: { receiveNow?: boolean; refund?: number } = {},
 ): Promise<{ order: MedusaOrder; returnId: string }> {
   const { order } = await api.admin<{ order: MedusaOrder }>("POST", `/orders/${orderId}/return`, {
     items: items.map((i) => ({ item_id: i.itemId, quantity: i.quantity })),
@@ -530,9 +515,7 @@ export async function requestReturn(
     ...(options.refund !== undefined ? { refund: options.refund } : {}),
     no_notification: true,
   })
-  const returns = [...(order.returns ?? [])].sort((a, b) =>
-    String(a.created_at ?? "").localeCompare(String(b.created_at ?? ""))
-  )
+  const returns = [...(order.returns ?? [])].sort((a, b) => String(a.created_at ?? "").localeCompare(String(b.created_at ?? "")))
   const latest = returns[returns.length - 1]
   if (!latest) throw new Error(`requestReturn: order ${orderId} has no return`)
   return { order, returnId: latest.id }
@@ -543,7 +526,7 @@ export async function receiveReturn(
   api: StoreApi,
   returnId: string,
   items: { itemId: string; quantity: number }[],
-  options: { refund?: number } = {}
+  options: { refund?: number } = {},
 ): Promise<Record<string, unknown>> {
   const { return: ret } = await api.admin<{ return: Record<string, unknown> }>("POST", `/returns/${returnId}/receive`, {
     items: items.map((i) => ({ item_id: i.itemId, quantity: i.quantity })),
@@ -555,7 +538,7 @@ export async function receiveReturn(
 /** Polls `fn` until it returns a truthy value (default: 15 s, every 200 ms); throws with the last error/value. */
 export async function eventually<T>(
   fn: () => Promise<T | undefined | null | false>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000)
   let last: unknown

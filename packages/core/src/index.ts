@@ -9,7 +9,15 @@ export type { EventOutcome, SyncEngineOptions } from "./sync/engine"
 export { SyncWorker } from "./sync/worker"
 export type { KlarnaOmProvider } from "./sync/klarna-port"
 export type { JobRecord, OrderSource, SyncLogger, SyncableOrder } from "./sync/ports"
-export type { OrderSnapshot, FulfillmentSnapshot, GiftCardLine, ItemLine, RefundSnapshot, ShippingLine, TrackingSnapshot } from "./sync/order-model"
+export type {
+  OrderSnapshot,
+  FulfillmentSnapshot,
+  GiftCardLine,
+  ItemLine,
+  RefundSnapshot,
+  ShippingLine,
+  TrackingSnapshot,
+} from "./sync/order-model"
 export type { CheckoutAuthorizationRecord, OrphanListing, OrphanVerdict } from "./sync/authorizations"
 export { buildOrderView } from "./sync/order-view"
 export type { KlarnaOrderView } from "./sync/order-view"

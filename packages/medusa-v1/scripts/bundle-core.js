@@ -27,9 +27,12 @@ function add() {
   const plugin = JSON.parse(fs.readFileSync(path.join(pluginDir, "package.json"), "utf8"))
   const drift = Object.entries(core.dependencies ?? {}).filter(([name, range]) => plugin.dependencies?.[name] !== range)
   if (drift.length > 0) {
-    throw new Error(`bundle-core: list the core's dependencies in ${plugin.name}'s dependencies too: ${drift.map(([n, r]) => `"${n}": "${r}"`).join(", ")}`)
+    throw new Error(
+      `bundle-core: list the core's dependencies in ${plugin.name}'s dependencies too: ${drift.map(([n, r]) => `"${n}": "${r}"`).join(", ")}`,
+    )
   }
-  if (!fs.existsSync(path.join(coreDir, "dist", "index.js"))) throw new Error("bundle-core: build the core first (packages/core/dist is missing)")
+  if (!fs.existsSync(path.join(coreDir, "dist", "index.js")))
+    throw new Error("bundle-core: build the core first (packages/core/dist is missing)")
   remove()
   fs.mkdirSync(copyDir, { recursive: true })
   fs.copyFileSync(path.join(coreDir, "package.json"), path.join(copyDir, "package.json"))

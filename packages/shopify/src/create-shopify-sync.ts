@@ -123,7 +123,6 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
       worker = null
     },
     getShopifyOrder: (orderId) => orders.find(orderId),
-    getOrderView: (orderId) =>
-      buildOrderView(new SqlSyncStore(config.sql), "shopify", orderId, () => config.provider ?? "klarna"),
+    getOrderView: (orderId) => buildOrderView(new SqlSyncStore(config.sql), "shopify", orderId, () => config.provider ?? "klarna"),
   }
 }

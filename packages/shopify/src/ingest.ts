@@ -66,7 +66,13 @@ export class ShopifyWebhookIngest {
       if (!fresh) return { status: "duplicate", topic: webhook.topic }
       if (kind === "ignored") return { status: "ignored", topic: webhook.topic, reason: "topic not handled" }
       if (kind === "privacy") {
-        const result = await handlePrivacyWebhook(tx, webhook.topic, webhook.shopDomain, webhook.payload as PrivacyPayload, this.deps.logger)
+        const result = await handlePrivacyWebhook(
+          tx,
+          webhook.topic,
+          webhook.shopDomain,
+          webhook.payload as PrivacyPayload,
+          this.deps.logger,
+        )
         return { status: "privacy", topic: webhook.topic, ...result }
       }
       const orderId = orderIdOf(kind, webhook.payload)
@@ -92,7 +98,9 @@ export class ShopifyWebhookIngest {
     const fullOrder = kind === "order" || kind === "cancel" ? (payload as OrderPayload) : null
     const found = findKlarnaOrderId(fullOrder, Object.values(state.transactions), options)
     if (row.klarna_order_id && found && found.value !== row.klarna_order_id) {
-      logger.warn(`klarna-order-sync: shopify order ${orderId} now names Klarna order ${found.value}; keeping ${row.klarna_order_id}, which it was synced with`)
+      logger.warn(
+        `klarna-order-sync: shopify order ${orderId} now names Klarna order ${found.value}; keeping ${row.klarna_order_id}, which it was synced with`,
+      )
     }
     const resolution = resolveKlarnaOrder(state.order, row.klarna_order_id, found, options)
     const saved = { klarna_order_id: resolution.klarnaOrderId, klarna_status: resolution.status, klarna_detail: resolution.detail }
@@ -118,7 +126,14 @@ export class ShopifyWebhookIngest {
   }
 
   /** The engine calls for a webhook, per mode. Returns how many distinct jobs stand behind it. */
-  private async enqueue(engine: SyncEngine, kind: Kind, orderId: string, payload: unknown, state: ShopifyOrderState, everything: boolean): Promise<number> {
+  private async enqueue(
+    engine: SyncEngine,
+    kind: Kind,
+    orderId: string,
+    payload: unknown,
+    state: ShopifyOrderState,
+    everything: boolean,
+  ): Promise<number> {
     const { options } = this.deps
     const outcomes: EventOutcome[] = []
     // The order as it is now, to know which fulfillments shipped (Shopify status `success`).

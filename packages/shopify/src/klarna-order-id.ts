@@ -59,7 +59,10 @@ export function findKlarnaOrderId(
       value = text(order?.metafields?.find((field) => field.namespace === source.namespace && field.key === source.key)?.value)
     } else {
       const authorizing = transactions
-        .filter((t) => ["authorization", "sale", "capture"].includes(t.kind ?? "") && t.status === "success" && isKlarnaGateway(t.gateway, options))
+        .filter(
+          (t) =>
+            ["authorization", "sale", "capture"].includes(t.kind ?? "") && t.status === "success" && isKlarnaGateway(t.gateway, options),
+        )
         .sort((a, b) => (a.created_at ?? "").localeCompare(b.created_at ?? ""))
       value = text(authorizing.find((t) => text(t.authorization))?.authorization)
     }
@@ -90,7 +93,11 @@ export function resolveKlarnaOrder(
   }
   if (!candidate) return { status: "no_klarna_order_id", klarnaOrderId: null, detail: "no configured source holds a Klarna order id" }
   if (!options.klarnaOrderIdPattern.test(candidate)) {
-    return { status: "invalid_klarna_order_id", klarnaOrderId: null, detail: `"${truncateText(candidate, 80, { ellipsis: true })}" is not a Klarna order id` }
+    return {
+      status: "invalid_klarna_order_id",
+      klarnaOrderId: null,
+      detail: `"${truncateText(candidate, 80, { ellipsis: true })}" is not a Klarna order id`,
+    }
   }
-  return { status: "klarna", klarnaOrderId: candidate, detail: known ? "recorded earlier" : found?.source ?? "recorded earlier" }
+  return { status: "klarna", klarnaOrderId: candidate, detail: known ? "recorded earlier" : (found?.source ?? "recorded earlier") }
 }

@@ -48,7 +48,9 @@ export function toSnapshot(state: ShopifyOrderState, klarnaOrderId: string | nul
   const money = (set: MoneySet | null | undefined, legacy: string | number | null | undefined, label: string): number => {
     if (multiCurrency && !set?.presentment_money?.amount) {
       // The legacy field is in the shop's currency, the Klarna order in the customer's: never mix them.
-      throw new ShopifyMoneyError(`order ${String(order.id)}: ${label} has no presentment amount (shop ${shopCurrency}, customer ${currency})`)
+      throw new ShopifyMoneyError(
+        `order ${String(order.id)}: ${label} has no presentment amount (shop ${shopCurrency}, customer ${currency})`,
+      )
     }
     return moneyOf(set, legacy, decimals, label)
   }
@@ -76,7 +78,10 @@ export function toSnapshot(state: ShopifyOrderState, klarnaOrderId: string | nul
     const tax = taxOf(item.tax_lines, label)
     const unit = money(item.price_set, item.price, `${label}.price`)
     const allocations = item.discount_allocations ?? []
-    const discount = allocations.length > 0 ? discountOf(allocations, label) : money(item.total_discount_set, item.total_discount, `${label}.total_discount`)
+    const discount =
+      allocations.length > 0
+        ? discountOf(allocations, label)
+        : money(item.total_discount_set, item.total_discount, `${label}.total_discount`)
     const amounts = quantity === 0 ? { originalTotal: 0, discountTotal: 0, total: 0 } : grossLine(unit * quantity, discount, tax)
     return {
       id: String(item.id),
@@ -106,7 +111,11 @@ export function toSnapshot(state: ShopifyOrderState, klarnaOrderId: string | nul
   const giftCards: GiftCardLine[] = transactions
     .filter((t) => t.gateway === "gift_card" && (t.kind === "sale" || t.kind === "capture") && t.status === "success")
     .sort(byCreation)
-    .map((t) => ({ id: `gift_card:${String(t.id)}`, code: "Gift card", amount: money(null, t.amount, `transaction ${String(t.id)}.amount`) }))
+    .map((t) => ({
+      id: `gift_card:${String(t.id)}`,
+      code: "Gift card",
+      amount: money(null, t.amount, `transaction ${String(t.id)}.amount`),
+    }))
     .filter((card) => card.amount > 0)
   const totalAmount = money(order.total_price_set, order.total_price, "total_price") - sum(giftCards.map((card) => card.amount))
 
@@ -154,7 +163,7 @@ function toFulfillment(fulfillment: FulfillmentPayload, options: MapOptions): Fu
     createdAt: new Date(fulfillment.created_at ?? 0),
     items: (fulfillment.line_items ?? []).map((item) => ({ itemId: String(item.id), quantity: item.quantity })),
     trackings: trackingsOf(fulfillment),
-    shippingCompany: company ? options.carrierMapping[company] ?? company : undefined,
+    shippingCompany: company ? (options.carrierMapping[company] ?? company) : undefined,
     shippingMethod: options.shippingMethod,
     canceled: CANCELED_FULFILLMENT.has(status),
     shipped: status === "success",
@@ -162,8 +171,11 @@ function toFulfillment(fulfillment: FulfillmentPayload, options: MapOptions): Fu
 }
 
 /** `tracking_numbers[i]` with `tracking_urls[i]`; the singular fields when the lists are absent. */
-export function trackingsOf(fulfillment: Pick<FulfillmentPayload, "tracking_number" | "tracking_numbers" | "tracking_url" | "tracking_urls">): TrackingSnapshot[] {
-  const numbers = fulfillment.tracking_numbers && fulfillment.tracking_numbers.length > 0 ? fulfillment.tracking_numbers : [fulfillment.tracking_number]
+export function trackingsOf(
+  fulfillment: Pick<FulfillmentPayload, "tracking_number" | "tracking_numbers" | "tracking_url" | "tracking_urls">,
+): TrackingSnapshot[] {
+  const numbers =
+    fulfillment.tracking_numbers && fulfillment.tracking_numbers.length > 0 ? fulfillment.tracking_numbers : [fulfillment.tracking_number]
   const urls = fulfillment.tracking_urls && fulfillment.tracking_urls.length > 0 ? fulfillment.tracking_urls : [fulfillment.tracking_url]
   const seen = new Set<string>()
   const trackings: TrackingSnapshot[] = []
@@ -238,7 +250,9 @@ function toRefund(refund: RefundPayload, context: RefundContext): RefundSnapshot
             .map(
               (adjustment, i) =>
                 -money(adjustment.amount_set, adjustment.amount, `${label}.order_adjustments[${i}].amount`) -
-                (taxesIncluded ? 0 : money(adjustment.tax_amount_set, adjustment.tax_amount, `${label}.order_adjustments[${i}].tax_amount`)),
+                (taxesIncluded
+                  ? 0
+                  : money(adjustment.tax_amount_set, adjustment.tax_amount, `${label}.order_adjustments[${i}].tax_amount`)),
             ),
         )
   const snapshot: RefundSnapshot = {

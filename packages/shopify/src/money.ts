@@ -50,7 +50,12 @@ export interface MoneySet {
  * back to the legacy scalar field, which is in the shop's currency (the same currency unless the
  * store sells in several currencies; toSnapshot refuses that case when a set is missing).
  */
-export function moneyOf(set: MoneySet | null | undefined, legacy: string | number | null | undefined, decimals: number, label: string): number {
+export function moneyOf(
+  set: MoneySet | null | undefined,
+  legacy: string | number | null | undefined,
+  decimals: number,
+  label: string,
+): number {
   const presentment = set?.presentment_money?.amount
   if (presentment !== undefined && presentment !== null && presentment !== "") return toMinorUnits(presentment, decimals, label)
   return toMinorUnits(legacy, decimals, label)

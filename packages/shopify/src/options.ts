@@ -74,7 +74,7 @@ export function shopifyAdapterOptions(partial: Partial<ShopifyAdapterOptions> = 
     throw new Error(`shopify: mode must be record_only, tracking_only or direct, got "${String(options.mode)}"`)
   }
   if (options.klarnaOrderIdSources.length === 0) throw new Error("shopify: klarnaOrderIdSources must name at least one source")
-  if (options.klarnaGateways.length === 0) throw new Error("shopify: klarnaGateways must name at least one gateway (or \"*\")")
+  if (options.klarnaGateways.length === 0) throw new Error('shopify: klarnaGateways must name at least one gateway (or "*")')
   return options
 }
 

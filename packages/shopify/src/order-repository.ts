@@ -37,10 +37,10 @@ export class ShopifyOrderRepository {
 
   /** The order's row, created empty if new, locked until the caller's transaction ends. */
   async lock(orderId: string, shopDomain: string): Promise<ShopifyOrderRow> {
-    await this.sql.query(
-      `INSERT INTO klarna_shopify_order (order_id, shop_domain) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`,
-      [orderId, shopDomain],
-    )
+    await this.sql.query(`INSERT INTO klarna_shopify_order (order_id, shop_domain) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [
+      orderId,
+      shopDomain,
+    ])
     const rows = await this.sql.query<ShopifyOrderRow>(`SELECT * FROM klarna_shopify_order WHERE order_id = $1 FOR UPDATE`, [orderId])
     if (!rows[0]) throw new Error(`klarna_shopify_order ${orderId} could not be created`)
     return rows[0]
@@ -74,10 +74,10 @@ export class ShopifyOrderRepository {
   /** Orders of `orderIds` this adapter holds (for a customer's data request). */
   async findMany(shopDomain: string, orderIds: string[]): Promise<ShopifyOrderRow[]> {
     if (orderIds.length === 0) return []
-    return this.sql.query<ShopifyOrderRow>(`SELECT * FROM klarna_shopify_order WHERE shop_domain = $1 AND order_id = ANY($2) ORDER BY order_id`, [
-      shopDomain,
-      orderIds,
-    ])
+    return this.sql.query<ShopifyOrderRow>(
+      `SELECT * FROM klarna_shopify_order WHERE shop_domain = $1 AND order_id = ANY($2) ORDER BY order_id`,
+      [shopDomain, orderIds],
+    )
   }
 
   async markRedacted(shopDomain: string, orderIds: string[]): Promise<number> {
@@ -95,9 +95,9 @@ export class ShopifyOrderRepository {
    * (platform 'shopify'). Returns the number of orders removed.
    */
   async deleteShop(shopDomain: string): Promise<number> {
-    const ids = (await this.sql.query<{ order_id: string }>(`SELECT order_id FROM klarna_shopify_order WHERE shop_domain = $1`, [shopDomain])).map(
-      (row) => row.order_id,
-    )
+    const ids = (
+      await this.sql.query<{ order_id: string }>(`SELECT order_id FROM klarna_shopify_order WHERE shop_domain = $1`, [shopDomain])
+    ).map((row) => row.order_id)
     if (ids.length === 0) return 0
     // klarna_sync_attempt goes with its job (ON DELETE CASCADE).
     for (const table of ["klarna_sync_job", "klarna_capture", "klarna_refund", "klarna_order"]) {

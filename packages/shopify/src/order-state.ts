@@ -7,7 +7,15 @@
  * Webhooks arrive in any order and may be redelivered: the merge keeps, per object, the version with
  * the latest `updated_at` (refunds and transactions do not change once created).
  */
-import type { FulfillmentPayload, Id, LineItemPayload, OrderPayload, RefundPayload, ShippingLinePayload, TransactionPayload } from "./payloads"
+import type {
+  FulfillmentPayload,
+  Id,
+  LineItemPayload,
+  OrderPayload,
+  RefundPayload,
+  ShippingLinePayload,
+  TransactionPayload,
+} from "./payloads"
 
 export interface ShopifyOrderState {
   order: OrderPayload | null
@@ -30,7 +38,19 @@ function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]
 
 function minimalLineItem(item: LineItemPayload): LineItemPayload {
   return {
-    ...pick(item, ["title", "name", "sku", "quantity", "current_quantity", "price", "price_set", "total_discount", "total_discount_set", "requires_shipping", "gift_card"]),
+    ...pick(item, [
+      "title",
+      "name",
+      "sku",
+      "quantity",
+      "current_quantity",
+      "price",
+      "price_set",
+      "total_discount",
+      "total_discount_set",
+      "requires_shipping",
+      "gift_card",
+    ]),
     id: id(item.id),
     variant_id: item.variant_id === null || item.variant_id === undefined ? null : id(item.variant_id),
     discount_allocations: (item.discount_allocations ?? []).map((d) => pick(d, ["amount", "amount_set"])),
@@ -50,8 +70,19 @@ function minimalShippingLine(line: ShippingLinePayload): ShippingLinePayload {
 export function minimalOrder(order: OrderPayload): OrderPayload {
   return {
     ...pick(order, [
-      "name", "order_number", "created_at", "updated_at", "cancelled_at", "cancel_reason", "financial_status", "currency",
-      "presentment_currency", "taxes_included", "total_price", "total_price_set", "payment_gateway_names",
+      "name",
+      "order_number",
+      "created_at",
+      "updated_at",
+      "cancelled_at",
+      "cancel_reason",
+      "financial_status",
+      "currency",
+      "presentment_currency",
+      "taxes_included",
+      "total_price",
+      "total_price_set",
+      "payment_gateway_names",
     ]),
     id: id(order.id),
     line_items: (order.line_items ?? []).map(minimalLineItem),
@@ -62,8 +93,16 @@ export function minimalOrder(order: OrderPayload): OrderPayload {
 export function minimalFulfillment(fulfillment: FulfillmentPayload): FulfillmentPayload {
   return {
     ...pick(fulfillment, [
-      "status", "shipment_status", "created_at", "updated_at", "name", "tracking_company", "tracking_number", "tracking_numbers",
-      "tracking_url", "tracking_urls",
+      "status",
+      "shipment_status",
+      "created_at",
+      "updated_at",
+      "name",
+      "tracking_company",
+      "tracking_number",
+      "tracking_numbers",
+      "tracking_url",
+      "tracking_urls",
     ]),
     id: id(fulfillment.id),
     order_id: id(fulfillment.order_id),
@@ -94,7 +133,9 @@ export function minimalRefund(refund: RefundPayload): RefundPayload {
       ...pick(line, ["subtotal_amount_set", "tax_amount_set"]),
       ...(line.shipping_line_id !== undefined && line.shipping_line_id !== null ? { shipping_line_id: id(line.shipping_line_id) } : {}),
     })),
-    order_adjustments: (refund.order_adjustments ?? []).map((adjustment) => pick(adjustment, ["kind", "amount", "amount_set", "tax_amount", "tax_amount_set"])),
+    order_adjustments: (refund.order_adjustments ?? []).map((adjustment) =>
+      pick(adjustment, ["kind", "amount", "amount_set", "tax_amount", "tax_amount_set"]),
+    ),
   }
 }
 
@@ -130,12 +171,18 @@ function mergeRefund(state: ShopifyOrderState, refund: RefundPayload): void {
 /** Applies one webhook's payload to the state (in place) and returns it. */
 export function mergeOrder(state: ShopifyOrderState, order: OrderPayload, now: string = new Date().toISOString()): ShopifyOrderState {
   if (isNewer(order, state.order)) state.order = minimalOrder(order)
-  for (const fulfillment of order.fulfillments ?? []) mergeFulfillment(state, { ...fulfillment, order_id: fulfillment.order_id ?? order.id }, now)
-  for (const refund of order.refunds ?? []) if (!state.refunds[id(refund.id)]) mergeRefund(state, { ...refund, order_id: refund.order_id ?? order.id })
+  for (const fulfillment of order.fulfillments ?? [])
+    mergeFulfillment(state, { ...fulfillment, order_id: fulfillment.order_id ?? order.id }, now)
+  for (const refund of order.refunds ?? [])
+    if (!state.refunds[id(refund.id)]) mergeRefund(state, { ...refund, order_id: refund.order_id ?? order.id })
   return state
 }
 
-export function mergeFulfillmentPayload(state: ShopifyOrderState, fulfillment: FulfillmentPayload, now: string = new Date().toISOString()): ShopifyOrderState {
+export function mergeFulfillmentPayload(
+  state: ShopifyOrderState,
+  fulfillment: FulfillmentPayload,
+  now: string = new Date().toISOString(),
+): ShopifyOrderState {
   mergeFulfillment(state, fulfillment, now)
   return state
 }

@@ -54,7 +54,10 @@ export async function handlePrivacyWebhook(
       }
       await tx.query(`UPDATE klarna_shopify_order SET fulfillments = $2 WHERE order_id = $1`, [row.order_id, JSON.stringify(scrubbed)])
     }
-    await orders.markRedacted(shop, held.map((row) => row.order_id))
+    await orders.markRedacted(
+      shop,
+      held.map((row) => row.order_id),
+    )
     const detail = `redacted ${held.length} of ${requested.length} orders`
     logger.info(`klarna-order-sync: shopify customers/redact for ${shop}: ${detail}`)
     return { detail, orderIds: held.map((row) => row.order_id) }

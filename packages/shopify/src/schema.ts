@@ -37,9 +37,7 @@ export const KLARNA_SHOPIFY_ORDERS: SqlMigration = {
     `CREATE INDEX "IDX_klarna_shopify_order_shop" ON "klarna_shopify_order" ("shop_domain")`,
     `CREATE INDEX "IDX_klarna_shopify_order_klarna_id" ON "klarna_shopify_order" ("klarna_order_id")`,
   ],
-  down: [
-    `DROP TABLE "klarna_shopify_order"`,
-  ],
+  down: [`DROP TABLE "klarna_shopify_order"`],
 }
 
 /**

@@ -76,7 +76,8 @@ export const DEFAULT_WEBHOOK_PATH = "/shopify/webhooks"
 export async function startShopifyServer(config: ShopifyServerConfig): Promise<RunningShopifyServer> {
   const logger = config.logger ?? consoleLogger()
   const mode = config.options?.mode ?? "record_only"
-  if (mode !== "record_only" && !config.klarna) throw new Error(`shopify: mode ${mode} needs Klarna credentials (KLARNA_USERNAME, KLARNA_PASSWORD)`)
+  if (mode !== "record_only" && !config.klarna)
+    throw new Error(`shopify: mode ${mode} needs Klarna credentials (KLARNA_USERNAME, KLARNA_PASSWORD)`)
 
   const pool = new Pool({ connectionString: config.databaseUrl })
   // An idle client whose connection dropped: pg discards it and the pool opens a new one when needed.
@@ -187,7 +188,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
     return value
   }
   const port = env.SHOPIFY_WEBHOOK_PORT ? Number(env.SHOPIFY_WEBHOOK_PORT) : 8081
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`shopify: invalid SHOPIFY_WEBHOOK_PORT ${env.SHOPIFY_WEBHOOK_PORT}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`shopify: invalid SHOPIFY_WEBHOOK_PORT ${env.SHOPIFY_WEBHOOK_PORT}`)
   const mode = (env.SHOPIFY_KLARNA_MODE || "record_only") as ShopifyAdapterOptions["mode"]
   const provider = env.KLARNA_PROVIDER || undefined
   if (provider !== undefined && provider !== "klarna" && provider !== "kustom") {
@@ -196,7 +198,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
   if (provider === "kustom" && env.KLARNA_REGION) {
     throw new Error("shopify: KLARNA_REGION is for Klarna; Kustom has one host per environment and no regions")
   }
-  const list = (value: string | undefined) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)
+  const list = (value: string | undefined) =>
+    (value ?? "")
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean)
   return {
     databaseUrl: required("DATABASE_URL"),
     apiSecretKey: required("SHOPIFY_API_SECRET"),
@@ -217,7 +223,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ShopifyServ
         : undefined,
     options: {
       mode,
-      ...(env.SHOPIFY_KLARNA_ORDER_ID_SOURCES ? { klarnaOrderIdSources: parseKlarnaOrderIdSources(env.SHOPIFY_KLARNA_ORDER_ID_SOURCES) } : {}),
+      ...(env.SHOPIFY_KLARNA_ORDER_ID_SOURCES
+        ? { klarnaOrderIdSources: parseKlarnaOrderIdSources(env.SHOPIFY_KLARNA_ORDER_ID_SOURCES) }
+        : {}),
       ...(env.SHOPIFY_KLARNA_GATEWAYS ? { klarnaGateways: list(env.SHOPIFY_KLARNA_GATEWAYS) } : {}),
       ...(env.SHOPIFY_KLARNA_SHIPPING_METHOD ? { shippingMethod: env.SHOPIFY_KLARNA_SHIPPING_METHOD as ShippingMethod } : {}),
     },

@@ -3,7 +3,14 @@
  * (`fulfillments/create` → `FULFILLMENTS_CREATE`). Subscribe to them in shopify.app.toml (see
  * docs/shopify.md); any other topic is acknowledged and ignored.
  */
-export const ORDER_TOPICS = ["ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_PAID", "ORDERS_FULFILLED", "ORDERS_PARTIALLY_FULFILLED", "ORDERS_EDITED"] as const
+export const ORDER_TOPICS = [
+  "ORDERS_CREATE",
+  "ORDERS_UPDATED",
+  "ORDERS_PAID",
+  "ORDERS_FULFILLED",
+  "ORDERS_PARTIALLY_FULFILLED",
+  "ORDERS_EDITED",
+] as const
 export const FULFILLMENT_TOPICS = ["FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE"] as const
 export const REFUND_TOPICS = ["REFUNDS_CREATE"] as const
 export const CANCEL_TOPICS = ["ORDERS_CANCELLED"] as const

@@ -52,7 +52,9 @@ function handlerBody(deps: WebhookHandlerDeps): NodeHandler {
     try {
       const raw = await rawBodyOf(req, deps.maxBodyBytes)
       if (raw === null) {
-        logger.error("klarna-order-sync: shopify webhook body was already parsed by another middleware; disable the body parser for this route")
+        logger.error(
+          "klarna-order-sync: shopify webhook body was already parsed by another middleware; disable the body parser for this route",
+        )
         reply(res, 500, { error: "raw_body_unavailable" })
         return
       }
@@ -68,7 +70,9 @@ function handlerBody(deps: WebhookHandlerDeps): NodeHandler {
     const verification = await verifier.verify(rawBody, req, res)
     if (!verification.valid) {
       const status = verification.reason === "missing_headers" ? 400 : 401
-      logger.warn(`klarna-order-sync: shopify webhook refused (${status}): ${verification.reason}${verification.missingHeaders ? ` ${verification.missingHeaders.join(", ")}` : ""}`)
+      logger.warn(
+        `klarna-order-sync: shopify webhook refused (${status}): ${verification.reason}${verification.missingHeaders ? ` ${verification.missingHeaders.join(", ")}` : ""}`,
+      )
       reply(res, status, { error: verification.reason })
       return
     }
@@ -91,7 +95,9 @@ function handlerBody(deps: WebhookHandlerDeps): NodeHandler {
         payload,
       })
     } catch (error) {
-      logger.error(`klarna-order-sync: shopify ${verification.topic} ${verification.webhookId} not stored, Shopify will redeliver: ${(error as Error).message}`)
+      logger.error(
+        `klarna-order-sync: shopify ${verification.topic} ${verification.webhookId} not stored, Shopify will redeliver: ${(error as Error).message}`,
+      )
       reply(res, 500, { error: "not_stored" })
       return
     }

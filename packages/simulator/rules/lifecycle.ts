@@ -59,7 +59,9 @@ export function extendAuthorizationTime(state: SimState, orderId: string): void 
   const cap = Date.parse(order.created_at) + MAX_AUTHORIZATION_DAYS * DAY_MS
   const current = Date.parse(order.expires_at)
   if (current >= cap) {
-    throw notAllowed(`Order authorization cannot be extended beyond ${MAX_AUTHORIZATION_DAYS} days after creation. Authorization time cannot be extended.`)
+    throw notAllowed(
+      `Order authorization cannot be extended beyond ${MAX_AUTHORIZATION_DAYS} days after creation. Authorization time cannot be extended.`,
+    )
   }
   const next = Math.min(now.getTime() + DEFAULT_AUTHORIZATION_DAYS * DAY_MS, cap)
   if (next > current) order.expires_at = new Date(next).toISOString()
@@ -96,7 +98,11 @@ export function updateAuthorization(state: SimState, orderId: string, body: Upda
 }
 
 /** 403 on a cancelled order (yml: "Can not update a cancelled order"); "" clears a reference. */
-export function updateMerchantReferences(state: SimState, orderId: string, body: { merchant_reference1?: string; merchant_reference2?: string }): void {
+export function updateMerchantReferences(
+  state: SimState,
+  orderId: string,
+  body: { merchant_reference1?: string; merchant_reference2?: string },
+): void {
   const order = state.order(orderId, ". Merchant references cannot be updated.")
   if (order.status === "CANCELLED") throw notAllowed("Can not update a cancelled order. Merchant references cannot be updated.")
   if (body.merchant_reference1 !== undefined) order.merchant_reference1 = body.merchant_reference1 || undefined

@@ -97,13 +97,13 @@ export function authorizeSession(state: SimState, sessionId: string): SimAuthori
 function activeAuthorization(state: SimState, token: string): SimAuthorization {
   const auth = state.authorizations.get(token)
   if (!auth) throw new SimError(404, "NOT_FOUND", `Authorization ${token} does not exist`)
-  if (auth.state === "used") throw new SimError(404, "NOT_FOUND", `Authorization ${token} does not exist: it was already used to place an order`)
+  if (auth.state === "used")
+    throw new SimError(404, "NOT_FOUND", `Authorization ${token} does not exist: it was already used to place an order`)
   if (auth.state === "cancelled") throw new SimError(404, "NOT_FOUND", `Authorization ${token} does not exist: it was cancelled`)
   return auth
 }
 
-const same = (a: unknown, b: unknown): boolean =>
-  a === undefined || b === undefined || String(a).toUpperCase() === String(b).toUpperCase()
+const same = (a: unknown, b: unknown): boolean => a === undefined || b === undefined || String(a).toUpperCase() === String(b).toUpperCase()
 
 export function createOrderFromAuthorization(state: SimState, token: string, body: Body, baseUrl: string): Record<string, unknown> {
   const auth = activeAuthorization(state, token)
@@ -111,7 +111,11 @@ export function createOrderFromAuthorization(state: SimState, token: string, bod
   assertPaymentsArithmetic(state, body)
   const mismatched = ["order_amount", "purchase_currency", "purchase_country"].filter((f) => !same(body[f], session.data[f]))
   if (mismatched.length) {
-    throw new SimError(409, "CONFLICT", `The data in the request does not match the session for the authorization: ${mismatched.join(", ")}`)
+    throw new SimError(
+      409,
+      "CONFLICT",
+      `The data in the request does not match the session for the authorization: ${mismatched.join(", ")}`,
+    )
   }
 
   const pick = <T>(field: string): T | undefined => (body[field] ?? session.data[field]) as T | undefined

@@ -143,7 +143,10 @@ export async function captureAsKlarnaApp(sim: Simulator, klarnaOrderId: string, 
 }
 
 /** Klarna OM requests the plugin made for one Klarna order (control API log). */
-export async function klarnaRequests(sim: Simulator, klarnaOrderId: string): Promise<{ method: string; path: string; body: unknown; status: number }[]> {
+export async function klarnaRequests(
+  sim: Simulator,
+  klarnaOrderId: string,
+): Promise<{ method: string; path: string; body: unknown; status: number }[]> {
   const response = await fetch(`${sim.url}/__sim/requests?path_contains=${encodeURIComponent(klarnaOrderId)}`)
   const body = (await response.json()) as { method: string; path: string; body: unknown; status: number }[] | { requests: never[] }
   return Array.isArray(body) ? body : body.requests

@@ -82,7 +82,9 @@ export function buildOrder(spec: OrderSpec): BuiltOrder {
       price_set: money(item.price),
       total_discount: "0.00",
       total_discount_set: money("0.00"),
-      discount_allocations: item.discount ? [{ amount: item.discount, amount_set: money(item.discount), discount_application_index: 0 }] : [],
+      discount_allocations: item.discount
+        ? [{ amount: item.discount, amount_set: money(item.discount), discount_application_index: 0 }]
+        : [],
       tax_lines: taxLines(item.tax),
       requires_shipping: true,
       gift_card: false,

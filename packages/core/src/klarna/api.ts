@@ -13,4 +13,6 @@ export type { CreateCaptureResult, CreateRefundResult } from "./endpoints"
 /** The methods of KlarnaApi, one per declared endpoint. */
 export type KlarnaEndpointMethods = { [Name in KlarnaEndpointName]: EndpointMethod<KlarnaEndpoints[Name]> }
 
+// An interface, not an alias: error messages and editors name it KlarnaApi instead of expanding the mapped type.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface KlarnaApi extends KlarnaEndpointMethods {}

@@ -118,9 +118,7 @@ export function resolveProvider(config: Pick<KlarnaClientConfig, "provider" | "r
   return provider
 }
 
-export function resolveBaseUrl(
-  config: Pick<KlarnaClientConfig, "provider" | "region" | "environment" | "baseUrl">
-): string {
+export function resolveBaseUrl(config: Pick<KlarnaClientConfig, "provider" | "region" | "environment" | "baseUrl">): string {
   const provider = resolveProvider(config)
   if (config.baseUrl !== undefined) return normalizeBaseUrl(config.baseUrl)
   const environment = config.environment ?? DEFAULT_ENVIRONMENT

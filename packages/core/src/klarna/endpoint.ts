@@ -55,7 +55,7 @@ export interface EndpointDeclaration<
   /** Path parameters shown as `{name}` in logs, events and errors (authorization tokens are bearer secrets). */
   maskInLogs?: readonly PathParamNames<Path>[number][]
   /** Turns a 2xx response into the method's result, or says why it cannot (a KlarnaUnexpectedResponseError). */
-  response(response: KlarnaHttpResponse): ParseResult<Result>
+  response: (response: KlarnaHttpResponse) => ParseResult<Result>
 }
 
 /** Declares one endpoint (an identity function, there for type inference and checking). */
@@ -95,7 +95,8 @@ export type EndpointArgs<E> =
     ? [...PathArgs<Path>, ...BodyArgs<Body>, ...OptionsArgs<Key>]
     : never
 
-export type EndpointResult<E> = E extends EndpointDeclaration<string, BodyBuilder | undefined, IdempotencyKeyRule, infer Result> ? Result : never
+export type EndpointResult<E> =
+  E extends EndpointDeclaration<string, BodyBuilder | undefined, IdempotencyKeyRule, infer Result> ? Result : never
 
 /** The client method of an endpoint. */
 export type EndpointMethod<E> = (...args: EndpointArgs<E>) => Promise<EndpointResult<E>>
@@ -119,7 +120,7 @@ export function operationFor<E extends EndpointDeclaration>(
   const encoded = new Map(paramNames.map((param, i) => [param, pathParam(name, param, args[i])]))
   const masked = new Set<string>(declaration.maskInLogs ?? [])
   const fill = (mask: boolean) =>
-    declaration.path.replace(PATH_PARAM, (_whole, param: string) => (mask && masked.has(param) ? `{${param}}` : encoded.get(param) ?? ""))
+    declaration.path.replace(PATH_PARAM, (_whole, param: string) => (mask && masked.has(param) ? `{${param}}` : (encoded.get(param) ?? "")))
 
   let idempotencyKey: string | undefined
   if (declaration.idempotencyKey === "required") idempotencyKey = requireIdempotencyKey(name, options)

@@ -108,14 +108,8 @@ export class KlarnaError extends Error {
     const parsed = parseErrorBody(response.bodyText)
     const errorCode = redactOptional(parsed.errorCode, secrets)
     const errorMessages = parsed.errorMessages.map((m) => redact(m, secrets))
-    const correlationId = redactOptional(
-      parsed.correlationId ?? response.headers.get("klarna-correlation-id") ?? undefined,
-      secrets
-    )
-    const detail = redact(
-      input.unexpected ?? (errorMessages.length > 0 ? errorMessages.join("; ") : parsed.fallbackDetail),
-      secrets
-    )
+    const correlationId = redactOptional(parsed.correlationId ?? response.headers.get("klarna-correlation-id") ?? undefined, secrets)
+    const detail = redact(input.unexpected ?? (errorMessages.length > 0 ? errorMessages.join("; ") : parsed.fallbackDetail), secrets)
     const base: KlarnaErrorFields = {
       message: composeMessage({
         errorCode,
@@ -212,7 +206,7 @@ export class KustomDeprecatedCallError extends KlarnaError {
   constructor(
     operation: string,
     /** The call as Kustom names it, e.g. "trigger-send-out". */
-    readonly call: string
+    readonly call: string,
   ) {
     super({
       message:
@@ -260,8 +254,7 @@ export function parseErrorBody(bodyText: string): ParsedErrorBody {
     errorMessages.push(body.error_message)
   }
   const errorCode = typeof body.error_code === "string" && body.error_code !== "" ? body.error_code : undefined
-  const correlationId =
-    typeof body.correlation_id === "string" && body.correlation_id !== "" ? body.correlation_id : undefined
+  const correlationId = typeof body.correlation_id === "string" && body.correlation_id !== "" ? body.correlation_id : undefined
   const fallbackDetail =
     errorCode !== undefined || correlationId !== undefined ? "no error message" : `unrecognised error body: ${snippet(trimmed)}`
   return { errorCode, errorMessages, correlationId, fallbackDetail }
@@ -312,7 +305,7 @@ function networkError(
   operation: string,
   attempts: number,
   safeToRetry: boolean,
-  secrets: readonly string[]
+  secrets: readonly string[],
 ): KlarnaConnectionError {
   const { code, description } = failure.timedOut
     ? { code: "TIMEOUT", description: `timed out after ${failure.timeoutMs ?? "?"} ms` }

@@ -25,9 +25,7 @@ import { buildUserAgent } from "./version"
 
 export type KlarnaRequester = <T>(operation: KlarnaOperation<T>, options?: KlarnaCallOptions) => Promise<T>
 
-type AttemptOutcome =
-  | { kind: "response"; response: KlarnaHttpResponse }
-  | { kind: "network"; error: unknown; timedOut: boolean }
+type AttemptOutcome = { kind: "response"; response: KlarnaHttpResponse } | { kind: "network"; error: unknown; timedOut: boolean }
 
 export function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -76,7 +74,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
     method: string,
     headers: Record<string, string>,
     body: string | undefined,
-    timeoutMs: number
+    timeoutMs: number,
   ): Promise<AttemptOutcome> {
     const controller = new AbortController()
     let timedOut = false
@@ -145,7 +143,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
         if (parsed.ok) {
           report(
             { ...base, status: response.status, correlationId, outcome: "success" },
-            `${label} -> ${response.status} in ${elapsedMs} ms (attempt ${attemptNo})`
+            `${label} -> ${response.status} in ${elapsedMs} ms (attempt ${attemptNo})`,
           )
           return parsed.value
         }
@@ -159,7 +157,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
         })
         report(
           { ...base, status: response.status, correlationId, outcome: "failed", errorCode: error.errorCode },
-          `${label} -> ${response.status} in ${elapsedMs} ms (attempt ${attemptNo}): ${error.message}`
+          `${label} -> ${response.status} in ${elapsedMs} ms (attempt ${attemptNo}): ${error.message}`,
         )
         throw error
       }
@@ -173,7 +171,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
           report(
             { ...base, ...attemptSummary(outcome, timeoutMs, secrets), outcome: "retrying", delayMs: decision.delayMs },
             `${label} -> ${describeOutcome(outcome, timeoutMs, secrets)} in ${elapsedMs} ms (attempt ${attemptNo}); ` +
-              `retrying in ${decision.delayMs} ms`
+              `retrying in ${decision.delayMs} ms`,
           )
           await sleep(decision.delayMs)
           continue
@@ -208,7 +206,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
           outcome: "failed",
           errorCode: error.errorCode,
         },
-        `${label} -> ${describeOutcome(outcome, timeoutMs, secrets)} in ${elapsedMs} ms (attempt ${attemptNo}): ${error.message}`
+        `${label} -> ${describeOutcome(outcome, timeoutMs, secrets)} in ${elapsedMs} ms (attempt ${attemptNo}): ${error.message}`,
       )
       throw error
     }
@@ -218,16 +216,13 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
 function attemptSummary(
   outcome: AttemptOutcome,
   timeoutMs: number,
-  secrets: readonly string[]
+  secrets: readonly string[],
 ): Pick<KlarnaAttemptEvent, "status" | "correlationId" | "errorCode" | "networkError"> {
   if (outcome.kind === "network") return { networkError: describeOutcome(outcome, timeoutMs, secrets) }
   const parsed = parseErrorBody(outcome.response.bodyText)
   return {
     status: outcome.response.status,
-    correlationId: redactOptional(
-      parsed.correlationId ?? outcome.response.headers.get("klarna-correlation-id") ?? undefined,
-      secrets
-    ),
+    correlationId: redactOptional(parsed.correlationId ?? outcome.response.headers.get("klarna-correlation-id") ?? undefined, secrets),
     errorCode: redactOptional(parsed.errorCode, secrets),
   }
 }

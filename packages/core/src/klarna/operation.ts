@@ -62,10 +62,7 @@ export function requireIdempotencyKey(operation: string, options: { idempotencyK
     throw KlarnaError.invalidRequest(operation, "an idempotencyKey is required for this mutation")
   }
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw KlarnaError.invalidRequest(
-      operation,
-      "idempotencyKey must be printable ASCII without leading or trailing whitespace"
-    )
+    throw KlarnaError.invalidRequest(operation, "idempotencyKey must be printable ASCII without leading or trailing whitespace")
   }
   return key
 }
@@ -177,7 +174,10 @@ export function lastPathSegment(location: string): string | undefined {
   } catch {
     return undefined
   }
-  const segment = pathname.split("/").filter((s) => s !== "").pop()
+  const segment = pathname
+    .split("/")
+    .filter((s) => s !== "")
+    .pop()
   if (segment === undefined) return undefined
   try {
     return decodeURIComponent(segment)

@@ -93,7 +93,7 @@ export interface HeaderReader {
 export function serverRequestedDelayMs(
   status: number | undefined,
   headers: HeaderReader | undefined,
-  now: number = Date.now()
+  now: number = Date.now(),
 ): number | undefined {
   if (status === undefined || headers === undefined) return undefined
   const retryAfter = parseRetryAfter(headers.get("retry-after"), now)
@@ -102,9 +102,7 @@ export function serverRequestedDelayMs(
   return undefined
 }
 
-export type RetryDelayDecision =
-  | { retry: true; delayMs: number; source: "server" | "backoff" }
-  | { retry: false; requestedDelayMs: number }
+export type RetryDelayDecision = { retry: true; delayMs: number; source: "server" | "backoff" } | { retry: false; requestedDelayMs: number }
 
 /**
  * How long to wait before retry `retryNumber`, given the failed attempt. A server-requested wait is honoured
@@ -116,7 +114,7 @@ export function retryDelay(
   headers: HeaderReader | undefined,
   policy: RetryPolicy,
   random: () => number = Math.random,
-  now: number = Date.now()
+  now: number = Date.now(),
 ): RetryDelayDecision {
   const requested = serverRequestedDelayMs(status, headers, now)
   if (requested !== undefined) {

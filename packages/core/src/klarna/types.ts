@@ -4,15 +4,7 @@
  */
 
 export type OrderLineType =
-  | "physical"
-  | "discount"
-  | "shipping_fee"
-  | "sales_tax"
-  | "store_credit"
-  | "gift_card"
-  | "digital"
-  | "surcharge"
-  | "return_fee"
+  "physical" | "discount" | "shipping_fee" | "sales_tax" | "store_credit" | "gift_card" | "digital" | "surcharge" | "return_fee"
 
 export interface KlarnaOrderLine {
   type?: OrderLineType

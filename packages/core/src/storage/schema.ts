@@ -181,9 +181,7 @@ export const KLARNA_CHECKOUT_AUTHORIZATIONS: SqlMigration = {
     `CREATE INDEX "IDX_klarna_authorization_checkout" ON "klarna_authorization" ("platform", "checkout_id")`,
     `CREATE INDEX "IDX_klarna_authorization_open" ON "klarna_authorization" ("created_at") WHERE "status" IN ('authorized', 'cancelling')`,
   ],
-  down: [
-    `DROP TABLE "klarna_authorization"`,
-  ],
+  down: [`DROP TABLE "klarna_authorization"`],
 }
 
 /**
@@ -203,4 +201,8 @@ export const KLARNA_ORDER_MERCHANT_REFERENCES: SqlMigration = {
 }
 
 /** Every core table, in the order they are applied. */
-export const CORE_MIGRATIONS: readonly SqlMigration[] = [KLARNA_SYNC_TABLES, KLARNA_CHECKOUT_AUTHORIZATIONS, KLARNA_ORDER_MERCHANT_REFERENCES]
+export const CORE_MIGRATIONS: readonly SqlMigration[] = [
+  KLARNA_SYNC_TABLES,
+  KLARNA_CHECKOUT_AUTHORIZATIONS,
+  KLARNA_ORDER_MERCHANT_REFERENCES,
+]

@@ -213,20 +213,20 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
 
   private attemptParams(attempt: Omit<AttemptRecord, "id" | "created_at">): unknown[] {
     return [
-        generateId("katt"),
-        attempt.job_id,
-        attempt.attempt,
-        attempt.operation,
-        attempt.idempotency_key,
-        attempt.worker_id,
-        attempt.request_summary ? JSON.stringify(attempt.request_summary) : null,
-        attempt.outcome,
-        attempt.http_status,
-        attempt.error_code,
-        attempt.error_messages ? JSON.stringify(attempt.error_messages) : null,
-        attempt.correlation_id,
-        attempt.error,
-        Math.round(attempt.duration_ms),
+      generateId("katt"),
+      attempt.job_id,
+      attempt.attempt,
+      attempt.operation,
+      attempt.idempotency_key,
+      attempt.worker_id,
+      attempt.request_summary ? JSON.stringify(attempt.request_summary) : null,
+      attempt.outcome,
+      attempt.http_status,
+      attempt.error_code,
+      attempt.error_messages ? JSON.stringify(attempt.error_messages) : null,
+      attempt.correlation_id,
+      attempt.error,
+      Math.round(attempt.duration_ms),
     ]
   }
 
@@ -249,18 +249,15 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   listJobs(platform: Platform, platformOrderId: string) {
-    return this.rows<JobRecord>(
-      `SELECT * FROM klarna_sync_job WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
-      [platform, platformOrderId],
-    )
+    return this.rows<JobRecord>(`SELECT * FROM klarna_sync_job WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`, [
+      platform,
+      platformOrderId,
+    ])
   }
 
   listAttempts(jobIds: string[]) {
     if (jobIds.length === 0) return Promise.resolve([])
-    return this.rows<AttemptRecord>(
-      `SELECT * FROM klarna_sync_attempt WHERE job_id = ANY($1) ORDER BY created_at, attempt`,
-      [jobIds],
-    )
+    return this.rows<AttemptRecord>(`SELECT * FROM klarna_sync_attempt WHERE job_id = ANY($1) ORDER BY created_at, attempt`, [jobIds])
   }
 
   async countJobs(filter: { platform?: Platform; state?: JobState } = {}) {
@@ -283,9 +280,7 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   findMappingByKlarnaId(klarnaOrderId: string) {
-    return this.one<KlarnaOrderRecord>(`SELECT * FROM klarna_order WHERE klarna_order_id = $1 ORDER BY created_at LIMIT 1`, [
-      klarnaOrderId,
-    ])
+    return this.one<KlarnaOrderRecord>(`SELECT * FROM klarna_order WHERE klarna_order_id = $1 ORDER BY created_at LIMIT 1`, [klarnaOrderId])
   }
 
   async ensureMapping(order: Parameters<SyncStore["ensureMapping"]>[0]): Promise<KlarnaOrderRecord> {
@@ -313,10 +308,7 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined)
     if (entries.length === 0) return
     const sets = entries.map(([column], i) => `"${column}" = $${i + 2}`).join(", ")
-    await this.sql.query(`UPDATE klarna_order SET ${sets}, updated_at = now() WHERE id = $1`, [
-      id,
-      ...entries.map(([, value]) => value),
-    ])
+    await this.sql.query(`UPDATE klarna_order SET ${sets}, updated_at = now() WHERE id = $1`, [id, ...entries.map(([, value]) => value)])
   }
 
   async recomputeOrderTotals(
@@ -362,10 +354,10 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   listCaptures(platform: Platform, platformOrderId: string) {
-    return this.rows<CaptureRecord>(
-      `SELECT * FROM klarna_capture WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
-      [platform, platformOrderId],
-    )
+    return this.rows<CaptureRecord>(`SELECT * FROM klarna_capture WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`, [
+      platform,
+      platformOrderId,
+    ])
   }
 
   findCaptureBySource(platform: Platform, sourceId: string) {
@@ -450,10 +442,10 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   listRefunds(platform: Platform, platformOrderId: string) {
-    return this.rows<RefundRecord>(
-      `SELECT * FROM klarna_refund WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`,
-      [platform, platformOrderId],
-    )
+    return this.rows<RefundRecord>(`SELECT * FROM klarna_refund WHERE platform = $1 AND platform_order_id = $2 ORDER BY created_at, id`, [
+      platform,
+      platformOrderId,
+    ])
   }
 
   findRefund(platform: Platform, platformRefundId: string) {

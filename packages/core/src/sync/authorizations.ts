@@ -32,7 +32,9 @@ export interface OrphanListing extends CheckoutAuthorizationRecord {
 
 export interface CheckoutAuthorizationStore {
   /** Records a Klarna order created for a checkout (once per Klarna order). */
-  recordAuthorization(authorization: Pick<CheckoutAuthorizationRecord, "platform" | "checkout_id" | "klarna_order_id" | "currency" | "amount">): Promise<void>
+  recordAuthorization(
+    authorization: Pick<CheckoutAuthorizationRecord, "platform" | "checkout_id" | "klarna_order_id" | "currency" | "amount">,
+  ): Promise<void>
   findAuthorization(klarnaOrderId: string): Promise<CheckoutAuthorizationRecord | null>
   /** The Klarna order is cancelled: status cancelled, with the time. */
   markAuthorizationCancelled(klarnaOrderId: string): Promise<void>

@@ -31,7 +31,12 @@ const CARRIERS: Readonly<Record<string, Carrier>> = {
 
 function carrierOf(shippingCompany: string | undefined): Carrier | undefined {
   if (!shippingCompany) return undefined
-  return CARRIERS[shippingCompany.trim().toLowerCase().replace(/[\s_-]+/g, "")]
+  return CARRIERS[
+    shippingCompany
+      .trim()
+      .toLowerCase()
+      .replace(/[\s_-]+/g, "")
+  ]
 }
 
 /** "postnord" → "PostNord"; an unknown code is returned as it is. */

@@ -86,7 +86,8 @@ export interface SyncEngineDeps {
 
 export type EventOutcome = { handled: false; reason: string } | { handled: true; jobs: JobRecord[] }
 /** converge()'s outcome: also the job keys it queued that did not exist yet. */
-export type ConvergeOutcome = { handled: false; reason: string; queued: []; jobs: [] } | { handled: true; queued: string[]; jobs: JobRecord[] }
+export type ConvergeOutcome =
+  { handled: false; reason: string; queued: []; jobs: [] } | { handled: true; queued: string[]; jobs: JobRecord[] }
 
 export class SyncEngine {
   /** Called after a job is enqueued, so an in-process worker can start at once instead of at its next poll. */
@@ -210,8 +211,18 @@ export class SyncEngine {
     const loaded = await this.loadOrderEnsuringMapping(platformOrderId)
     if ("reason" in loaded) return { handled: false, reason: loaded.reason }
     const description = refund.description?.trim() || undefined
-    const jobKey = jobKeys.merchantRefund(this.platform, platformOrderId, loaded.klarnaOrder.refunded_amount, refund.amount, idempotencyKeyFor(description ?? ""))
-    const merchantRefund = { amount: refund.amount, reference: `panel-refund-${idempotencyKeyFor(jobKey)}`, ...(description ? { description } : {}) }
+    const jobKey = jobKeys.merchantRefund(
+      this.platform,
+      platformOrderId,
+      loaded.klarnaOrder.refunded_amount,
+      refund.amount,
+      idempotencyKeyFor(description ?? ""),
+    )
+    const merchantRefund = {
+      amount: refund.amount,
+      reference: `panel-refund-${idempotencyKeyFor(jobKey)}`,
+      ...(description ? { description } : {}),
+    }
     return this.enqueueFor(platformOrderId, [{ platformOrderId, operation: "refund", jobKey, payload: { merchantRefund } }], loaded)
   }
 
@@ -327,14 +338,17 @@ export class SyncEngine {
   /** Renews the job's lease every third of leaseMs while it runs. */
   private keepLease(job: JobRecord, workerId: string): ReturnType<typeof setInterval> {
     const { store, logger, options } = this.deps
-    const timer = setInterval(() => {
-      store.extendLease(job.id, workerId).then(
-        (kept) => {
-          if (!kept) logger.warn(`klarna-order-sync: job ${job.id} is no longer held by ${workerId}`)
-        },
-        (error: unknown) => logger.warn(`klarna-order-sync: could not renew the lease of job ${job.id}: ${(error as Error).message}`),
-      )
-    }, Math.max(Math.floor(options.leaseMs / 3), 100))
+    const timer = setInterval(
+      () => {
+        store.extendLease(job.id, workerId).then(
+          (kept) => {
+            if (!kept) logger.warn(`klarna-order-sync: job ${job.id} is no longer held by ${workerId}`)
+          },
+          (error: unknown) => logger.warn(`klarna-order-sync: could not renew the lease of job ${job.id}: ${(error as Error).message}`),
+        )
+      },
+      Math.max(Math.floor(options.leaseMs / 3), 100),
+    )
     timer.unref?.()
     return timer
   }
@@ -408,7 +422,8 @@ export class SyncEngine {
       klarna: this.deps.klarna.forCurrency(payload.currency),
       logger: this.deps.logger,
       claimOrphan: async ({ checkoutId, klarnaOrderId, reason }) => {
-        if (!payments?.claimOrphan) throw new SyncNotPossibleError("NO_ORPHAN_CHECK", "the platform cannot tell whether this checkout became an order")
+        if (!payments?.claimOrphan)
+          throw new SyncNotPossibleError("NO_ORPHAN_CHECK", "the platform cannot tell whether this checkout became an order")
         return payments.claimOrphan(checkoutId, klarnaOrderId, reason)
       },
       markCancelled: async (klarnaOrderId) => authorizations?.markAuthorizationCancelled(klarnaOrderId),

@@ -30,7 +30,10 @@ export function describeError(error: unknown): DescribedError {
       // Unknown errors (a dropped database connection, a bug fixed by a deploy) are worth another try.
       retryable: typeof fields.retryable === "boolean" ? fields.retryable : true,
       httpStatus: fields.httpStatus,
-      errorCode: fields.errorCode ?? (typeof fields.code === "string" ? fields.code : undefined) ?? (fields.retryable === false ? error.name : undefined),
+      errorCode:
+        fields.errorCode ??
+        (typeof fields.code === "string" ? fields.code : undefined) ??
+        (fields.retryable === false ? error.name : undefined),
       errorMessages: fields.errorMessages,
       correlationId: fields.correlationId,
       retryAfterMs: fields.retryAfterMs,

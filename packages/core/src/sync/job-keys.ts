@@ -30,7 +30,8 @@ export const jobKeys = {
   /** One per order: its references are set once (what was set is kept on the mapping). */
   updateReferences: (platform: Platform, orderId: string) => `${platform}:update_references:${orderId}`,
   /** A checkout's Klarna order that never became an order: one cancel per Klarna order. */
-  cancelOrphan: (platform: Platform, checkoutId: string, klarnaOrderId: string) => `${platform}:cancel_orphan:${checkoutId}:${klarnaOrderId}`,
+  cancelOrphan: (platform: Platform, checkoutId: string, klarnaOrderId: string) =>
+    `${platform}:cancel_orphan:${checkoutId}:${klarnaOrderId}`,
   /** Resending is a merchant action that may be repeated: each request carries its own nonce. */
   triggerSendOut: (platform: Platform, captureId: string, nonce: string) => `${platform}:trigger_send_out:${captureId}:${nonce}`,
 }

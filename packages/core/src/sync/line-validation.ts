@@ -88,18 +88,24 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
   let sumValid = true
   lines.forEach((line, i) => {
     // "order_lines[2].unit_price: -5 (must be …; line "Tomatoes")": the field, the value at fault, the rule.
-    const lineName = typeof line.name === "string" && line.name.length > 0 ? `; line ${JSON.stringify(truncateText(line.name, 60, { ellipsis: true }))}` : ""
+    const lineName =
+      typeof line.name === "string" && line.name.length > 0
+        ? `; line ${JSON.stringify(truncateText(line.name, 60, { ellipsis: true }))}`
+        : ""
     const bad = (rule: OrderLineRule, field: string, value: string, requirement: string): void => {
       out.push({ rule, lineIndex: i, message: `order_lines[${i}].${field}: ${value} (${requirement}${lineName})` })
     }
     const length = (v: string) => `${v.length} characters`
     if (typeof line.name !== "string" || line.name.length === 0) bad("name", "name", JSON.stringify(line.name ?? null), "required")
     else if (line.name.length > KLARNA_NAME_MAX) bad("name", "name", length(line.name), `at most ${KLARNA_NAME_MAX}`)
-    else if (LONE_SURROGATE.test(line.name)) bad("name", "name", JSON.stringify(truncateText(line.name, 60, { ellipsis: true })), "contains a lone surrogate: invalid unicode")
+    else if (LONE_SURROGATE.test(line.name))
+      bad("name", "name", JSON.stringify(truncateText(line.name, 60, { ellipsis: true })), "contains a lone surrogate: invalid unicode")
     if (line.reference !== undefined) {
       if (typeof line.reference !== "string") bad("reference", "reference", String(line.reference), "must be text")
-      else if (line.reference.length > KLARNA_REFERENCE_MAX) bad("reference", "reference", length(line.reference), `at most ${KLARNA_REFERENCE_MAX}`)
-      else if (LONE_SURROGATE.test(line.reference)) bad("reference", "reference", JSON.stringify(line.reference), "contains a lone surrogate: invalid unicode")
+      else if (line.reference.length > KLARNA_REFERENCE_MAX)
+        bad("reference", "reference", length(line.reference), `at most ${KLARNA_REFERENCE_MAX}`)
+      else if (LONE_SURROGATE.test(line.reference))
+        bad("reference", "reference", JSON.stringify(line.reference), "contains a lone surrogate: invalid unicode")
     }
     if (line.quantity_unit !== undefined && line.quantity_unit.length > 10) {
       bad("quantity_unit", "quantity_unit", JSON.stringify(line.quantity_unit), "at most 10 characters")
@@ -122,7 +128,8 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
     const totalOk = signed("total_amount", line.total_amount)
     const discount = line.total_discount_amount ?? 0
     const discountOk = isInt(discount) && discount >= 0 && discount <= KLARNA_MAX_AMOUNT
-    if (!discountOk) bad("total_discount_amount", "total_discount_amount", String(discount), `must be an integer in 0..${KLARNA_MAX_AMOUNT}`)
+    if (!discountOk)
+      bad("total_discount_amount", "total_discount_amount", String(discount), `must be an integer in 0..${KLARNA_MAX_AMOUNT}`)
     if (qtyOk && priceOk && totalOk && discountOk) {
       const expected = BigInt(line.quantity) * BigInt(line.unit_price) - BigInt(discount)
       if (expected !== BigInt(line.total_amount)) {
@@ -141,7 +148,12 @@ export function findOrderLineViolations(amount: number, lines: readonly KlarnaOr
     const hasTax = line.total_tax_amount !== undefined
     if (hasRate !== hasTax) {
       const [present, absent] = hasRate ? ["tax_rate", "total_tax_amount"] : ["total_tax_amount", "tax_rate"]
-      bad("tax_fields", absent, "missing", `required with ${present} ${String(hasRate ? line.tax_rate : line.total_tax_amount)}: both or neither`)
+      bad(
+        "tax_fields",
+        absent,
+        "missing",
+        `required with ${present} ${String(hasRate ? line.tax_rate : line.total_tax_amount)}: both or neither`,
+      )
     }
     const rateOk = !hasRate || (isInt(line.tax_rate) && (line.tax_rate as number) >= 0)
     if (!rateOk) bad("tax_rate", "tax_rate", String(line.tax_rate), "must be an integer ≥ 0, in basis points")

@@ -84,7 +84,7 @@ export async function buildOrderView(
   store: SyncStore,
   platform: Platform,
   orderId: string,
-  providerOf: ProviderOfCurrency = () => "klarna"
+  providerOf: ProviderOfCurrency = () => "klarna",
 ): Promise<KlarnaOrderView | null> {
   const order = await store.findMapping(platform, orderId)
   if (!order) return null

@@ -64,7 +64,14 @@ export function planRemainingCapture(
   const ledger = toLedger(order, ledgerOrCapturedFulfillmentIds)
   ledger.captures.forEach((c, i) => assertMinorUnits(c.amount, `captures[${i}].amount`))
   if (order.canceled) {
-    return { ...emptyCapturePlan(null, "order_canceled"), fulfillmentId: null, targetAmount: 0, alreadyCapturedAmount: 0, reconciliationAmount: 0, overCapturedAmount: 0 }
+    return {
+      ...emptyCapturePlan(null, "order_canceled"),
+      fulfillmentId: null,
+      targetAmount: 0,
+      alreadyCapturedAmount: 0,
+      reconciliationAmount: 0,
+      overCapturedAmount: 0,
+    }
   }
   const allocation = allocateOrder(order)
   const partById = new Map<string, OrderPart>()
@@ -75,13 +82,24 @@ export function planRemainingCapture(
   const pending = new Set<string>()
   for (const id of ledger.pendingFulfillmentIds ?? []) if (partById.has(id) && !captured.has(id)) pending.add(id)
 
-  const plannedOfCaptured = sumMinorUnits([...captured].map((id) => partById.get(id)?.amount ?? 0), "planned captures")
-  const actualOfCaptured = sumMinorUnits(ledger.captures.map((c) => c.amount), "recorded captures")
-  const plannedOfPending = sumMinorUnits([...pending].map((id) => partById.get(id)?.amount ?? 0), "pending captures")
+  const plannedOfCaptured = sumMinorUnits(
+    [...captured].map((id) => partById.get(id)?.amount ?? 0),
+    "planned captures",
+  )
+  const actualOfCaptured = sumMinorUnits(
+    ledger.captures.map((c) => c.amount),
+    "recorded captures",
+  )
+  const plannedOfPending = sumMinorUnits(
+    [...pending].map((id) => partById.get(id)?.amount ?? 0),
+    "pending captures",
+  )
   const reconciliationAmount = plannedOfCaptured - actualOfCaptured
   const alreadyCapturedAmount = actualOfCaptured + plannedOfPending
 
-  const open = allocation.parts.filter((p) => p.key.kind === "unfulfilled" || !(captured.has(p.key.fulfillmentId) || pending.has(p.key.fulfillmentId)))
+  const open = allocation.parts.filter(
+    (p) => p.key.kind === "unfulfilled" || !(captured.has(p.key.fulfillmentId) || pending.has(p.key.fulfillmentId)),
+  )
   const content = combineParts(open)
   const remaining = content.amount + reconciliationAmount
   const base = {

@@ -170,7 +170,9 @@ export interface JobFailure {
 /** Storage of mappings, outbox and audit log. Every method is atomic on its own. */
 export interface SyncStore {
   /** Inserts the job unless one with the same job key exists; returns the stored job either way. */
-  enqueue(intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number }): Promise<{ job: JobRecord; created: boolean }>
+  enqueue(
+    intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number },
+  ): Promise<{ job: JobRecord; created: boolean }>
   /**
    * Claims the oldest due job whose queue has no other job running, marks it running for `workerId`
    * and counts the attempt. Jobs running longer than `leaseMs` (a crashed worker) are claimable again.
@@ -213,8 +215,25 @@ export interface SyncStore {
   findMapping(platform: Platform, platformOrderId: string): Promise<KlarnaOrderRecord | null>
   findMappingByKlarnaId(klarnaOrderId: string): Promise<KlarnaOrderRecord | null>
   /** Creates the mapping row for a platform order, or returns the existing one. */
-  ensureMapping(order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">): Promise<KlarnaOrderRecord>
-  updateMapping(id: string, changes: Partial<Pick<KlarnaOrderRecord, "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference" | "authorized_amount" | "merchant_reference1" | "merchant_reference2">>): Promise<void>
+  ensureMapping(
+    order: Omit<KlarnaOrderRecord, "id" | "captured_amount" | "refunded_amount" | "released_amount" | "status" | "klarna_reference">,
+  ): Promise<KlarnaOrderRecord>
+  updateMapping(
+    id: string,
+    changes: Partial<
+      Pick<
+        KlarnaOrderRecord,
+        | "captured_amount"
+        | "refunded_amount"
+        | "released_amount"
+        | "status"
+        | "klarna_reference"
+        | "authorized_amount"
+        | "merchant_reference1"
+        | "merchant_reference2"
+      >
+    >,
+  ): Promise<void>
 
   /**
    * Optional: recomputes the mapping's captured/refunded/released amounts and status from its recorded
@@ -229,7 +248,9 @@ export interface SyncStore {
   listCaptures(platform: Platform, platformOrderId: string): Promise<CaptureRecord[]>
   findCaptureBySource(platform: Platform, sourceId: string): Promise<CaptureRecord | null>
   /** Records the capture as planned (status pending) unless it exists; returns the stored one. */
-  ensureCapture(capture: Omit<CaptureRecord, "id" | "capture_id" | "klarna_reference" | "status" | "captured_at" | "created_at">): Promise<CaptureRecord>
+  ensureCapture(
+    capture: Omit<CaptureRecord, "id" | "capture_id" | "klarna_reference" | "status" | "captured_at" | "created_at">,
+  ): Promise<CaptureRecord>
   markCaptured(id: string, captureId: string, shippingInfo: CaptureRecord["shipping_info"], klarnaReference?: string | null): Promise<void>
   /**
    * Removes the pending row of a capture Klarna is known not to have (its request was refused, and the job

@@ -13,7 +13,11 @@ export interface ReconcileReport {
   klarna: { status: string; order_amount: number; captured_amount: number; refunded_amount: number; remaining_authorized_amount?: number }
 }
 
-export async function reconcileOrder(store: SyncStore, klarna: Pick<KlarnaOm, "getOrder">, mapping: KlarnaOrderRecord): Promise<ReconcileReport> {
+export async function reconcileOrder(
+  store: SyncStore,
+  klarna: Pick<KlarnaOm, "getOrder">,
+  mapping: KlarnaOrderRecord,
+): Promise<ReconcileReport> {
   const remote = await klarna.getOrder(mapping.klarna_order_id)
   const changes: string[] = []
   const { platform, platform_order_id: orderId } = mapping
@@ -26,7 +30,12 @@ export async function reconcileOrder(store: SyncStore, klarna: Pick<KlarnaOm, "g
       (capture) => capture.status === "pending" && remoteCapture.reference !== undefined && capture.source_id === remoteCapture.reference,
     )
     if (pending) {
-      await store.markCaptured(pending.id, remoteCapture.capture_id, remoteCapture.shipping_info ?? [], remoteCapture.klarna_reference ?? null)
+      await store.markCaptured(
+        pending.id,
+        remoteCapture.capture_id,
+        remoteCapture.shipping_info ?? [],
+        remoteCapture.klarna_reference ?? null,
+      )
       changes.push(`capture ${remoteCapture.capture_id} (${remoteCapture.captured_amount}) recorded for ${pending.source_id}`)
     } else {
       await store.insertCapturedCapture({

@@ -94,7 +94,10 @@ export function isFullyCaptured(mapping: Pick<KlarnaOrderRecord, "status" | "cap
 }
 
 /** Whether the engine captures this fulfillment: not canceled, per captureOn, and only if it makes the captures. */
-export function captureDue(fulfillment: FulfillmentSnapshot, options: Pick<PlannerOptions, "captureOn" | "capturesMadeElsewhere">): boolean {
+export function captureDue(
+  fulfillment: FulfillmentSnapshot,
+  options: Pick<PlannerOptions, "captureOn" | "capturesMadeElsewhere">,
+): boolean {
   if (fulfillment.canceled || options.capturesMadeElsewhere) return false
   return options.captureOn === "fulfillment" || fulfillment.shipped === true
 }
@@ -138,7 +141,9 @@ class Rules {
       case "job_succeeded":
         return present(this.automaticRelease())
       case "before_release":
-        return order.fulfillments.filter((fulfillment) => captureDue(fulfillment, this.options)).map((fulfillment) => this.capture(fulfillment.id))
+        return order.fulfillments
+          .filter((fulfillment) => captureDue(fulfillment, this.options))
+          .map((fulfillment) => this.capture(fulfillment.id))
       case "capture_sent":
         return present(this.trackingAfterCapture(reason.fulfillmentId, reason.captureId, reason.sent))
       case "tracking_planned":
@@ -172,7 +177,9 @@ class Rules {
 
   /** Tracking for a fulfillment: one job per set of tracking numbers (a new number gets a job of its own). */
   private shippingInfo(fulfillment: FulfillmentSnapshot): Planned {
-    const payload = this.options.capturesMadeElsewhere ? { fulfillmentId: fulfillment.id, externalCapture: true } : { fulfillmentId: fulfillment.id }
+    const payload = this.options.capturesMadeElsewhere
+      ? { fulfillmentId: fulfillment.id, externalCapture: true }
+      : { fulfillmentId: fulfillment.id }
     return this.job("shipping_info", jobKeys.shippingInfo(this.options.platform, fulfillment.id, trackingNumbersOf(fulfillment)), payload)
   }
 
@@ -197,7 +204,11 @@ class Rules {
       const value = toWellFormed(refused.value)
       const payload: RefusalPayload & Record<string, unknown> = { fulfillmentId, refused: { field: refused.field, value } }
       if (externalCapture) payload.externalCapture = true
-      return this.job("shipping_info", jobKeys.shippingInfoRefused(this.options.platform, fulfillmentId, refused.field, idempotencyKeyFor(value)), payload)
+      return this.job(
+        "shipping_info",
+        jobKeys.shippingInfoRefused(this.options.platform, fulfillmentId, refused.field, idempotencyKeyFor(value)),
+        payload,
+      )
     })
   }
 
@@ -214,7 +225,8 @@ class Rules {
     const { order, mapping } = this.facts
     if (!this.options.merchantReferences || order.canceled || mapping.status === "CANCELLED") return null
     const wanted = merchantReferencesFor(order)
-    if (mapping.merchant_reference1 === wanted.merchant_reference1 && mapping.merchant_reference2 === wanted.merchant_reference2) return null
+    if (mapping.merchant_reference1 === wanted.merchant_reference1 && mapping.merchant_reference2 === wanted.merchant_reference2)
+      return null
     return this.job("update_references", jobKeys.updateReferences(this.options.platform, this.orderId), {})
   }
 
@@ -256,6 +268,8 @@ const trackingNumbersOf = (fulfillment: FulfillmentSnapshot): string[] => fulfil
  */
 function automaticReleaseKey(platform: Platform, orderId: string, jobs: OrderFacts["jobs"]): string {
   const base = jobKeys.release(platform, orderId)
-  const skippedBefore = jobs.filter((job) => (job.job_key === base || job.job_key.startsWith(`${base}:again:`)) && job.state === "skipped").length
+  const skippedBefore = jobs.filter(
+    (job) => (job.job_key === base || job.job_key.startsWith(`${base}:again:`)) && job.state === "skipped",
+  ).length
   return skippedBefore === 0 ? base : `${base}:again:${skippedBefore}`
 }

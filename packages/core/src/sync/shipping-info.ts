@@ -13,8 +13,19 @@ import type { FulfillmentSnapshot } from "./order-model"
 import { codePointLength, isWellFormed } from "./order-lines/text"
 
 const SHIPPING_METHODS: readonly string[] = [
-  "PickUpStore", "Home", "BoxReg", "BoxUnreg", "PickUpPoint", "Own", "Postal", "DHLPackstation", "Digital",
-  "Undefined", "PickUpWarehouse", "ClickCollect", "PalletDelivery",
+  "PickUpStore",
+  "Home",
+  "BoxReg",
+  "BoxUnreg",
+  "PickUpPoint",
+  "Own",
+  "Postal",
+  "DHLPackstation",
+  "Digital",
+  "Undefined",
+  "PickUpWarehouse",
+  "ClickCollect",
+  "PalletDelivery",
 ]
 
 /**
@@ -51,16 +62,18 @@ function refusal(field: TrackingField, value: string): RefusedTrackingValue | nu
 
 /** What can be sent of a fulfillment's tracking, and what cannot (each refused value once). */
 export function planShippingInfo(fulfillment: FulfillmentSnapshot): ShippingInfoPlan {
-  const method = fulfillment.shippingMethod && SHIPPING_METHODS.includes(fulfillment.shippingMethod)
-    ? (fulfillment.shippingMethod as ShippingMethod)
-    : undefined
+  const method =
+    fulfillment.shippingMethod && SHIPPING_METHODS.includes(fulfillment.shippingMethod)
+      ? (fulfillment.shippingMethod as ShippingMethod)
+      : undefined
   const refused: RefusedTrackingValue[] = []
   const refuse = (field: TrackingField, value: string): boolean => {
     const found = refusal(field, value)
     if (found && !refused.some((known) => known.field === field && known.value === value)) refused.push(found)
     return found !== null
   }
-  const company = fulfillment.shippingCompany && !refuse("shipping_company", fulfillment.shippingCompany) ? fulfillment.shippingCompany : undefined
+  const company =
+    fulfillment.shippingCompany && !refuse("shipping_company", fulfillment.shippingCompany) ? fulfillment.shippingCompany : undefined
   const entries: KlarnaShippingInfo[] = []
   for (const tracking of fulfillment.trackings) {
     const trackingNumber = tracking.trackingNumber.trim()

@@ -41,7 +41,8 @@ const medusaErrorHandler = errorHandler()
 
 /** Express's "Failed to decode param" (a URIError) becomes Medusa's invalid_data, 400. */
 function decodeErrorsAre400(err: unknown, req: MedusaRequest, res: MedusaResponse, next: MedusaNextFunction): void {
-  const error = err instanceof URIError ? new MedusaError(MedusaError.Types.INVALID_DATA, "The id in the URL is not valid percent-encoding") : err
+  const error =
+    err instanceof URIError ? new MedusaError(MedusaError.Types.INVALID_DATA, "The id in the URL is not valid percent-encoding") : err
   return medusaErrorHandler(error as MedusaError, req as never, res as never, next)
 }
 

@@ -40,7 +40,7 @@ export class NoKlarnaCredentialsError extends Error {
   constructor(readonly currency: string) {
     super(
       `${PLUGIN_NAME}: no Klarna credentials serve currency "${currency.toLowerCase()}" ` +
-        `(add it to credentials[].currencies or add an entry without currencies)`
+        `(add it to credentials[].currencies or add an entry without currencies)`,
     )
   }
 }
@@ -69,11 +69,7 @@ function medusaUserAgent(): string {
 }
 
 /** The client of credentials entry `index` (cached). */
-export function clientForCredentials(
-  options: KlarnaPluginOptions,
-  index: number,
-  factory: ClientFactoryOptions = {}
-): KlarnaClient {
+export function clientForCredentials(options: KlarnaPluginOptions, index: number, factory: ClientFactoryOptions = {}): KlarnaClient {
   let perOptions = clients.get(options)
   if (!perOptions) {
     perOptions = new Map()
@@ -101,11 +97,7 @@ export function clientForCredentials(
 }
 
 /** The client for a currency (ISO 4217, any case). Throws NoKlarnaCredentialsError when none applies. */
-export function clientForCurrency(
-  options: KlarnaPluginOptions,
-  currency: string,
-  factory: ClientFactoryOptions = {}
-): KlarnaClient {
+export function clientForCurrency(options: KlarnaPluginOptions, currency: string, factory: ClientFactoryOptions = {}): KlarnaClient {
   const index = credentialsIndexForCurrency(options, currency)
   if (index === undefined) throw new NoKlarnaCredentialsError(currency)
   return clientForCredentials(options, index, factory)

@@ -18,7 +18,10 @@ export function klarnaOrderIdAt(data: Record<string, unknown> | null | undefined
 }
 
 /** The payment of a Klarna provider that carries a Klarna order id, if the order has one. */
-export function klarnaPaymentOf<P extends PaymentLike>(payments: P[] | undefined, options: Pick<KlarnaPluginOptions, "klarnaProviderIds" | "orderIdPath">) {
+export function klarnaPaymentOf<P extends PaymentLike>(
+  payments: P[] | undefined,
+  options: Pick<KlarnaPluginOptions, "klarnaProviderIds" | "orderIdPath">,
+) {
   for (const payment of payments ?? []) {
     if (!options.klarnaProviderIds.includes(payment.provider_id)) continue
     const klarnaOrderId = klarnaOrderIdAt(payment.data, options.orderIdPath)

@@ -9,7 +9,9 @@ import { klarnaPaymentOf } from "./klarna-payment-of"
 import type { KlarnaPluginOptions } from "./plugin-options"
 
 /* Only the parts of Medusa's entities this module reads. */
-interface TaxLineLike { rate: number }
+interface TaxLineLike {
+  rate: number
+}
 interface LineItemLike {
   id: string
   title: string
@@ -41,7 +43,13 @@ interface FulfillmentLike {
   tracking_links?: { tracking_number: string; url?: string | null }[]
   metadata?: Record<string, unknown> | null
 }
-interface RefundLike { id: string; amount: number; created_at: Date | string; reason?: string; note?: string | null }
+interface RefundLike {
+  id: string
+  amount: number
+  created_at: Date | string
+  reason?: string
+  note?: string | null
+}
 interface ReturnLike {
   id: string
   status: string

@@ -36,7 +36,12 @@ const ORDER_PAID_WITH_SQL = `
  * Under the cart's lock: the order placed on the cart with this Klarna order (then not an orphan:
  * recorded as ordered), or none (then marked cancelling, with the reason).
  */
-export function claimOrphanedCheckout(manager: EntityManager, cartId: string, klarnaOrderId: string, reason: string): Promise<OrphanVerdict> {
+export function claimOrphanedCheckout(
+  manager: EntityManager,
+  cartId: string,
+  klarnaOrderId: string,
+  reason: string,
+): Promise<OrphanVerdict> {
   return manager.transaction(async (tx) => {
     await lockCart(tx, cartId)
     const [order] = (await tx.query(ORDER_PAID_WITH_SQL, [cartId, klarnaOrderId])) as { id: string }[]

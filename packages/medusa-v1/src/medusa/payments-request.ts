@@ -150,11 +150,13 @@ function cartGiftCards(cart: CartForKlarna): GiftCardLine[] {
   const cards = cart.gift_cards ?? []
   if (cards.length === 0) return [{ id: "gift-card", code: "", amount: paid }]
   let left = paid
-  return cards.map((card, i) => {
-    const amount = i === cards.length - 1 ? left : Math.min(left, Math.max(medusaAmount(card.balance), 0))
-    left -= amount
-    return { id: card.id, code: card.code, amount }
-  }).filter((card) => card.amount > 0)
+  return cards
+    .map((card, i) => {
+      const amount = i === cards.length - 1 ? left : Math.min(left, Math.max(medusaAmount(card.balance), 0))
+      left -= amount
+      return { id: card.id, code: card.code, amount }
+    })
+    .filter((card) => card.amount > 0)
 }
 
 /** The cart as the core's order model: nothing fulfilled, `orderAmount` to pay through Klarna. */
@@ -172,7 +174,7 @@ export function cartAsOrder(cart: CartForKlarna, orderAmount: number): OrderSnap
         ...method,
         total: method.total ?? method.price,
         shipping_option: { name: method.shipping_option?.name ?? undefined },
-      })
+      }),
     ),
     giftCards: cartGiftCards(cart),
     fulfillments: [],
@@ -227,13 +229,11 @@ export function buildPaymentsOrderRequest(
   cart: CartForKlarna,
   options: KlarnaPluginOptions,
   currency: string,
-  orderAmount: number
+  orderAmount: number,
 ): PaymentsOrderRequest {
   const country = purchaseCountryFor(cart, options)
   if (!country) {
-    throw new Error(
-      "the cart has no shipping or billing address with a country and the plugin option purchaseCountry is not set"
-    )
+    throw new Error("the cart has no shipping or billing address with a country and the plugin option purchaseCountry is not set")
   }
   const orderLines = buildPaymentsOrderLines(cart, orderAmount)
   const billing = klarnaAddress(cart.billing_address ?? cart.shipping_address, cart.email)
@@ -256,7 +256,7 @@ export function buildPaymentsSessionRequest(
   cart: CartForKlarna,
   options: KlarnaPluginOptions,
   currency: string,
-  orderAmount: number
+  orderAmount: number,
 ): PaymentsSessionRequest {
   return { ...buildPaymentsOrderRequest(cart, options, currency, orderAmount), intent: "buy", acquiring_channel: "ECOMMERCE" }
 }

@@ -85,7 +85,7 @@ export class PluginOptionsError extends Error {
   constructor(readonly problems: string[]) {
     super(
       `${PLUGIN_NAME}: invalid plugin options in medusa-config.js: ${problems.join("; ")}. ` +
-        `See the optionsSchema in ${PLUGIN_NAME}/medusa-plugin.json.`
+        `See the optionsSchema in ${PLUGIN_NAME}/medusa-plugin.json.`,
     )
   }
 }
@@ -195,7 +195,7 @@ export function parsePluginOptions(raw: unknown): KlarnaPluginOptions {
   // Medusa adds nothing of its own to plugin options in v1, but be lenient with a few private keys
   // (leading underscore) that tooling may add.
   const copy = structuredClone(
-    Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([k]) => !k.startsWith("_")))
+    Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([k]) => !k.startsWith("_"))),
   ) as Record<string, unknown>
   const check = validate()
   if (!check(copy)) {
@@ -255,7 +255,7 @@ export function credentialsIndexForCurrency(options: KlarnaPluginOptions, curren
 /** Who serves a currency's credentials; "klarna" when no entry does (nothing will be sent anyway). */
 export function providerForCurrency(options: KlarnaPluginOptions, currency: string): KlarnaProvider {
   const index = credentialsIndexForCurrency(options, currency)
-  return index === undefined ? "klarna" : options.credentials[index]?.provider ?? "klarna"
+  return index === undefined ? "klarna" : (options.credentials[index]?.provider ?? "klarna")
 }
 
 /** Reads a dot path (e.g. "order_id", "klarna.order_id") from payment data. */

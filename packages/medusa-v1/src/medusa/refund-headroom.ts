@@ -49,7 +49,13 @@ export async function refundHeadroom(manager: EntityManager, orderId: string): P
   if (!row) return null
   const captured = Number(row.captured)
   const refunded = Number(row.refunded_in_medusa) + Number(row.refunded_elsewhere)
-  return { klarnaOrderId: row.klarna_order_id, captured, refunded, refundable: captured - refunded, capturesUnderWay: row.captures_under_way }
+  return {
+    klarnaOrderId: row.klarna_order_id,
+    captured,
+    refunded,
+    refundable: captured - refunded,
+    capturesUnderWay: row.captures_under_way,
+  }
 }
 
 /** Why Klarna would refuse a refund of `amount`, or null when it fits (or a capture under way may make it fit). */

@@ -79,12 +79,17 @@ export async function sweepCandidates(
   ])) as { id: string; changed_at: string; settled_before: string }[]
   const last = rows[rows.length - 1]
   // A full page: the next sweep goes on after its last order. Otherwise everything that settled was seen.
-  const next = last && rows.length >= query.limit ? { changedAt: last.changed_at, orderId: last.id } : { changedAt: last?.settled_before ?? (await settledBefore(manager, query.graceMs)), orderId: "" }
+  const next =
+    last && rows.length >= query.limit
+      ? { changedAt: last.changed_at, orderId: last.id }
+      : { changedAt: last?.settled_before ?? (await settledBefore(manager, query.graceMs)), orderId: "" }
   return { orderIds: rows.map((row) => row.id), next }
 }
 
 /** The database's "now - grace" (its clock stamps the changes, not this process's). */
 async function settledBefore(manager: Pick<EntityManager, "query">, graceMs: number): Promise<string> {
-  const [row] = (await manager.query(`SELECT (now() - $1::interval)::text AS settled_before`, [`${graceMs} milliseconds`])) as { settled_before: string }[]
+  const [row] = (await manager.query(`SELECT (now() - $1::interval)::text AS settled_before`, [`${graceMs} milliseconds`])) as {
+    settled_before: string
+  }[]
   return row.settled_before
 }

@@ -18,7 +18,10 @@ import { refundHeadroom, refundRefusal } from "./refund-headroom"
 const REFUND_LOCK_CLASS = 7_253_120
 
 /** Refuses, inside Medusa's transaction, a refund row that would take the order above what Klarna can refund. */
-export async function guardRefundInsert(manager: EntityManager, refund: { order_id?: string | null; amount?: number } | undefined): Promise<void> {
+export async function guardRefundInsert(
+  manager: EntityManager,
+  refund: { order_id?: string | null; amount?: number } | undefined,
+): Promise<void> {
   const orderId = refund?.order_id
   const amount = Number(refund?.amount)
   if (!orderId || !Number.isFinite(amount) || amount <= 0) return

@@ -53,11 +53,7 @@ export interface KlarnaSyncForPayments {
 }
 
 interface CartServiceLike {
-  retrieveWithTotals(
-    cartId: string,
-    options?: { relations?: string[] },
-    totalsConfig?: { force_taxes?: boolean }
-  ): Promise<CartForKlarna>
+  retrieveWithTotals(cartId: string, options?: { relations?: string[] }, totalsConfig?: { force_taxes?: boolean }): Promise<CartForKlarna>
 }
 
 type InjectedDependencies = {
@@ -177,9 +173,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
     }
   }
 
-  async initiatePayment(
-    context: PaymentProcessorContext
-  ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse> {
+  async initiatePayment(context: PaymentProcessorContext): Promise<PaymentProcessorError | PaymentProcessorSessionResponse> {
     try {
       return { session_data: await this.openSession(context) }
     } catch (err) {
@@ -192,14 +186,11 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
    * (returns void; Medusa keeps the session). Otherwise a new Klarna session replaces it (an authorization
    * for the old amount would not match the order any more).
    */
-  async updatePayment(
-    context: PaymentProcessorContext
-  ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse | void> {
+  async updatePayment(context: PaymentProcessorContext): Promise<PaymentProcessorError | PaymentProcessorSessionResponse | void> {
     const data = context.paymentSessionData ?? {}
     if (asString(data.order_id)) return // already an order: nothing to update
     const sameAmount = medusaAmount(data.order_amount as number) === medusaAmount(context.amount)
-    const sameCurrency =
-      String(data.purchase_currency ?? "").toLowerCase() === String(context.currency_code ?? "").toLowerCase()
+    const sameCurrency = String(data.purchase_currency ?? "").toLowerCase() === String(context.currency_code ?? "").toLowerCase()
     if (asString(data.session_id) && sameAmount && sameCurrency) return
     try {
       return { session_data: await this.openSession(context) }
@@ -215,7 +206,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
    */
   async updatePaymentData(
     _sessionId: string,
-    data: Record<string, unknown>
+    data: Record<string, unknown>,
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
     const unknownKeys = Object.keys(data ?? {}).filter((k) => !STOREFRONT_KEYS.has(k))
     if (unknownKeys.length > 0) {
@@ -237,7 +228,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
 
   async authorizePayment(
     paymentSessionData: Record<string, unknown>,
-    context: Record<string, unknown>
+    context: Record<string, unknown>,
   ): Promise<PaymentProcessorError | { status: PaymentSessionStatus; data: PaymentProcessorSessionResponse["session_data"] }> {
     const data = { ...paymentSessionData }
     const existingOrderId = asString(data.order_id)
@@ -268,9 +259,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
       }
       if (this.options_.orderIdPath !== "order_id") setDotPath(result, this.options_.orderIdPath, order.order_id)
       if (order.fraud_status === "REJECTED") {
-        this.logger_?.warn(
-          `[${PLUGIN_NAME}] Klarna order ${order.order_id} for cart ${cartId} was created with fraud_status REJECTED`
-        )
+        this.logger_?.warn(`[${PLUGIN_NAME}] Klarna order ${order.order_id} for cart ${cartId} was created with fraud_status REJECTED`)
         return { status: PaymentSessionStatus.ERROR, data: result }
       }
       return { status: PaymentSessionStatus.AUTHORIZED, data: result }
@@ -286,7 +275,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
    */
   protected async alreadyAuthorized(
     klarnaOrderId: string,
-    data: Record<string, unknown>
+    data: Record<string, unknown>,
   ): Promise<PaymentProcessorError | { status: PaymentSessionStatus; data: PaymentProcessorSessionResponse["session_data"] }> {
     const recorded = await this.syncService_.findCheckoutAuthorization(klarnaOrderId).catch(() => null)
     if (recorded && (recorded.status === "cancelling" || recorded.status === "cancelled")) {
@@ -311,7 +300,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
     } catch (err) {
       this.logger_?.error?.(
         `[${PLUGIN_NAME}] could not record Klarna order ${klarnaOrderId} of cart ${cartId}; it is not cancelled automatically ` +
-          `if the cart never becomes an order: ${(err as Error).message}`
+          `if the cart never becomes an order: ${(err as Error).message}`,
       )
     }
   }
@@ -324,23 +313,21 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
   async getPaymentStatus(paymentSessionData: Record<string, unknown>): Promise<PaymentSessionStatus> {
     const orderId = asString(paymentSessionData.order_id)
     if (!orderId) {
-      return asString(paymentSessionData.authorization_token)
-        ? PaymentSessionStatus.PENDING
-        : PaymentSessionStatus.REQUIRES_MORE
+      return asString(paymentSessionData.authorization_token) ? PaymentSessionStatus.PENDING : PaymentSessionStatus.REQUIRES_MORE
     }
     return asString(paymentSessionData.fraud_status) === "REJECTED" ? PaymentSessionStatus.ERROR : PaymentSessionStatus.AUTHORIZED
   }
 
   /** payment.data is the session data with the Klarna order id: no need to fetch the order at checkout. */
   async retrievePayment(
-    paymentSessionData: Record<string, unknown>
+    paymentSessionData: Record<string, unknown>,
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
     return paymentSessionData
   }
 
   /** The cart dropped this session: release an authorization that never became an order. */
   async deletePayment(
-    paymentSessionData: Record<string, unknown>
+    paymentSessionData: Record<string, unknown>,
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
     const token = asString(paymentSessionData.authorization_token)
     const currency = asString(paymentSessionData.purchase_currency)
@@ -360,7 +347,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
   // --- after checkout: through the sync service (one writer) -----------------------------------------
 
   async capturePayment(
-    paymentSessionData: Record<string, unknown>
+    paymentSessionData: Record<string, unknown>,
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
     try {
       const updated = await this.syncService_.captureRemainingForPayment(paymentSessionData)
@@ -377,7 +364,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
    */
   async refundPayment(
     paymentSessionData: Record<string, unknown>,
-    refundAmount: number
+    refundAmount: number,
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
     try {
       await this.syncService_.assertRefundable(paymentSessionData, refundAmount)
@@ -388,7 +375,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
   }
 
   async cancelPayment(
-    paymentSessionData: Record<string, unknown>
+    paymentSessionData: Record<string, unknown>,
   ): Promise<PaymentProcessorError | PaymentProcessorSessionResponse["session_data"]> {
     try {
       const updated = await this.syncService_.handlePaymentCanceled(paymentSessionData)

@@ -69,7 +69,10 @@ export default class KlarnaSyncService extends TransactionBaseService {
     const { worker } = this.options
     this.engine = new SyncEngine({
       store: this.store,
-      orders: new MedusaOrderSource({ retrieveWithTotals: (id, config) => this.withOrderService((orders) => orders.retrieveWithTotals(id, config)) }, this.options),
+      orders: new MedusaOrderSource(
+        { retrieveWithTotals: (id, config) => this.withOrderService((orders) => orders.retrieveWithTotals(id, config)) },
+        this.options,
+      ),
       klarna: { forCurrency: (currency) => clientForCurrency(this.options, currency, { logger: this.logger_ }) },
       payments: {
         onFullyCaptured: (orderId) => this.markMedusaPaymentCaptured(orderId),
@@ -123,7 +126,9 @@ export default class KlarnaSyncService extends TransactionBaseService {
    */
   async sweep(limit = 500): Promise<{ orders: number; queued: string[]; failed: number }> {
     // Never in the way of the lost-event sweep below.
-    await this.sweepOrphans(limit).catch((error: Error) => this.logger_.warn(`klarna-order-sync: the orphan sweep failed: ${error.message}`))
+    await this.sweepOrphans(limit).catch((error: Error) =>
+      this.logger_.warn(`klarna-order-sync: the orphan sweep failed: ${error.message}`),
+    )
     const page = await sweepCandidates(this.manager_, {
       providerIds: this.options.klarnaProviderIds,
       after: this.sweepFrom,
@@ -325,7 +330,10 @@ export default class KlarnaSyncService extends TransactionBaseService {
     const refunds = (await this.store.listRefunds("medusa", orderId)).filter((r) => r.status === "refunded")
     const refundable = captures.reduce((sum, c) => sum + c.captured_amount, 0) - refunds.reduce((sum, r) => sum + r.refunded_amount, 0)
     if (refund.amount > refundable) {
-      throw new KlarnaRefundRefused(400, `Klarna holds ${refundable} captured and not refunded (minor units); ${refund.amount} cannot be refunded`)
+      throw new KlarnaRefundRefused(
+        400,
+        `Klarna holds ${refundable} captured and not refunded (minor units); ${refund.amount} cannot be refunded`,
+      )
     }
     const outcome = await this.engine.refundInKlarna(orderId, refund)
     this.worker?.nudge()
@@ -355,7 +363,9 @@ export default class KlarnaSyncService extends TransactionBaseService {
     try {
       await this.withOrderService((orders) => orders.capturePayment(orderId))
     } catch (error) {
-      this.logger_.warn(`klarna-order-sync: could not mark the payment of order ${orderId} as captured in Medusa: ${(error as Error).message}`)
+      this.logger_.warn(
+        `klarna-order-sync: could not mark the payment of order ${orderId} as captured in Medusa: ${(error as Error).message}`,
+      )
     }
   }
 

@@ -54,5 +54,10 @@ export default class KlarnaCartCompletionStrategy extends CartCompletionStrategy
 /** The messages of Medusa's error body ({message} or {errors: [{message}]}), for the reason recorded. */
 function describeBody(body: Record<string, unknown>): string {
   const errors = Array.isArray(body.errors) ? (body.errors as { message?: string }[]) : [body as { message?: string }]
-  return errors.map((e) => e?.message).filter(Boolean).join("; ") || JSON.stringify(body).slice(0, 500)
+  return (
+    errors
+      .map((e) => e?.message)
+      .filter(Boolean)
+      .join("; ") || JSON.stringify(body).slice(0, 500)
+  )
 }

@@ -8,7 +8,9 @@ import type { Logger, SubscriberArgs, SubscriberConfig } from "@medusajs/medusa"
 export default async function handleSwapFulfillmentCreated({ data, container }: SubscriberArgs<{ id: string; fulfillment_id: string }>) {
   container
     .resolve<Logger>("logger")
-    .info(`klarna-order-sync: swap ${data.id} fulfillment ${data.fulfillment_id}: follows the swap's own payment, no capture on the original Klarna order`)
+    .info(
+      `klarna-order-sync: swap ${data.id} fulfillment ${data.fulfillment_id}: follows the swap's own payment, no capture on the original Klarna order`,
+    )
 }
 
 export const config: SubscriberConfig = {

@@ -36,9 +36,7 @@ describe("resolveBaseUrl", () => {
   })
 
   test("an explicit baseUrl wins over region and environment", () => {
-    expect(resolveBaseUrl({ baseUrl: "http://127.0.0.1:4010", region: "na", environment: "live" })).toBe(
-      "http://127.0.0.1:4010"
-    )
+    expect(resolveBaseUrl({ baseUrl: "http://127.0.0.1:4010", region: "na", environment: "live" })).toBe("http://127.0.0.1:4010")
   })
 
   test.each([
@@ -90,9 +88,7 @@ describe("credentials and numbers", () => {
     expect(() => new KlarnaClient({ username: "u", password: "p", timeoutMs: 0 })).toThrow(/timeoutMs/)
     expect(() => new KlarnaClient({ username: "u", password: "p", maxRetries: 1.5 })).toThrow(/maxRetries/)
     expect(() => new KlarnaClient({ username: "u", password: "p", maxRetries: -1 })).toThrow(/maxRetries/)
-    expect(new KlarnaClient({ username: "u", password: "p", region: "oc", environment: "live" }).baseUrl).toBe(
-      "https://api-oc.klarna.com"
-    )
+    expect(new KlarnaClient({ username: "u", password: "p", region: "oc", environment: "live" }).baseUrl).toBe("https://api-oc.klarna.com")
   })
 
   test("retry policy: partial overrides keep the other defaults", () => {

@@ -32,7 +32,7 @@ describe("KlarnaError.fromResponse: bodies", () => {
         error_code: "CAPTURE_NOT_ALLOWED",
         error_messages: ["Captured amount is higher than the remaining authorized amount. Capture not possible."],
         correlation_id: CORRELATION,
-      })
+      }),
     )
     expect(err).toBeInstanceOf(KlarnaApiError)
     expect(err).toBeInstanceOf(KlarnaError)
@@ -40,16 +40,14 @@ describe("KlarnaError.fromResponse: bodies", () => {
     expect(err.name).toBe("KlarnaApiError")
     expect(err.httpStatus).toBe(403)
     expect(err.errorCode).toBe("CAPTURE_NOT_ALLOWED")
-    expect(err.errorMessages).toEqual([
-      "Captured amount is higher than the remaining authorized amount. Capture not possible.",
-    ])
+    expect(err.errorMessages).toEqual(["Captured amount is higher than the remaining authorized amount. Capture not possible."])
     expect(err.correlationId).toBe(CORRELATION)
     expect(err.retryable).toBe(false)
     expect(err.operation).toBe("createCapture")
     expect(err.attempts).toBe(1)
     expect(err.message).toBe(
       "Klarna CAPTURE_NOT_ALLOWED (403) on createCapture: Captured amount is higher than the remaining authorized " +
-        `amount. Capture not possible. [correlation_id ${CORRELATION}]`
+        `amount. Capture not possible. [correlation_id ${CORRELATION}]`,
     )
   })
 
@@ -99,15 +97,11 @@ describe("KlarnaError.fromResponse: bodies", () => {
   })
 
   test("HTML body without a title", () => {
-    expect(fromBody(503, "<html><body>down</body></html>").message).toBe(
-      "Klarna HTTP 503 on createCapture: HTML error page"
-    )
+    expect(fromBody(503, "<html><body>down</body></html>").message).toBe("Klarna HTTP 503 on createCapture: HTML error page")
   })
 
   test("plain-text body is shown, collapsed and truncated", () => {
-    expect(fromBody(500, "  upstream\n  exploded ").message).toBe(
-      "Klarna HTTP 500 on createCapture: non-JSON body: upstream exploded"
-    )
+    expect(fromBody(500, "  upstream\n  exploded ").message).toBe("Klarna HTTP 500 on createCapture: non-JSON body: upstream exploded")
     const long = "x".repeat(1000)
     expect(fromBody(500, long).message.length).toBeLessThan(300)
   })
@@ -194,9 +188,7 @@ describe("KlarnaError.fromResponse: network failures", () => {
     expect(err.networkErrorCode).toBe("ECONNREFUSED")
     expect(err.timedOut).toBe(false)
     expect(err.retryable).toBe(false)
-    expect(err.message).toBe(
-      "Klarna connection error on createPaymentSession: fetch failed: connect ECONNREFUSED 127.0.0.1:9"
-    )
+    expect(err.message).toBe("Klarna connection error on createPaymentSession: fetch failed: connect ECONNREFUSED 127.0.0.1:9")
   })
 
   test("describeNetworkError with a code that is not in the message", () => {

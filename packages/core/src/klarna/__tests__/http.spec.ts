@@ -258,7 +258,7 @@ describe("retries", () => {
     script = [json(503, { error_code: "TEMPORARILY_UNAVAILABLE" }), json(200, { session_id: "s", client_token: "t" })]
     const { client, sleeps } = harness()
     const err = await failure(
-      client.createPaymentSession({ purchase_country: "SE", purchase_currency: "SEK", order_amount: 1, order_lines: [] })
+      client.createPaymentSession({ purchase_country: "SE", purchase_currency: "SEK", order_amount: 1, order_lines: [] }),
     )
     expect(err.httpStatus).toBe(503)
     expect(err.retryable).toBe(false)
@@ -357,9 +357,7 @@ describe("responses", () => {
     const err = await failure(client.createRefund("o-1", { refunded_amount: 1 }, { idempotencyKey: KEY }))
     expect(err).toBeInstanceOf(KlarnaUnexpectedResponseError)
     expect(err.retryable).toBe(false)
-    expect(err.message).toBe(
-      "Klarna HTTP 201 on createRefund: 201 without Refund-Id or Location header [correlation_id corr-1]"
-    )
+    expect(err.message).toBe("Klarna HTTP 201 on createRefund: 201 without Refund-Id or Location header [correlation_id corr-1]")
     expect(recorded).toHaveLength(1)
   })
 
@@ -418,7 +416,7 @@ describe("observability and secrets", () => {
       delayMs: 250,
     })
     expect(Object.keys(events[1]).sort()).toEqual(
-      ["attempt", "correlationId", "elapsedMs", "idempotencyKey", "method", "operation", "outcome", "path", "status"].sort()
+      ["attempt", "correlationId", "elapsedMs", "idempotencyKey", "method", "operation", "outcome", "path", "status"].sort(),
     )
     expect(logs.some((l) => l.includes("onResponse hook threw: hook bug"))).toBe(true)
   })
@@ -446,7 +444,7 @@ describe("observability and secrets", () => {
           error_code: `NOT_ALLOWED_${PASSWORD}`,
           error_messages: [`auth was ${req.headers.authorization}`, `user ${USERNAME} pass ${PASSWORD}`],
           error_message: basic,
-        })
+        }),
       )
     }
     const produced: string[] = []
@@ -462,7 +460,9 @@ describe("observability and secrets", () => {
     script = [stall(500, empty(204))]
     collect(await failure(h.client.cancelOrder("o-1", { idempotencyKey: KEY, timeoutMs: 20, maxRetries: 1 })))
     script = [(req) => req.socket.destroy()]
-    collect(await failure(h.client.createPaymentSession({ purchase_country: "SE", purchase_currency: "SEK", order_amount: 1, order_lines: [] })))
+    collect(
+      await failure(h.client.createPaymentSession({ purchase_country: "SE", purchase_currency: "SEK", order_amount: 1, order_lines: [] })),
+    )
     script = [empty(201)]
     collect(await failure(h.client.createCapture("o-1", { captured_amount: 1 }, { idempotencyKey: KEY })))
     script = [(_req, res) => res.end("<html><title>" + PASSWORD + "</title></html>")]

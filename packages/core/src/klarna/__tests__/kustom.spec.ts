@@ -111,7 +111,7 @@ describe("a Kustom client against a recording server", () => {
     })
     expect((error as Error).message).toBe(
       "Kustom deprecated trigger-send-out: triggerSendOut is not available for orders served by Kustom, " +
-        "so nothing was sent. Use the Kustom portal instead."
+        "so nothing was sent. Use the Kustom portal instead.",
     )
     expect(requests).toEqual([])
   })

@@ -35,8 +35,24 @@ describe("operation definitions", () => {
       KEY,
       { shipping_info: [{ tracking_number: "T1" }] },
     ],
-    ["triggerSendOut", op("triggerSendOut", "ord-1", "cap-1", { idempotencyKey: KEY }), "POST", `${O}/captures/cap-1/trigger-send-out`, true, KEY, undefined],
-    ["createRefund", op("createRefund", "ord-1", { refunded_amount: 5 }, { idempotencyKey: KEY }), "POST", `${O}/refunds`, true, KEY, { refunded_amount: 5 }],
+    [
+      "triggerSendOut",
+      op("triggerSendOut", "ord-1", "cap-1", { idempotencyKey: KEY }),
+      "POST",
+      `${O}/captures/cap-1/trigger-send-out`,
+      true,
+      KEY,
+      undefined,
+    ],
+    [
+      "createRefund",
+      op("createRefund", "ord-1", { refunded_amount: 5 }, { idempotencyKey: KEY }),
+      "POST",
+      `${O}/refunds`,
+      true,
+      KEY,
+      { refunded_amount: 5 },
+    ],
     ["getRefund", op("getRefund", "ord-1", "ref-1"), "GET", `${O}/refunds/ref-1`, true, undefined, undefined],
     [
       "releaseRemainingAuthorization",
@@ -48,7 +64,15 @@ describe("operation definitions", () => {
       undefined,
     ],
     ["cancelOrder", op("cancelOrder", "ord-1", { idempotencyKey: KEY }), "POST", `${O}/cancel`, true, KEY, undefined],
-    ["extendAuthorizationTime", op("extendAuthorizationTime", "ord-1", { idempotencyKey: KEY }), "POST", `${O}/extend-authorization-time`, true, KEY, undefined],
+    [
+      "extendAuthorizationTime",
+      op("extendAuthorizationTime", "ord-1", { idempotencyKey: KEY }),
+      "POST",
+      `${O}/extend-authorization-time`,
+      true,
+      KEY,
+      undefined,
+    ],
     [
       "updateMerchantReferences",
       op("updateMerchantReferences", "ord-1", { merchant_reference1: "10001" }, { idempotencyKey: KEY }),
@@ -95,7 +119,7 @@ describe("operation definitions", () => {
 
   test("authorization tokens are masked in the log path", () => {
     expect(op("createOrderFromAuthorization", "secret-token", session).logPath).toBe(
-      "/payments/v1/authorizations/{authorizationToken}/order"
+      "/payments/v1/authorizations/{authorizationToken}/order",
     )
     expect(op("cancelAuthorization", "secret-token").logPath).not.toContain("secret-token")
   })
@@ -111,7 +135,14 @@ describe("operation definitions", () => {
     ["appendCaptureShippingInfo with no entries", () => op("appendCaptureShippingInfo", "o", "c", [], { idempotencyKey: KEY })],
     [
       "appendCaptureShippingInfo with 501 entries",
-      () => op("appendCaptureShippingInfo", "o", "c", Array.from({ length: 501 }, () => ({})), { idempotencyKey: KEY }),
+      () =>
+        op(
+          "appendCaptureShippingInfo",
+          "o",
+          "c",
+          Array.from({ length: 501 }, () => ({})),
+          { idempotencyKey: KEY },
+        ),
     ],
     ["createOrderFromAuthorization with empty token", () => op("createOrderFromAuthorization", "", session)],
   ])("rejects before sending: %s", (_name, build) => {
@@ -122,9 +153,7 @@ describe("operation definitions", () => {
     const withKey = op("createOrderFromAuthorization", "tok-1", session, { idempotencyKey: KEY })
     expect(withKey.idempotencyKey).toBe(KEY)
     expect(withKey.safeToRetry).toBe(false)
-    expect(() => op("createOrderFromAuthorization", "tok-1", session, { idempotencyKey: " padded " })).toThrow(
-      KlarnaInvalidRequestError
-    )
+    expect(() => op("createOrderFromAuthorization", "tok-1", session, { idempotencyKey: " padded " })).toThrow(KlarnaInvalidRequestError)
   })
 
   test("the client has one method per declared endpoint, and nothing else calls Klarna", () => {

@@ -31,8 +31,12 @@ describe("carrier table", () => {
   })
 
   test("the store's http(s) URL wins over the carrier's page; any other scheme is ignored", () => {
-    expect(trackingUrlFor({ trackingNumber: "1Z9", trackingUrl: "https://track.example.com/1Z9", shippingCompany: "ups" })).toBe("https://track.example.com/1Z9")
-    expect(trackingUrlFor({ trackingNumber: "1Z9", trackingUrl: "javascript:alert(1)", shippingCompany: "ups" })).toBe("https://www.ups.com/track?tracknum=1Z9")
+    expect(trackingUrlFor({ trackingNumber: "1Z9", trackingUrl: "https://track.example.com/1Z9", shippingCompany: "ups" })).toBe(
+      "https://track.example.com/1Z9",
+    )
+    expect(trackingUrlFor({ trackingNumber: "1Z9", trackingUrl: "javascript:alert(1)", shippingCompany: "ups" })).toBe(
+      "https://www.ups.com/track?tracknum=1Z9",
+    )
     expect(trackingUrlFor({ trackingNumber: "1Z9", trackingUrl: "" })).toBeUndefined()
   })
 
@@ -44,8 +48,15 @@ describe("carrier table", () => {
 
 describe("shipping_info.tracking_uri", () => {
   test("the fulfillment's own tracking URL, exactly as recorded", () => {
-    const [entry] = shippingInfoFor(fulfillment([{ trackingNumber: "T1", trackingUrl: "https://carrier.example/t?id=T1&x=%C3%A5" }], "postnord"))
-    expect(entry).toEqual({ tracking_number: "T1", shipping_company: "postnord", shipping_method: "Home", tracking_uri: "https://carrier.example/t?id=T1&x=%C3%A5" })
+    const [entry] = shippingInfoFor(
+      fulfillment([{ trackingNumber: "T1", trackingUrl: "https://carrier.example/t?id=T1&x=%C3%A5" }], "postnord"),
+    )
+    expect(entry).toEqual({
+      tracking_number: "T1",
+      shipping_company: "postnord",
+      shipping_method: "Home",
+      tracking_uri: "https://carrier.example/t?id=T1&x=%C3%A5",
+    })
   })
 
   test("without one, the carrier's page for the number", () => {

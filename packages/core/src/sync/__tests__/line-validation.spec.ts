@@ -23,15 +23,49 @@ describe("validateOrderLines", () => {
 
   test.each<[string, number, KlarnaOrderLine[], OrderLineRule, number | undefined]>([
     ["amount is fractional", 19.5, [good], "amount", undefined],
-    ["amount above 200000000", 200_000_001, [{ ...good, quantity: 1, unit_price: 200_000_001, total_amount: 200_000_001, total_discount_amount: 0, tax_rate: 0, total_tax_amount: 0 }], "amount", undefined],
-    ["more than 1000 lines", 0, Array.from({ length: 1001 }, () => ({ name: "x", quantity: 0, unit_price: 0, total_amount: 0 })), "line_count", undefined],
+    [
+      "amount above 200000000",
+      200_000_001,
+      [
+        {
+          ...good,
+          quantity: 1,
+          unit_price: 200_000_001,
+          total_amount: 200_000_001,
+          total_discount_amount: 0,
+          tax_rate: 0,
+          total_tax_amount: 0,
+        },
+      ],
+      "amount",
+      undefined,
+    ],
+    [
+      "more than 1000 lines",
+      0,
+      Array.from({ length: 1001 }, () => ({ name: "x", quantity: 0, unit_price: 0, total_amount: 0 })),
+      "line_count",
+      undefined,
+    ],
     ["empty name", 1900, [{ ...good, name: "" }], "name", 0],
     ["name of 256 characters", 1900, [{ ...good, name: "x".repeat(256) }], "name", 0],
     ["name with a lone surrogate", 1900, [{ ...good, name: "Mug \uD83D" }], "name", 0],
     ["reference of 256 characters", 1900, [{ ...good, reference: "r".repeat(256) }], "reference", 0],
-    ["negative quantity", 1900, [{ ...good, quantity: -2, unit_price: -1000, total_discount_amount: 100, total_amount: 1900 }], "quantity", 0],
+    [
+      "negative quantity",
+      1900,
+      [{ ...good, quantity: -2, unit_price: -1000, total_discount_amount: 100, total_amount: 1900 }],
+      "quantity",
+      0,
+    ],
     ["fractional unit price", 1900, [{ ...good, unit_price: 1000.5 }], "unit_price", 0],
-    ["negative discount", 2100, [{ ...good, total_discount_amount: -100, total_amount: 2100, total_tax_amount: 420 }], "total_discount_amount", 0],
+    [
+      "negative discount",
+      2100,
+      [{ ...good, total_discount_amount: -100, total_amount: 2100, total_tax_amount: 420 }],
+      "total_discount_amount",
+      0,
+    ],
     ["total != quantity*unit_price - discount", 1901, [{ ...good, total_amount: 1901, total_tax_amount: 380 }], "line_formula", 0],
     ["tax off by one cent", 1900, [{ ...good, total_tax_amount: 381 }], "tax_formula", 0],
     ["tax rate without tax amount", 1900, [{ ...good, total_tax_amount: undefined }], "tax_fields", 0],
@@ -62,22 +96,35 @@ describe("validateOrderLines", () => {
     )
     expect(() => validateOrderLines(1901, [good])).toThrow("amount 1901: the order_lines' total_amount add up to 1900 (difference 1)")
     const messages = (lines: KlarnaOrderLine[], amount = 1900) => findOrderLineViolations(amount, lines).map((v) => v.message)
-    expect(messages([good, { ...good, name: "Saucer", quantity: -1 }])).toContain('order_lines[1].quantity: -1 (must be an integer ≥ 0; line "Saucer")')
+    expect(messages([good, { ...good, name: "Saucer", quantity: -1 }])).toContain(
+      'order_lines[1].quantity: -1 (must be an integer ≥ 0; line "Saucer")',
+    )
     expect(messages([{ ...good, total_discount_amount: -5, total_amount: 2005, total_tax_amount: 401 }], 2005)).toEqual([
       'order_lines[0].total_discount_amount: -5 (must be an integer in 0..200000000; line "Mug")',
     ])
     expect(messages([{ ...good, total_tax_amount: 381 }])).toEqual([
       'order_lines[0].total_tax_amount: 381 (must be total_amount 1900 − round(1900 × 10000 / (10000 + tax_rate 2500)) = 380; line "Mug")',
     ])
-    expect(messages([{ ...good, tax_rate: undefined }])).toEqual(['order_lines[0].tax_rate: missing (required with total_tax_amount 380: both or neither; line "Mug")'])
-    expect(messages([{ ...good, quantity_unit: "kilograms!!" }])).toEqual(['order_lines[0].quantity_unit: "kilograms!!" (at most 10 characters; line "Mug")'])
+    expect(messages([{ ...good, tax_rate: undefined }])).toEqual([
+      'order_lines[0].tax_rate: missing (required with total_tax_amount 380: both or neither; line "Mug")',
+    ])
+    expect(messages([{ ...good, quantity_unit: "kilograms!!" }])).toEqual([
+      'order_lines[0].quantity_unit: "kilograms!!" (at most 10 characters; line "Mug")',
+    ])
     expect(messages([{ ...good, name: "" }])).toEqual(['order_lines[0].name: "" (required)'])
   })
 
   test("a refused request is recorded with every violation as its error messages (the admin's failed-job box lists them)", () => {
     let error: unknown
     try {
-      validateOrderLines(3800, [{ ...good, unit_price: 1000.5 }, { ...good, name: "Saucer", quantity: -1 }], "capture of fulfillment ful_1")
+      validateOrderLines(
+        3800,
+        [
+          { ...good, unit_price: 1000.5 },
+          { ...good, name: "Saucer", quantity: -1 },
+        ],
+        "capture of fulfillment ful_1",
+      )
     } catch (err: unknown) {
       error = err
     }
@@ -91,8 +138,26 @@ describe("validateOrderLines", () => {
   })
 
   test("negative lines (gift cards) follow the same formulas with sign", () => {
-    const giftCardLine: KlarnaOrderLine = { type: "gift_card", name: "Gift card", quantity: 1, unit_price: -500, total_amount: -500, total_discount_amount: 0, tax_rate: 0, total_tax_amount: 0 }
-    const negativeTaxed: KlarnaOrderLine = { type: "discount", name: "Discount", quantity: 1, unit_price: -1000, total_amount: -1000, total_discount_amount: 0, tax_rate: 2500, total_tax_amount: -200 }
+    const giftCardLine: KlarnaOrderLine = {
+      type: "gift_card",
+      name: "Gift card",
+      quantity: 1,
+      unit_price: -500,
+      total_amount: -500,
+      total_discount_amount: 0,
+      tax_rate: 0,
+      total_tax_amount: 0,
+    }
+    const negativeTaxed: KlarnaOrderLine = {
+      type: "discount",
+      name: "Discount",
+      quantity: 1,
+      unit_price: -1000,
+      total_amount: -1000,
+      total_discount_amount: 0,
+      tax_rate: 2500,
+      total_tax_amount: -200,
+    }
     expect(() => validateOrderLines(400, [good, giftCardLine, negativeTaxed])).not.toThrow()
   })
 

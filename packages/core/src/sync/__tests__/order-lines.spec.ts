@@ -67,7 +67,14 @@ describe("gift cards", () => {
       { kind: "rounding" as const, amount: 1 },
     ]
     const { uses, unallocated } = consumeCredits([300, 0, 1000], sources)
-    expect(uses.map((u) => u.map((x) => [x.sourceIndex, x.amount]))).toEqual([[[0, 300]], [], [[0, 200], [1, 1]]])
+    expect(uses.map((u) => u.map((x) => [x.sourceIndex, x.amount]))).toEqual([
+      [[0, 300]],
+      [],
+      [
+        [0, 200],
+        [1, 1],
+      ],
+    ])
     expect(unallocated).toBe(0)
     expect(consumeCredits([100], sources).unallocated).toBe(401)
   })
@@ -85,8 +92,26 @@ describe("fitLineLimit", () => {
     total_discount_amount: 100,
     total_tax_amount: taxIncluded(1900, rate),
   })
-  const shippingLine: KlarnaOrderLine = { type: "shipping_fee", name: "Shipping", quantity: 1, unit_price: 500, tax_rate: 0, total_amount: 500, total_discount_amount: 0, total_tax_amount: 0 }
-  const gift: KlarnaOrderLine = { type: "gift_card", name: "Gift card", quantity: 1, unit_price: -100, tax_rate: 0, total_amount: -100, total_discount_amount: 0, total_tax_amount: 0 }
+  const shippingLine: KlarnaOrderLine = {
+    type: "shipping_fee",
+    name: "Shipping",
+    quantity: 1,
+    unit_price: 500,
+    tax_rate: 0,
+    total_amount: 500,
+    total_discount_amount: 0,
+    total_tax_amount: 0,
+  }
+  const gift: KlarnaOrderLine = {
+    type: "gift_card",
+    name: "Gift card",
+    quantity: 1,
+    unit_price: -100,
+    tax_rate: 0,
+    total_amount: -100,
+    total_discount_amount: 0,
+    total_tax_amount: 0,
+  }
 
   test("1000 lines or fewer: unchanged", () => {
     const lines = Array.from({ length: 1000 }, (_, i) => line(i, 2500))

@@ -26,12 +26,22 @@ const examples: Example[] = [
     }),
     captures: {
       // 20000/1.25 = 16000 -> tax 4000; 495/1.25 = 396 -> tax 99
-      F1: { amount: 20495, includesShipping: true, lines: [["Item A", 2, 10000, 0, 20000, 2500, 4000], ["Standard shipping", 1, 495, 0, 495, 2500, 99]] },
+      F1: {
+        amount: 20495,
+        includesShipping: true,
+        lines: [
+          ["Item A", 2, 10000, 0, 20000, 2500, 4000],
+          ["Standard shipping", 1, 495, 0, 495, 2500, 99],
+        ],
+      },
     },
   },
   {
     name: "tax-exclusive store: 3 x 9.99 net + 19% VAT on the line (gross 35.66, not a multiple of 3), shipped 1 then 2",
-    order: order({ items: [item("A", 3, 3566, { taxRate: 1900 })], fulfillments: [fulfillment("F1", { A: 1 }), fulfillment("F2", { A: 2 })] }),
+    order: order({
+      items: [item("A", 3, 3566, { taxRate: 1900 })],
+      fulfillments: [fulfillment("F1", { A: 1 }), fulfillment("F2", { A: 2 })],
+    }),
     captures: {
       // units [0,1): floor(3566/3) = 1188; 1188/1.19 = 998.32 -> 998, tax 190
       F1: { amount: 1188, lines: [["Item A", 1, 1188, 0, 1188, 1900, 190]] },
@@ -49,7 +59,11 @@ const examples: Example[] = [
     captures: {
       F1: {
         amount: 15230,
-        lines: [["Item A", 1, 12500, 0, 12500, 2500, 2500], ["Item B", 2, 1070, 0, 2140, 700, 140], ["Standard shipping", 1, 590, 0, 590, 1800, 90]],
+        lines: [
+          ["Item A", 1, 12500, 0, 12500, 2500, 2500],
+          ["Item B", 2, 1070, 0, 2140, 700, 140],
+          ["Standard shipping", 1, 590, 0, 590, 1800, 90],
+        ],
       },
     },
   },
@@ -67,7 +81,13 @@ const examples: Example[] = [
     }),
     captures: {
       // B units [0,1): total floor(4050/3) = 1350, gross 1500 -> discount 150; 1350/1.25 = 1080 -> tax 270
-      F1: { amount: 4050, lines: [["Item A", 1, 3000, 300, 2700, 2500, 540], ["Item B", 1, 1500, 150, 1350, 2500, 270]] },
+      F1: {
+        amount: 4050,
+        lines: [
+          ["Item A", 1, 3000, 300, 2700, 2500, 540],
+          ["Item B", 1, 1500, 150, 1350, 2500, 270],
+        ],
+      },
       F2: { amount: 2700, lines: [["Item B", 2, 1500, 300, 2700, 2500, 540]] },
     },
   },
@@ -91,7 +111,16 @@ const examples: Example[] = [
       shippingLines: [shipping("S", 495, { discount: 495, taxRate: 2500 })],
       fulfillments: [fulfillment("F1", { A: 1 })],
     }),
-    captures: { F1: { amount: 5000, includesShipping: true, lines: [["Item A", 1, 5000, 0, 5000, 2500, 1000], ["Standard shipping", 1, 495, 495, 0, 2500, 0]] } },
+    captures: {
+      F1: {
+        amount: 5000,
+        includesShipping: true,
+        lines: [
+          ["Item A", 1, 5000, 0, 5000, 2500, 1000],
+          ["Standard shipping", 1, 495, 495, 0, 2500, 0],
+        ],
+      },
+    },
   },
   {
     name: "gift card larger than the first shipment: used greedily, first capture 0, rest on the second",
@@ -105,9 +134,19 @@ const examples: Example[] = [
       F1: {
         amount: 0,
         skip: "zero_amount",
-        lines: [["Item A", 1, 3000, 0, 3000, 2500, 600], ["Standard shipping", 1, 500, 0, 500, 2500, 100], ["Gift card ****9876", 1, -3500, 0, -3500, 0, 0]],
+        lines: [
+          ["Item A", 1, 3000, 0, 3000, 2500, 600],
+          ["Standard shipping", 1, 500, 0, 500, 2500, 100],
+          ["Gift card ****9876", 1, -3500, 0, -3500, 0, 0],
+        ],
       },
-      F2: { amount: 6500, lines: [["Item B", 1, 7000, 0, 7000, 2500, 1400], ["Gift card ****9876", 1, -500, 0, -500, 0, 0]] },
+      F2: {
+        amount: 6500,
+        lines: [
+          ["Item B", 1, 7000, 0, 7000, 2500, 1400],
+          ["Gift card ****9876", 1, -500, 0, -500, 0, 0],
+        ],
+      },
     },
   },
   {
@@ -117,11 +156,22 @@ const examples: Example[] = [
       shippingLines: [shipping("S", 6250, { taxRate: 2500, name: "Express" })],
       fulfillments: [fulfillment("F1", { A: 4 })],
     }),
-    captures: { F1: { amount: 10730, lines: [["Item A", 4, 1120, 0, 4480, 1200, 480], ["Express", 1, 6250, 0, 6250, 2500, 1250]] } },
+    captures: {
+      F1: {
+        amount: 10730,
+        lines: [
+          ["Item A", 4, 1120, 0, 4480, 1200, 480],
+          ["Express", 1, 6250, 0, 6250, 2500, 1250],
+        ],
+      },
+    },
   },
   {
     name: "custom line-item adjustment (7.77 off a line of 3 x 9.99, 21% VAT), shipped 2 then 1",
-    order: order({ items: [item("A", 3, 2997, { discount: 777, taxRate: 2100 })], fulfillments: [fulfillment("F1", { A: 2 }), fulfillment("F2", { A: 1 })] }),
+    order: order({
+      items: [item("A", 3, 2997, { discount: 777, taxRate: 2100 })],
+      fulfillments: [fulfillment("F1", { A: 2 }), fulfillment("F2", { A: 1 })],
+    }),
     captures: {
       // total 2220: units [0,2) floor(4440/3) = 1480, gross 1998 -> discount 518; 1480/1.21 = 1223.14 -> tax 257
       F1: { amount: 1480, lines: [["Item A", 2, 999, 518, 1480, 2100, 257]] },
@@ -154,24 +204,54 @@ const examples: Example[] = [
       fulfillments: [fulfillment("F1", { A: 1 }), fulfillment("F2", { A: 1 })],
     }),
     captures: {
-      F1: { amount: 7672, lines: [["Item A", 1, 6172, 0, 6172, 0, 0], ["Standard shipping", 1, 1500, 0, 1500, 0, 0]] },
+      F1: {
+        amount: 7672,
+        lines: [
+          ["Item A", 1, 6172, 0, 6172, 0, 0],
+          ["Standard shipping", 1, 1500, 0, 1500, 0, 0],
+        ],
+      },
       F2: { amount: 6173, lines: [["Item A", 1, 6173, 0, 6173, 0, 0]] },
     },
   },
   {
     name: "platform total 1 cent above the lines: explicit surcharge on the first capture",
     order: order({ items: [item("A", 1, 1000)], platformAdjustment: 1, fulfillments: [fulfillment("F1", { A: 1 })] }),
-    captures: { F1: { amount: 1001, lines: [["Item A", 1, 1000, 0, 1000, 0, 0], ["Rounding adjustment", 1, 1, 0, 1, 0, 0]] } },
+    captures: {
+      F1: {
+        amount: 1001,
+        lines: [
+          ["Item A", 1, 1000, 0, 1000, 0, 0],
+          ["Rounding adjustment", 1, 1, 0, 1, 0, 0],
+        ],
+      },
+    },
   },
   {
     name: "platform total 1 cent below the lines: explicit discount line",
     order: order({ items: [item("A", 1, 1000)], platformAdjustment: -1, fulfillments: [fulfillment("F1", { A: 1 })] }),
-    captures: { F1: { amount: 999, lines: [["Item A", 1, 1000, 0, 1000, 0, 0], ["Rounding adjustment", 1, -1, 0, -1, 0, 0]] } },
+    captures: {
+      F1: {
+        amount: 999,
+        lines: [
+          ["Item A", 1, 1000, 0, 1000, 0, 0],
+          ["Rounding adjustment", 1, -1, 0, -1, 0, 0],
+        ],
+      },
+    },
   },
   {
     name: "platform total 19.00 above the lines (snapshot misses something): still explicit, named as a total adjustment",
     order: order({ items: [item("A", 1, 1000)], platformAdjustment: 1900, fulfillments: [fulfillment("F1", { A: 1 })] }),
-    captures: { F1: { amount: 2900, lines: [["Item A", 1, 1000, 0, 1000, 0, 0], ["Order total adjustment", 1, 1900, 0, 1900, 0, 0]] } },
+    captures: {
+      F1: {
+        amount: 2900,
+        lines: [
+          ["Item A", 1, 1000, 0, 1000, 0, 0],
+          ["Order total adjustment", 1, 1900, 0, 1900, 0, 0],
+        ],
+      },
+    },
   },
   {
     name: "canceled fulfillment: its units go back, shipping moves to the first active one",
@@ -182,7 +262,14 @@ const examples: Example[] = [
     }),
     captures: {
       F1: { amount: 0, skip: "fulfillment_canceled", includesShipping: false, lines: [] },
-      F2: { amount: 1500, includesShipping: true, lines: [["Item A", 1, 1000, 0, 1000, 0, 0], ["Standard shipping", 1, 500, 0, 500, 0, 0]] },
+      F2: {
+        amount: 1500,
+        includesShipping: true,
+        lines: [
+          ["Item A", 1, 1000, 0, 1000, 0, 0],
+          ["Standard shipping", 1, 500, 0, 500, 0, 0],
+        ],
+      },
       F3: { amount: 2000, includesShipping: false, lines: [["Item A", 2, 1000, 0, 2000, 0, 0]] },
     },
   },
@@ -217,7 +304,11 @@ describe("planCapture: other behaviour", () => {
   })
 
   test("gift card and reference details: masked code, item reference and type kept", () => {
-    const o = order({ items: [item("A", 1, 1000, { type: "digital" })], giftCards: [giftCard("gc_1", 100, "SECRET-CODE-7777")], fulfillments: [fulfillment("F1", { A: 1 })] })
+    const o = order({
+      items: [item("A", 1, 1000, { type: "digital" })],
+      giftCards: [giftCard("gc_1", 100, "SECRET-CODE-7777")],
+      fulfillments: [fulfillment("F1", { A: 1 })],
+    })
     const plan = planCapture(o, "F1")
     expect(plan.orderLines[0]).toMatchObject({ type: "digital", reference: "sku-A" })
     expect(plan.orderLines[1]).toMatchObject({ type: "gift_card", reference: "gc_1", name: "Gift card ****7777" })
@@ -225,7 +316,11 @@ describe("planCapture: other behaviour", () => {
   })
 
   test.each([
-    ["total != original - discount", { ...item("A", 1, 1000), total: 999 }, /items\[0\]\.total: 999 must equal originalTotal 1000 - discountTotal 0/],
+    [
+      "total != original - discount",
+      { ...item("A", 1, 1000), total: 999 },
+      /items\[0\]\.total: 999 must equal originalTotal 1000 - discountTotal 0/,
+    ],
     ["fractional amount", { ...item("A", 1, 1000), originalTotal: 10.5, total: 10.5 }, /items\[0\]\.originalTotal: must be a safe integer/],
     ["negative tax rate", { ...item("A", 1, 1000), taxRate: -1 }, /items\[0\]\.taxRate/],
   ])("inconsistent snapshot is refused: %s", (_name, badItem, message) => {

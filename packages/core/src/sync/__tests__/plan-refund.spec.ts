@@ -31,7 +31,10 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
     order: shipped([refund("R1", 800, { items: { A: 1 } })]),
     refundId: "R1",
     ledger: full,
-    lines: [["Item A", 1, 1000, 0, 1000, 2500, 200], ["Return fee", 1, -200, 0, -200, 0, 0]],
+    lines: [
+      ["Item A", 1, 1000, 0, 1000, 2500, 200],
+      ["Return fee", 1, -200, 0, -200, 0, 0],
+    ],
     adjustment: -200,
   },
   {
@@ -39,7 +42,10 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
     order: shipped([refund("R1", 1200, { items: { A: 1 } })]),
     refundId: "R1",
     ledger: full,
-    lines: [["Item A", 1, 1000, 0, 1000, 2500, 200], ["Refund adjustment", 1, 200, 0, 200, 0, 0]],
+    lines: [
+      ["Item A", 1, 1000, 0, 1000, 2500, 200],
+      ["Refund adjustment", 1, 200, 0, 200, 0, 0],
+    ],
     adjustment: 200,
   },
   {
@@ -55,12 +61,19 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
     order: shipped([refund("R1", 1495, { items: { A: 1 }, shippingAmount: 495 })]),
     refundId: "R1",
     ledger: full,
-    lines: [["Item A", 1, 1000, 0, 1000, 2500, 200], ["Standard shipping", 1, 495, 0, 495, 2500, 99]],
+    lines: [
+      ["Item A", 1, 1000, 0, 1000, 2500, 200],
+      ["Standard shipping", 1, 495, 0, 495, 2500, 99],
+    ],
     adjustment: 0,
   },
   {
     name: "second return of a split item takes the next units (cumulative by refund order)",
-    order: order({ items: [item("A", 3, 1000)], fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 333, { items: { A: 1 } }), refund("R2", 667, { items: { A: 2 } })] }),
+    order: order({
+      items: [item("A", 3, 1000)],
+      fulfillments: [fulfillment("F1", { A: 3 })],
+      refunds: [refund("R1", 333, { items: { A: 1 } }), refund("R2", 667, { items: { A: 2 } })],
+    }),
     refundId: "R2",
     ledger: { capturedAmount: 1000, refunds: [{ refundId: "R1", amount: 333 }] },
     // units [1,3): 1000 - 333 = 667, unit price ceil(667/2) = 334, discount 1
@@ -72,7 +85,11 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
     // one öre above the unit's captured share (161.87). That rounding stays on the sock's line, at
     // the unit price the capture showed; no adjustment line.
     name: "Medusa's per-unit rounding of a return stays on the item line",
-    order: order({ items: [item("A", 2, 32375, { taxRate: 2500 })], fulfillments: [fulfillment("F1", { A: 2 })], refunds: [refund("R1", 16188, { items: { A: 1 } })] }),
+    order: order({
+      items: [item("A", 2, 32375, { taxRate: 2500 })],
+      fulfillments: [fulfillment("F1", { A: 2 })],
+      refunds: [refund("R1", 16188, { items: { A: 1 } })],
+    }),
     refundId: "R1",
     ledger: { capturedAmount: 32375, refunds: [] },
     lines: [["Item A", 1, 16188, 0, 16188, 2500, 3238]],
@@ -80,7 +97,11 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
   },
   {
     name: "a refund one unit below the returned units' value: the item line's discount carries it",
-    order: order({ items: [item("A", 3, 3000, { taxRate: 2500 })], fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 1999, { items: { A: 2 } })] }),
+    order: order({
+      items: [item("A", 3, 3000, { taxRate: 2500 })],
+      fulfillments: [fulfillment("F1", { A: 3 })],
+      refunds: [refund("R1", 1999, { items: { A: 2 } })],
+    }),
     refundId: "R1",
     ledger: { capturedAmount: 3000, refunds: [] },
     lines: [["Item A", 2, 1000, 1, 1999, 2500, 400]],
@@ -88,10 +109,17 @@ const examples: { name: string; order: OrderSnapshot; refundId: string; ledger: 
   },
   {
     name: "more than a rounding below the value is a return fee, the item line stays at its captured value",
-    order: order({ items: [item("A", 3, 3000, { taxRate: 2500 })], fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 1997, { items: { A: 2 } })] }),
+    order: order({
+      items: [item("A", 3, 3000, { taxRate: 2500 })],
+      fulfillments: [fulfillment("F1", { A: 3 })],
+      refunds: [refund("R1", 1997, { items: { A: 2 } })],
+    }),
     refundId: "R1",
     ledger: { capturedAmount: 3000, refunds: [] },
-    lines: [["Item A", 2, 1000, 0, 2000, 2500, 400], ["Return fee", 1, -3, 0, -3, 0, 0]],
+    lines: [
+      ["Item A", 2, 1000, 0, 2000, 2500, 400],
+      ["Return fee", 1, -3, 0, -3, 0, 0],
+    ],
     adjustment: -3,
   },
 ]
@@ -120,7 +148,13 @@ describe("planRefund: limits", () => {
     try {
       planRefund(o, "R1", ledger)
     } catch (err: unknown) {
-      expect(err).toMatchObject({ refundAmount: 500, capturedAmount: 1000, alreadyRefundedAmount: 600, refundableAmount: 400, retryable: false })
+      expect(err).toMatchObject({
+        refundAmount: 500,
+        capturedAmount: 1000,
+        alreadyRefundedAmount: 600,
+        refundableAmount: 400,
+        retryable: false,
+      })
     }
   })
 
@@ -129,12 +163,20 @@ describe("planRefund: limits", () => {
   })
 
   test("replanning a refund that is already recorded does not count it twice", () => {
-    const ledger = { capturedAmount: 1100, refunds: [{ refundId: "R0", amount: 600 }, { refundId: "R1", amount: 500 }] }
+    const ledger = {
+      capturedAmount: 1100,
+      refunds: [
+        { refundId: "R0", amount: 600 },
+        { refundId: "R1", amount: 500 },
+      ],
+    }
     expect(planRefund(o, "R1", ledger).refundedAmount).toBe(500)
   })
 
   test("nothing captured: refused", () => {
-    expect(() => planRefund(o, "R0", { capturedAmount: 0, refunds: [] })).toThrow(/captured 0.00 EUR - already refunded 0.00 EUR = 0.00 EUR refundable/)
+    expect(() => planRefund(o, "R0", { capturedAmount: 0, refunds: [] })).toThrow(
+      /captured 0.00 EUR - already refunded 0.00 EUR = 0.00 EUR refundable/,
+    )
   })
 
   test("unknown refund is a typed error", () => {

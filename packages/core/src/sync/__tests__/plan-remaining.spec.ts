@@ -6,13 +6,30 @@ import { compact, fulfillment, giftCard, item, order, shipping } from "./__fixtu
 
 type Row = [string, number, number, number, number, number | undefined, number | undefined]
 
-const examples: { name: string; order: OrderSnapshot; ledger: CaptureLedger; amount: number; lines: Row[]; skip?: string; reconciliation?: number; overCaptured?: number }[] = [
+const examples: {
+  name: string
+  order: OrderSnapshot
+  ledger: CaptureLedger
+  amount: number
+  lines: Row[]
+  skip?: string
+  reconciliation?: number
+  overCaptured?: number
+}[] = [
   {
     name: "nothing shipped: everything, with shipping and the gift card",
-    order: order({ items: [item("A", 2, 2000, { taxRate: 2500 })], shippingLines: [shipping("S", 500, { taxRate: 2500 })], giftCards: [giftCard("GC", 300, "GIFT-0001")] }),
+    order: order({
+      items: [item("A", 2, 2000, { taxRate: 2500 })],
+      shippingLines: [shipping("S", 500, { taxRate: 2500 })],
+      giftCards: [giftCard("GC", 300, "GIFT-0001")],
+    }),
     ledger: { captures: [] },
     amount: 2200,
-    lines: [["Item A", 2, 1000, 0, 2000, 2500, 400], ["Standard shipping", 1, 500, 0, 500, 2500, 100], ["Gift card ****0001", 1, -300, 0, -300, 0, 0]],
+    lines: [
+      ["Item A", 2, 1000, 0, 2000, 2500, 400],
+      ["Standard shipping", 1, 500, 0, 500, 2500, 100],
+      ["Gift card ****0001", 1, -300, 0, -300, 0, 0],
+    ],
   },
   {
     name: "1 of 3 shipped and captured (with shipping): the other 2 units",
@@ -55,7 +72,10 @@ const examples: { name: string; order: OrderSnapshot; ledger: CaptureLedger; amo
     order: order({ items: [item("A", 2, 2000)] }),
     ledger: { captures: [{ fulfillmentId: null, amount: 500 }] },
     amount: 1500,
-    lines: [["Item A", 2, 1000, 0, 2000, 0, 0], ["Adjustment for earlier captures", 1, -500, 0, -500, 0, 0]],
+    lines: [
+      ["Item A", 2, 1000, 0, 2000, 0, 0],
+      ["Adjustment for earlier captures", 1, -500, 0, -500, 0, 0],
+    ],
     reconciliation: -500,
   },
   {
@@ -63,7 +83,10 @@ const examples: { name: string; order: OrderSnapshot; ledger: CaptureLedger; amo
     order: order({ items: [item("A", 2, 2000)], fulfillments: [fulfillment("F1", { A: 1 }, { canceled: true })] }),
     ledger: { captures: [{ fulfillmentId: "F1", amount: 1000 }] },
     amount: 1000,
-    lines: [["Item A", 2, 1000, 0, 2000, 0, 0], ["Adjustment for earlier captures", 1, -1000, 0, -1000, 0, 0]],
+    lines: [
+      ["Item A", 2, 1000, 0, 2000, 0, 0],
+      ["Adjustment for earlier captures", 1, -1000, 0, -1000, 0, 0],
+    ],
     reconciliation: -1000,
   },
   {

@@ -28,7 +28,10 @@ function mapping(changes: Partial<KlarnaOrderRecord> = {}): KlarnaOrderRecord {
 
 const job = (job_key: string, operation: JobRecord["operation"], state: JobRecord["state"]) => ({ job_key, operation, state })
 
-const tracked = (f: FulfillmentSnapshot, ...numbers: string[]): FulfillmentSnapshot => ({ ...f, trackings: numbers.map((trackingNumber) => ({ trackingNumber })) })
+const tracked = (f: FulfillmentSnapshot, ...numbers: string[]): FulfillmentSnapshot => ({
+  ...f,
+  trackings: numbers.map((trackingNumber) => ({ trackingNumber })),
+})
 const shipped = (f: FulfillmentSnapshot): FulfillmentSnapshot => ({ ...f, shipped: true })
 
 /** Three units of A, as many fulfilled as the fulfillments say. */
@@ -43,9 +46,28 @@ const keys = (...args: Parameters<typeof plan>) => plan(...args).map((planned) =
 
 describe("keys that merchants' databases hold", () => {
   test("job keys and Klarna-Idempotency-Keys are the ones every release so far persisted", () => {
-    const planned = plan({ order: threeUnits({ fulfillments: [tracked(fulfillment("ful_1", { A: 3 }), "B2", "A1")] }), mapping: mapping({ captured_amount: 1000 }) })
-    expect(planned.map(({ operation, jobKey, idempotencyKey, payload, platform, platformOrderId }) => ({ operation, jobKey, idempotencyKey, payload, platform, platformOrderId }))).toEqual([
-      { operation: "capture", jobKey: "medusa:capture:ful_1", idempotencyKey: "b8e6a947-97b9-5dab-973e-95d6bf40a848", payload: { fulfillmentId: "ful_1" }, platform: "medusa", platformOrderId: "order_01" },
+    const planned = plan({
+      order: threeUnits({ fulfillments: [tracked(fulfillment("ful_1", { A: 3 }), "B2", "A1")] }),
+      mapping: mapping({ captured_amount: 1000 }),
+    })
+    expect(
+      planned.map(({ operation, jobKey, idempotencyKey, payload, platform, platformOrderId }) => ({
+        operation,
+        jobKey,
+        idempotencyKey,
+        payload,
+        platform,
+        platformOrderId,
+      })),
+    ).toEqual([
+      {
+        operation: "capture",
+        jobKey: "medusa:capture:ful_1",
+        idempotencyKey: "b8e6a947-97b9-5dab-973e-95d6bf40a848",
+        payload: { fulfillmentId: "ful_1" },
+        platform: "medusa",
+        platformOrderId: "order_01",
+      },
       {
         operation: "shipping_info",
         jobKey: "medusa:shipping_info:ful_1:A1,B2",
@@ -54,7 +76,14 @@ describe("keys that merchants' databases hold", () => {
         platform: "medusa",
         platformOrderId: "order_01",
       },
-      { operation: "release", jobKey: "medusa:release:order_01", idempotencyKey: "35f24f45-cc2c-5764-b7f1-d97c39ce5302", payload: { automatic: true }, platform: "medusa", platformOrderId: "order_01" },
+      {
+        operation: "release",
+        jobKey: "medusa:release:order_01",
+        idempotencyKey: "35f24f45-cc2c-5764-b7f1-d97c39ce5302",
+        payload: { automatic: true },
+        platform: "medusa",
+        platformOrderId: "order_01",
+      },
     ])
   })
 })
@@ -81,19 +110,30 @@ describe("capture per fulfillment", () => {
     const o = threeUnits({ fulfillments: [fulfillment("F1", { A: 1 })] })
     expect(keys({ order: o }, {}, { kind: "fulfillment_created", fulfillmentId: "F1" })).toEqual(["medusa:capture:F1"])
     expect(keys({ order: o }, { captureOn: "shipment" }, { kind: "fulfillment_created", fulfillmentId: "F1" })).toEqual([])
-    expect(keys({ order: o, mapping: mapping({ merchant_reference1: null }) }, { captureOn: "shipment" }, { kind: "fulfillment_created", fulfillmentId: "F1" })).toEqual([
-      "medusa:update_references:order_01",
-    ])
+    expect(
+      keys(
+        { order: o, mapping: mapping({ merchant_reference1: null }) },
+        { captureOn: "shipment" },
+        { kind: "fulfillment_created", fulfillmentId: "F1" },
+      ),
+    ).toEqual(["medusa:update_references:order_01"])
   })
 
   test("shipment_created: capture (on shipment) and tracking of the named fulfillment only", () => {
-    const o = threeUnits({ fulfillments: [shipped(tracked(fulfillment("F1", { A: 1 }), "T1")), shipped(tracked(fulfillment("F2", { A: 1 }), "T2"))] })
+    const o = threeUnits({
+      fulfillments: [shipped(tracked(fulfillment("F1", { A: 1 }), "T1")), shipped(tracked(fulfillment("F2", { A: 1 }), "T2"))],
+    })
     expect(keys({ order: o }, {}, { kind: "shipment_created", fulfillmentId: "F2" })).toEqual(["medusa:shipping_info:F2:T2"])
-    expect(keys({ order: o }, { captureOn: "shipment" }, { kind: "shipment_created", fulfillmentId: "F2" })).toEqual(["medusa:capture:F2", "medusa:shipping_info:F2:T2"])
+    expect(keys({ order: o }, { captureOn: "shipment" }, { kind: "shipment_created", fulfillmentId: "F2" })).toEqual([
+      "medusa:capture:F2",
+      "medusa:shipping_info:F2:T2",
+    ])
   })
 
   test("before a release runs: the capture of every fulfillment due (its event may still be on the bus)", () => {
-    const o = threeUnits({ fulfillments: [fulfillment("F1", { A: 1 }), fulfillment("F2", { A: 1 }, { canceled: true }), fulfillment("F3", { A: 1 })] })
+    const o = threeUnits({
+      fulfillments: [fulfillment("F1", { A: 1 }), fulfillment("F2", { A: 1 }, { canceled: true }), fulfillment("F3", { A: 1 })],
+    })
     expect(keys({ order: o }, {}, { kind: "before_release" })).toEqual(["medusa:capture:F1", "medusa:capture:F3"])
     expect(keys({ order: o }, { captureOn: "shipment" }, { kind: "before_release" })).toEqual([])
   })
@@ -101,7 +141,9 @@ describe("capture per fulfillment", () => {
 
 describe("tracking", () => {
   test("one job per set of tracking numbers, sorted; none for a canceled fulfillment", () => {
-    const o = threeUnits({ fulfillments: [tracked(fulfillment("F1", { A: 1 }), "Z9", "A1"), tracked(fulfillment("F2", { A: 1 }, { canceled: true }), "T2")] })
+    const o = threeUnits({
+      fulfillments: [tracked(fulfillment("F1", { A: 1 }), "Z9", "A1"), tracked(fulfillment("F2", { A: 1 }, { canceled: true }), "T2")],
+    })
     expect(keys({ order: o }).filter((key) => key.includes("shipping_info"))).toEqual(["medusa:shipping_info:F1:A1,Z9"])
   })
 
@@ -121,7 +163,13 @@ describe("tracking Klarna cannot take intact", () => {
   const tooLongCarrier = threeUnits({ fulfillments: [{ ...tracked(fulfillment("F1", { A: 1 }), "T1"), shippingCompany: carrier }] })
 
   test("each refused value is a parked job of its own, keyed by fulfillment, field and the value's hash", () => {
-    expect(plan({ order: tooLongCarrier }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: false }).map((p) => [p.operation, p.jobKey, p.payload])).toEqual([
+    expect(
+      plan({ order: tooLongCarrier }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: false }).map((p) => [
+        p.operation,
+        p.jobKey,
+        p.payload,
+      ]),
+    ).toEqual([
       [
         "shipping_info",
         "medusa:shipping_info:F1:refused:shipping_company:657524e1-1a4e-5805-b919-523f6754bdd1",
@@ -131,19 +179,31 @@ describe("tracking Klarna cannot take intact", () => {
   })
 
   test("captures made elsewhere: the fixed value goes to Klarna's capture; nothing refused, no job", () => {
-    expect(plan({ order: tooLongCarrier }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: true })[0].payload).toEqual({
+    expect(
+      plan({ order: tooLongCarrier }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: true })[0].payload,
+    ).toEqual({
       fulfillmentId: "F1",
       refused: { field: "shipping_company", value: carrier },
       externalCapture: true,
     })
-    expect(keys({ order: threeUnits({ fulfillments: [tracked(fulfillment("F1", { A: 1 }), "T1")] }) }, {}, { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: false })).toEqual([])
+    expect(
+      keys(
+        { order: threeUnits({ fulfillments: [tracked(fulfillment("F1", { A: 1 }), "T1")] }) },
+        {},
+        { kind: "tracking_planned", fulfillmentId: "F1", externalCapture: false },
+      ),
+    ).toEqual([])
   })
 })
 
 describe("refunds and cancel", () => {
   test("a refund per platform refund", () => {
     const o = threeUnits({ fulfillments: [fulfillment("F1", { A: 3 })], refunds: [refund("R1", 1000), refund("R2", 500)] })
-    expect(keys({ order: o, mapping: mapping({ captured_amount: 3000 }) })).toEqual(["medusa:capture:F1", "medusa:refund:R1", "medusa:refund:R2"])
+    expect(keys({ order: o, mapping: mapping({ captured_amount: 3000 }) })).toEqual([
+      "medusa:capture:F1",
+      "medusa:refund:R1",
+      "medusa:refund:R2",
+    ])
   })
 
   test("refund_created: the named refund, as the event says", () => {
@@ -161,9 +221,13 @@ describe("refunds and cancel", () => {
 
 describe("merchant references", () => {
   test("until Klarna holds the order's number and id", () => {
-    expect(keys({ order: threeUnits(), mapping: mapping({ merchant_reference1: null, merchant_reference2: null }) }, {}, { kind: "order_placed" })).toEqual([
-      "medusa:update_references:order_01",
-    ])
+    expect(
+      keys(
+        { order: threeUnits(), mapping: mapping({ merchant_reference1: null, merchant_reference2: null }) },
+        {},
+        { kind: "order_placed" },
+      ),
+    ).toEqual(["medusa:update_references:order_01"])
     expect(keys({ order: threeUnits() }, {}, { kind: "order_placed" })).toEqual([])
     expect(keys({ order: threeUnits({ displayId: "1002" }) }, {}, { kind: "order_placed" })).toEqual(["medusa:update_references:order_01"])
   })
@@ -193,11 +257,15 @@ describe("automatic release", () => {
   test("capturing on shipment: not while a fulfilled parcel is unshipped", () => {
     expect(keys({ order: allShipped, mapping: partlyCaptured }, { captureOn: "shipment" }, { kind: "job_succeeded" })).toEqual([])
     const shippedAll = threeUnits({ fulfillments: [shipped(fulfillment("F1", { A: 2 }))], canceledQuantities: { A: 1 } })
-    expect(keys({ order: shippedAll, mapping: partlyCaptured }, { captureOn: "shipment" }, { kind: "job_succeeded" })).toEqual(["medusa:release:order_01"])
+    expect(keys({ order: shippedAll, mapping: partlyCaptured }, { captureOn: "shipment" }, { kind: "job_succeeded" })).toEqual([
+      "medusa:release:order_01",
+    ])
   })
 
   test("nothing open (all captured or released), or the Klarna order cancelled: none", () => {
-    expect(keys({ order: allShipped, mapping: mapping({ captured_amount: 2000, released_amount: 1000 }) }, {}, { kind: "job_succeeded" })).toEqual([])
+    expect(
+      keys({ order: allShipped, mapping: mapping({ captured_amount: 2000, released_amount: 1000 }) }, {}, { kind: "job_succeeded" }),
+    ).toEqual([])
     expect(keys({ order: allShipped, mapping: mapping({ status: "CANCELLED" }) }, {}, { kind: "job_succeeded" })).toEqual([])
   })
 
@@ -213,12 +281,21 @@ describe("automatic release", () => {
 
   test("already queued: the same key (a no-op for the outbox); a skipped one moves the key on as :again:<n>", () => {
     const queued = [job("medusa:release:order_01", "release", "pending")]
-    expect(keys({ order: allShipped, mapping: partlyCaptured, jobs: queued }, {}, { kind: "job_succeeded" })).toEqual(["medusa:release:order_01"])
-    const skippedTwice = [job("medusa:release:order_01", "release", "skipped"), job("medusa:release:order_01:again:1", "release", "skipped")]
-    expect(keys({ order: allShipped, mapping: partlyCaptured, jobs: skippedTwice }, {}, { kind: "job_succeeded" })).toEqual(["medusa:release:order_01:again:2"])
+    expect(keys({ order: allShipped, mapping: partlyCaptured, jobs: queued }, {}, { kind: "job_succeeded" })).toEqual([
+      "medusa:release:order_01",
+    ])
+    const skippedTwice = [
+      job("medusa:release:order_01", "release", "skipped"),
+      job("medusa:release:order_01:again:1", "release", "skipped"),
+    ]
+    expect(keys({ order: allShipped, mapping: partlyCaptured, jobs: skippedTwice }, {}, { kind: "job_succeeded" })).toEqual([
+      "medusa:release:order_01:again:2",
+    ])
     // The merchant's own releases (":manual:<uuid>") do not count.
     const manual = [job("medusa:release:order_01:manual:1b2c", "release", "skipped")]
-    expect(keys({ order: allShipped, mapping: partlyCaptured, jobs: manual }, {}, { kind: "job_succeeded" })).toEqual(["medusa:release:order_01"])
+    expect(keys({ order: allShipped, mapping: partlyCaptured, jobs: manual }, {}, { kind: "job_succeeded" })).toEqual([
+      "medusa:release:order_01",
+    ])
   })
 })
 
@@ -228,7 +305,9 @@ describe("Capture payment", () => {
       ["capture_remaining", "medusa:capture_remaining:order_01", {}],
     ])
     expect(keys({ order: threeUnits(), mapping: mapping({ captured_amount: 3000 }) }, {}, { kind: "capture_payment" })).toEqual([])
-    expect(keys({ order: threeUnits(), mapping: mapping({ captured_amount: 1000, released_amount: 2000 }) }, {}, { kind: "capture_payment" })).toEqual([])
+    expect(
+      keys({ order: threeUnits(), mapping: mapping({ captured_amount: 1000, released_amount: 2000 }) }, {}, { kind: "capture_payment" }),
+    ).toEqual([])
   })
 })
 
@@ -237,11 +316,18 @@ describe("idempotent", () => {
     const o = threeUnits({ fulfillments: [tracked(fulfillment("F1", { A: 3 }), "T1")], refunds: [refund("R1", 100)] })
     const facts = { order: o, mapping: mapping({ captured_amount: 3000, merchant_reference1: null }) }
     expect(plan(facts)).toEqual(plan(facts))
-    expect(keys(facts)).toEqual(["medusa:capture:F1", "medusa:shipping_info:F1:T1", "medusa:refund:R1", "medusa:update_references:order_01"])
+    expect(keys(facts)).toEqual([
+      "medusa:capture:F1",
+      "medusa:shipping_info:F1:T1",
+      "medusa:refund:R1",
+      "medusa:update_references:order_01",
+    ])
   })
 
   test("a platform's own key prefix", () => {
-    expect(keys({ order: threeUnits({ fulfillments: [fulfillment("F1", { A: 1 })] }) }, { platform: "shopify" })).toEqual(["shopify:capture:F1"])
+    expect(keys({ order: threeUnits({ fulfillments: [fulfillment("F1", { A: 1 })] }) }, { platform: "shopify" })).toEqual([
+      "shopify:capture:F1",
+    ])
   })
 })
 

@@ -82,7 +82,9 @@ describe("tracking values are sent exactly as typed, or refused with the reason"
     const long101 = "1".repeat(101)
     const long200a = `${"Z".repeat(150)}${"a".repeat(50)}`
     const long200b = `${"Z".repeat(150)}${"b".repeat(50)}`
-    const plan = planShippingInfo(fulfillment([{ trackingNumber: long101 }, { trackingNumber: long200a }, { trackingNumber: "OK-1" }, { trackingNumber: long200b }]))
+    const plan = planShippingInfo(
+      fulfillment([{ trackingNumber: long101 }, { trackingNumber: long200a }, { trackingNumber: "OK-1" }, { trackingNumber: long200b }]),
+    )
     expect(plan.entries).toEqual([{ tracking_number: "OK-1", shipping_method: "Home" }])
     expect(plan.refused.map((r) => r.message)).toEqual([
       `tracking_number "${long101}" is 101 characters; Klarna accepts at most 100: not sent`,
@@ -99,14 +101,23 @@ describe("tracking values are sent exactly as typed, or refused with the reason"
       { tracking_number: "B", shipping_method: "Home" },
     ])
     expect(plan.refused).toEqual([
-      { field: "shipping_company", value: carrier, message: `shipping_company "${carrier}" is 200 characters; Klarna accepts at most 100: not sent` },
+      {
+        field: "shipping_company",
+        value: carrier,
+        message: `shipping_company "${carrier}" is 200 characters; Klarna accepts at most 100: not sent`,
+      },
     ])
   })
 
   test("a tracking URL over 1024 code points is refused; 1024 goes", () => {
     const fits = `https://t.test/${"p".repeat(1024 - 15)}`
     const tooLong = `${fits}q`
-    const plan = planShippingInfo(fulfillment([{ trackingNumber: "A", trackingUrl: fits }, { trackingNumber: "B", trackingUrl: tooLong }]))
+    const plan = planShippingInfo(
+      fulfillment([
+        { trackingNumber: "A", trackingUrl: fits },
+        { trackingNumber: "B", trackingUrl: tooLong },
+      ]),
+    )
     expect(plan.entries).toEqual([
       { tracking_number: "A", shipping_method: "Home", tracking_uri: fits },
       { tracking_number: "B", shipping_method: "Home" },

@@ -44,7 +44,9 @@ export const captureFulfillment: Action = async (context) => {
     const shippingInfo = shippingInfoFor(fulfillment)
     return {
       captured_amount: plan!.capturedAmount,
-      description: truncateText(`Order ${order.displayId ?? order.orderId}, shipment ${fulfillmentId}`, KLARNA_NAME_MAX, { ellipsis: true }),
+      description: truncateText(`Order ${order.displayId ?? order.orderId}, shipment ${fulfillmentId}`, KLARNA_NAME_MAX, {
+        ellipsis: true,
+      }),
       reference: klarnaReference(fulfillmentId),
       order_lines: plan!.orderLines,
       ...(shippingInfo.length > 0 ? { shipping_info: shippingInfo } : {}),
@@ -52,7 +54,8 @@ export const captureFulfillment: Action = async (context) => {
   })
   // Tracking values Klarna cannot take intact went without: each is parked for the merchant to see.
   await recordRefusedTracking(context, fulfillment)
-  if (request.captured_amount === 0) return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason("zero_amount")}`)
+  if (request.captured_amount === 0)
+    return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason("zero_amount")}`)
   if (job.request && (fulfillment.canceled || order.canceled)) {
     const why = order.canceled ? `order ${order.orderId} was canceled` : `fulfillment ${fulfillmentId} was canceled`
     return settleUnwantedCapture(context, request, { source_type: "fulfillment", source_id: fulfillmentId }, why)

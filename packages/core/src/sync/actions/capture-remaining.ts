@@ -21,7 +21,10 @@ export const captureRemaining: Action = async (context) => {
     return alreadyDone("The remaining amount is already captured")
   }
   const jobs = await store.listJobs(order.platform, order.orderId)
-  if (!job.request && jobs.some((other) => other.id !== job.id && other.operation === "capture" && (other.state === "pending" || other.state === "running"))) {
+  if (
+    !job.request &&
+    jobs.some((other) => other.id !== job.id && other.operation === "capture" && (other.state === "pending" || other.state === "running"))
+  ) {
     return deferred("waiting for the fulfillments' captures", 1000)
   }
   // No frozen request: nothing of an earlier attempt reached Klarna (a refused request is planned afresh).
@@ -40,7 +43,8 @@ export const captureRemaining: Action = async (context) => {
     order_lines: plan!.orderLines,
   }))
   if (request.captured_amount === 0) return skipped(`Nothing to capture: ${captureSkipReason("nothing_remaining")}`)
-  if (order.canceled) return settleUnwantedCapture(context, request, { source_type: "remaining", source_id: sourceId }, `order ${order.orderId} was canceled`)
+  if (order.canceled)
+    return settleUnwantedCapture(context, request, { source_type: "remaining", source_id: sourceId }, `order ${order.orderId} was canceled`)
   validateOrderLines(request.captured_amount, request.order_lines ?? [], "capture of the remaining amount")
   const row = await store.ensureCapture({
     platform: order.platform,
@@ -56,5 +60,8 @@ export const captureRemaining: Action = async (context) => {
   const { captureId } = await context.klarna.createCapture(klarnaOrder.klarna_order_id, request, { idempotencyKey: job.idempotency_key })
   await store.markCaptured(row.id, captureId, [])
   const totals = await refreshOrderTotals(context)
-  return { kind: "succeeded", result: { capture_id: captureId, captured_amount: request.captured_amount, order_captured_amount: totals.captured } }
+  return {
+    kind: "succeeded",
+    result: { capture_id: captureId, captured_amount: request.captured_amount, order_captured_amount: totals.captured },
+  }
 }

@@ -20,7 +20,6 @@ export function merchantRefundOf(payload: Record<string, unknown>): MerchantRefu
   return refund && Number.isSafeInteger(refund.amount) && typeof refund.reference === "string" ? refund : null
 }
 
-
 export const merchantRefund: Action = async (context) => {
   const { order, store, klarnaOrder, job } = context
   const wanted = merchantRefundOf(job.payload)
@@ -57,5 +56,8 @@ export const merchantRefund: Action = async (context) => {
   const { refundId } = await context.klarna.createRefund(klarnaOrder.klarna_order_id, request, { idempotencyKey: job.idempotency_key })
   await store.markRefunded(row.id, refundId)
   const totals = await refreshOrderTotals(context)
-  return { kind: "succeeded", result: { refund_id: refundId, refunded_amount: request.refunded_amount, order_refunded_amount: totals.refunded } }
+  return {
+    kind: "succeeded",
+    result: { refund_id: refundId, refunded_amount: request.refunded_amount, order_refunded_amount: totals.refunded },
+  }
 }

@@ -15,13 +15,14 @@ export async function refreshOrderTotals(context: ActionContext, changes: { rele
   const captured = captures.filter((c) => c.status === "captured").reduce((sum, c) => sum + c.captured_amount, 0)
   const refunded = refunds.filter((r) => r.status === "refunded").reduce((sum, r) => sum + r.refunded_amount, 0)
   const released = changes.released ? klarnaOrder.authorized_amount - captured : klarnaOrder.released_amount
-  const status = changes.cancelled || klarnaOrder.status === "CANCELLED"
-    ? "CANCELLED"
-    : captured === 0
-      ? "AUTHORIZED"
-      : captured + released >= klarnaOrder.authorized_amount
-        ? "CAPTURED"
-        : "PART_CAPTURED"
+  const status =
+    changes.cancelled || klarnaOrder.status === "CANCELLED"
+      ? "CANCELLED"
+      : captured === 0
+        ? "AUTHORIZED"
+        : captured + released >= klarnaOrder.authorized_amount
+          ? "CAPTURED"
+          : "PART_CAPTURED"
   await store.updateMapping(klarnaOrder.id, { captured_amount: captured, refunded_amount: refunded, released_amount: released, status })
   return { captured, refunded, released, status }
 }

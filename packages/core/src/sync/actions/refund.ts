@@ -54,5 +54,8 @@ export const refund: Action = async (context) => {
   })
   await store.markRefunded(row.id, klarnaRefundId)
   const totals = await refreshOrderTotals(context)
-  return { kind: "succeeded", result: { refund_id: klarnaRefundId, refunded_amount: request.refunded_amount, order_refunded_amount: totals.refunded } }
+  return {
+    kind: "succeeded",
+    result: { refund_id: klarnaRefundId, refunded_amount: request.refunded_amount, order_refunded_amount: totals.refunded },
+  }
 }

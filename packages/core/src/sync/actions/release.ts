@@ -9,7 +9,13 @@ import type { JobRecord } from "../ports"
 
 /** Whether a job of the order other than this one (and other than releases and cancels) is queued or running. */
 function underWayBesides(jobs: readonly JobRecord[], self: JobRecord): boolean {
-  return jobs.some((other) => other.id !== self.id && (other.state === "pending" || other.state === "running") && other.operation !== "release" && other.operation !== "cancel")
+  return jobs.some(
+    (other) =>
+      other.id !== self.id &&
+      (other.state === "pending" || other.state === "running") &&
+      other.operation !== "release" &&
+      other.operation !== "cancel",
+  )
 }
 
 export async function otherJobsUnderWay(context: ActionContext): Promise<boolean> {
@@ -20,7 +26,8 @@ export async function releaseRemaining(context: ActionContext): Promise<ActionOu
   const { klarnaOrder, job } = context
   if (klarnaOrder.status === "CANCELLED") return skipped("The Klarna order is cancelled: nothing left to release")
   const totals = await refreshOrderTotals(context)
-  if (totals.captured === 0) return skipped("Nothing was captured, so there is nothing to release against (cancelling the order releases it all)")
+  if (totals.captured === 0)
+    return skipped("Nothing was captured, so there is nothing to release against (cancelling the order releases it all)")
   if (totals.captured + totals.released >= klarnaOrder.authorized_amount) return skipped("No authorization remains to release")
   await context.freezeRequest(() => ({ release: klarnaOrder.authorized_amount - totals.captured }))
   await context.klarna.releaseRemainingAuthorization(klarnaOrder.klarna_order_id, { idempotencyKey: job.idempotency_key })
@@ -37,7 +44,9 @@ export const release: Action = async (context) => {
   // The merchant's Release button releases what they decided; the automatic one never strands a capture
   // parked for a Retry (it is queued again after that capture goes through: required-jobs.ts).
   if (context.job.payload.automatic === true && jobs.some(isParkedCapture)) {
-    return skipped("A capture of this order is parked for a Retry: the rest of the authorization is released once it went through (or press Release)")
+    return skipped(
+      "A capture of this order is parked for a Retry: the rest of the authorization is released once it went through (or press Release)",
+    )
   }
   return releaseRemaining(context)
 }

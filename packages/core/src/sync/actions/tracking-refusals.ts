@@ -23,7 +23,11 @@ export function refusalOf(payload: Record<string, unknown>): RefusalPayload["ref
 
 /** Queues a refusal job for each value of the fulfillment that cannot be sent (the planner's; existing ones are kept). */
 export async function recordRefusedTracking(context: ActionContext, fulfillment: FulfillmentSnapshot): Promise<void> {
-  await context.enqueueRequired({ kind: "tracking_planned", fulfillmentId: fulfillment.id, externalCapture: context.job.payload.externalCapture === true })
+  await context.enqueueRequired({
+    kind: "tracking_planned",
+    fulfillmentId: fulfillment.id,
+    externalCapture: context.job.payload.externalCapture === true,
+  })
 }
 
 /** The refusal still holds for the fulfillment as it is now: fail (parked, not retried by itself). */

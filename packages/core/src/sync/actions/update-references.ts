@@ -33,6 +33,9 @@ export const updateReferences: Action = async (context) => {
   if (klarnaOrder.status === "CANCELLED") return skipped("the Klarna order is cancelled")
   const request = await context.freezeRequest(() => wanted)
   await context.klarna.updateMerchantReferences(klarnaOrder.klarna_order_id, request, { idempotencyKey: job.idempotency_key })
-  await context.store.updateMapping(klarnaOrder.id, { merchant_reference1: request.merchant_reference1, merchant_reference2: request.merchant_reference2 })
+  await context.store.updateMapping(klarnaOrder.id, {
+    merchant_reference1: request.merchant_reference1,
+    merchant_reference2: request.merchant_reference2,
+  })
   return { kind: "succeeded", result: { ...request } }
 }

@@ -40,12 +40,7 @@ export function roundingAdjustmentLine(amount: number, name: string = ROUNDING_A
  * outside the engine). Makes sum(all captures) reach the order's total exactly.
  */
 export function captureReconciliationLine(amount: number): KlarnaOrderLine {
-  return adjustmentLine(
-    amount >= 0 ? "surcharge" : "discount",
-    CAPTURE_RECONCILIATION_REFERENCE,
-    "Adjustment for earlier captures",
-    amount,
-  )
+  return adjustmentLine(amount >= 0 ? "surcharge" : "discount", CAPTURE_RECONCILIATION_REFERENCE, "Adjustment for earlier captures", amount)
 }
 
 /**

@@ -21,10 +21,16 @@ export function combineParts(parts: readonly OrderPart[]): CaptureContent {
   return {
     items: combineItemShares(parts.map((p) => p.items)),
     shipping: parts.flatMap((p) => p.shipping),
-    surcharge: sumMinorUnits(parts.map((p) => p.surcharge), "surcharge"),
+    surcharge: sumMinorUnits(
+      parts.map((p) => p.surcharge),
+      "surcharge",
+    ),
     adjustmentName: parts[0]?.adjustmentName ?? ROUNDING_ADJUSTMENT_NAME,
     credits: combineCreditUses(parts.map((p) => p.credits)),
-    amount: sumMinorUnits(parts.map((p) => p.amount), "amount"),
+    amount: sumMinorUnits(
+      parts.map((p) => p.amount),
+      "amount",
+    ),
   }
 }
 
@@ -38,17 +44,30 @@ export function captureLines(content: CaptureContent): KlarnaOrderLine[] {
   lines.push(...content.shipping.map(shippingLine))
   if (content.surcharge > 0) lines.push(roundingAdjustmentLine(content.surcharge, content.adjustmentName))
   for (const use of content.credits) {
-    lines.push(use.source.kind === "gift_card" ? giftCardLine(use.source.giftCard, use.amount) : roundingAdjustmentLine(-use.amount, content.adjustmentName))
+    lines.push(
+      use.source.kind === "gift_card"
+        ? giftCardLine(use.source.giftCard, use.amount)
+        : roundingAdjustmentLine(-use.amount, content.adjustmentName),
+    )
   }
   return lines
 }
 
 /** Sum of gift-card credit in the content (positive). */
 export function giftCardAmount(content: CaptureContent): number {
-  return sumMinorUnits(content.credits.filter((c) => c.source.kind === "gift_card").map((c) => c.amount), "gift card amount")
+  return sumMinorUnits(
+    content.credits.filter((c) => c.source.kind === "gift_card").map((c) => c.amount),
+    "gift card amount",
+  )
 }
 
 /** Signed platform rounding adjustment in the content. */
 export function roundingAmount(content: CaptureContent): number {
-  return content.surcharge - sumMinorUnits(content.credits.filter((c) => c.source.kind === "rounding").map((c) => c.amount), "rounding")
+  return (
+    content.surcharge -
+    sumMinorUnits(
+      content.credits.filter((c) => c.source.kind === "rounding").map((c) => c.amount),
+      "rounding",
+    )
+  )
 }

@@ -7,9 +7,7 @@ import { klarnaName, klarnaReference } from "./text"
  * A credit that lowers what Klarna collects: a gift card, or a negative platform rounding
  * difference (see order-allocation.ts).
  */
-export type CreditSource =
-  | { kind: "gift_card"; giftCard: GiftCardLine; amount: number }
-  | { kind: "rounding"; amount: number }
+export type CreditSource = { kind: "gift_card"; giftCard: GiftCardLine; amount: number } | { kind: "rounding"; amount: number }
 
 export interface CreditUse {
   /** Index in the order's credit sources (gift cards in `order.giftCards` order, then rounding). */

@@ -47,7 +47,10 @@ export function combineItemShares(groups: readonly (readonly ItemShare[])[]): It
   for (const shares of groups) {
     for (const s of shares) {
       const prev = byIndex.get(s.itemIndex)
-      byIndex.set(s.itemIndex, prev ? { ...prev, quantity: prev.quantity + s.quantity, total: prev.total + s.total, gross: prev.gross + s.gross } : { ...s })
+      byIndex.set(
+        s.itemIndex,
+        prev ? { ...prev, quantity: prev.quantity + s.quantity, total: prev.total + s.total, gross: prev.gross + s.gross } : { ...s },
+      )
     }
   }
   return [...byIndex.values()].sort((a, b) => a.itemIndex - b.itemIndex)

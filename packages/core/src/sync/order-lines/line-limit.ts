@@ -68,10 +68,22 @@ function groupByTaxRate(lines: readonly KlarnaOrderLine[]): KlarnaOrderLine[][] 
 }
 
 function mergeLines(lines: readonly KlarnaOrderLine[], labelRate: boolean, dropTax = false): KlarnaOrderLine {
-  const units = sumMinorUnits(lines.map((l) => l.quantity), "merged quantity")
-  const total = sumMinorUnits(lines.map((l) => l.total_amount), "merged total_amount")
-  const discount = sumMinorUnits(lines.map((l) => l.total_discount_amount ?? 0), "merged total_discount_amount")
-  const gross = sumMinorUnits(lines.map((l) => mulMinorUnits(l.quantity, l.unit_price)), "merged quantity*unit_price")
+  const units = sumMinorUnits(
+    lines.map((l) => l.quantity),
+    "merged quantity",
+  )
+  const total = sumMinorUnits(
+    lines.map((l) => l.total_amount),
+    "merged total_amount",
+  )
+  const discount = sumMinorUnits(
+    lines.map((l) => l.total_discount_amount ?? 0),
+    "merged total_discount_amount",
+  )
+  const gross = sumMinorUnits(
+    lines.map((l) => mulMinorUnits(l.quantity, l.unit_price)),
+    "merged quantity*unit_price",
+  )
   const rate = dropTax ? undefined : lines[0].tax_rate
   const useGross = gross <= KLARNA_MAX_AMOUNT && discount <= KLARNA_MAX_AMOUNT
   const line: KlarnaOrderLine = {

@@ -62,9 +62,18 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
     ...units.activeFulfillments.map((f): PartKey => ({ kind: "fulfillment", fulfillmentId: f.id })),
     { kind: "unfulfilled" },
   ]
-  const itemsTotal = sumMinorUnits(order.items.map((i) => i.total), "items total")
-  const shippingTotal = sumMinorUnits(order.shippingLines.map((s) => s.total), "shipping total")
-  const giftCardTotal = sumMinorUnits(order.giftCards.map((g) => g.amount), "gift card total")
+  const itemsTotal = sumMinorUnits(
+    order.items.map((i) => i.total),
+    "items total",
+  )
+  const shippingTotal = sumMinorUnits(
+    order.shippingLines.map((s) => s.total),
+    "shipping total",
+  )
+  const giftCardTotal = sumMinorUnits(
+    order.giftCards.map((g) => g.amount),
+    "gift card total",
+  )
   const platformAdjustment = order.totalAmount - (itemsTotal + shippingTotal - giftCardTotal)
 
   // A platform rounds at most one unit per line (per-line tax, spread discounts): a difference up to
@@ -78,7 +87,7 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
   if (platformAdjustment < 0) creditSources.push({ kind: "rounding", amount: -platformAdjustment })
 
   const drafts = keys.map((key, i) => {
-    const items = key.kind === "fulfillment" ? units.byFulfillment.get(key.fulfillmentId) ?? [] : units.unfulfilled
+    const items = key.kind === "fulfillment" ? (units.byFulfillment.get(key.fulfillmentId) ?? []) : units.unfulfilled
     const first = i === 0
     const shipping = first ? order.shippingLines : []
     const surcharge = first ? Math.max(platformAdjustment, 0) : 0
@@ -90,10 +99,16 @@ export function allocateOrder(order: OrderSnapshot): OrderAllocation {
     creditSources,
   )
   const parts: OrderPart[] = drafts.map((d, i) => {
-    const credit = sumMinorUnits(uses[i].map((u) => u.amount), "part credit")
+    const credit = sumMinorUnits(
+      uses[i].map((u) => u.amount),
+      "part credit",
+    )
     return { ...d, credits: uses[i], amount: d.gross - credit }
   })
-  const targetAmount = sumMinorUnits(parts.map((p) => p.amount), "target amount")
+  const targetAmount = sumMinorUnits(
+    parts.map((p) => p.amount),
+    "target amount",
+  )
   if (units.canceled.length === 0 && targetAmount !== order.totalAmount) {
     // Unreachable: with totalAmount >= 0 the credits never exceed items + shipping + surcharge.
     // Kept as a guard so a future change cannot silently break "captures add up to the total".

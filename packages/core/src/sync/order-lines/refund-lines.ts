@@ -43,7 +43,10 @@ export interface RefundContent {
 export function refundContent(order: OrderSnapshot, refundIndex: number): RefundContent {
   const refund = order.refunds[refundIndex]
   const shares = returnedItemShares(order, refundIndex)
-  const capturedValue = sumMinorUnits(shares.map((s) => s.total), "returned items")
+  const capturedValue = sumMinorUnits(
+    shares.map((s) => s.total),
+    "returned items",
+  )
   const shippingAmount = refund.shippingAmount ?? 0
   const difference = refund.amount - capturedValue - shippingAmount
   const rounded = refund.amount > 0 ? absorbRounding(shares, difference) : undefined
@@ -65,7 +68,7 @@ function absorbRounding(shares: readonly ItemShare[], difference: number): ItemS
   const adjusted = shares.map((s) => ({ ...s }))
   const step = Math.sign(difference)
   let left = Math.abs(difference)
-  for (let moved = true; left > 0 && moved; ) {
+  for (let moved = true; left > 0 && moved;) {
     moved = false
     for (const share of adjusted) {
       if (left === 0) break

@@ -40,7 +40,8 @@ export function assertValidOrderSnapshot(order: OrderSnapshot): void {
     if (item.total !== item.originalTotal - item.discountTotal) {
       fail(`${p}.total`, `${item.total} must equal originalTotal ${item.originalTotal} - discountTotal ${item.discountTotal}`)
     }
-    if (item.quantity === 0 && item.originalTotal !== 0) fail(`${p}.originalTotal`, `an item with quantity 0 must be worth 0, got ${item.originalTotal}`)
+    if (item.quantity === 0 && item.originalTotal !== 0)
+      fail(`${p}.originalTotal`, `an item with quantity 0 must be worth 0, got ${item.originalTotal}`)
   })
   const shippingIds = new Set<string>()
   order.shippingLines.forEach((s, i) => {
@@ -80,7 +81,8 @@ export function assertValidRefund(order: OrderSnapshot, refund: RefundSnapshot, 
     throw new OrderSnapshotError(order.orderId, path, detail)
   }
   const check = (value: unknown, path: string): void => {
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) fail(path, `must be a safe integer >= 0, got ${String(value)}`)
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+      fail(path, `must be a safe integer >= 0, got ${String(value)}`)
   }
   check(refund.amount, `${p}.amount`)
   if (refund.shippingAmount !== undefined) check(refund.shippingAmount, `${p}.shippingAmount`)

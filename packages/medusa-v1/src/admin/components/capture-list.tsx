@@ -79,11 +79,19 @@ function CaptureRow(props: {
           </div>
         </div>
         <div className="flex shrink-0 items-center gap-x-2">
-          <span className={captured ? "inter-small-semibold text-grey-90" : "inter-small-semibold text-grey-40"} data-testid="klarna-capture-amount">
+          <span
+            className={captured ? "inter-small-semibold text-grey-90" : "inter-small-semibold text-grey-40"}
+            data-testid="klarna-capture-amount"
+          >
             {formatMoney(capture.captured_amount, props.currency)}
           </span>
           {captured && props.resendable && (
-            <ResendButton orderId={props.orderId} captureId={capture.capture_id as string} notify={props.notify} onQueued={props.onChanged} />
+            <ResendButton
+              orderId={props.orderId}
+              captureId={capture.capture_id as string}
+              notify={props.notify}
+              onQueued={props.onChanged}
+            />
           )}
         </div>
       </div>

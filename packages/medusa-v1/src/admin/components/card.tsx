@@ -7,10 +7,7 @@ import type { ReactNode } from "react"
 
 export function Card(props: { title: ReactNode; subtitle?: ReactNode; status?: ReactNode; children?: ReactNode; footer?: ReactNode }) {
   return (
-    <div
-      className="rounded-rounded bg-grey-0 border-grey-20 flex w-full flex-col overflow-hidden border"
-      data-testid="klarna-widget"
-    >
+    <div className="rounded-rounded bg-grey-0 border-grey-20 flex w-full flex-col overflow-hidden border" data-testid="klarna-widget">
       <div className="px-xlarge py-large">
         <div className="flex items-start justify-between gap-x-4">
           <div className="min-w-0">

@@ -50,7 +50,10 @@ export function FailedJob(props: { job: KlarnaJob; notify: Notify; onChanged: ()
           <p className="txt-compact-small-plus text-ui-fg-base">
             {operationLabel(job.operation)} failed
             {error?.error_code && (
-              <code className="bg-ui-bg-base border-ui-border-base txt-compact-xsmall ml-2 rounded border px-1 py-0.5" data-testid="klarna-error-code">
+              <code
+                className="bg-ui-bg-base border-ui-border-base txt-compact-xsmall ml-2 rounded border px-1 py-0.5"
+                data-testid="klarna-error-code"
+              >
                 {error.error_code}
               </code>
             )}
@@ -73,7 +76,10 @@ export function FailedJob(props: { job: KlarnaJob; notify: Notify; onChanged: ()
             {facts.join(" · ")}
             {error?.correlation_id && (
               <>
-                {" · "}Correlation id <span className="font-mono" data-testid="klarna-correlation-id">{error.correlation_id}</span>
+                {" · "}Correlation id{" "}
+                <span className="font-mono" data-testid="klarna-correlation-id">
+                  {error.correlation_id}
+                </span>
               </>
             )}
           </p>

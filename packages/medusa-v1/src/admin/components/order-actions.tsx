@@ -37,7 +37,10 @@ export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChang
     reconcile.mutate({} as Record<string, never>, {
       onSuccess: (data) => {
         const changes = data.reconcile.changes
-        notify.success(name, changes.length === 0 ? `In sync with ${name}: nothing to repair` : `Repaired from ${name}: ${changes.join("; ")}`)
+        notify.success(
+          name,
+          changes.length === 0 ? `In sync with ${name}: nothing to repair` : `Repaired from ${name}: ${changes.join("; ")}`,
+        )
         onChanged()
       },
       onError: (error) => notify.error(name, messageOf(error)),

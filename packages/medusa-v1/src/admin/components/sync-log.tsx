@@ -43,7 +43,6 @@ function JobRow({ job }: { job: KlarnaJob }) {
             {open ? <TriangleDownMini className="text-ui-fg-muted" /> : <TriangleRightMini className="text-ui-fg-muted" />}
             {operationLabel(job.operation)}
           </span>
-
         </Table.Cell>
         <Table.Cell>
           <StatusBadge color={state.color}>{state.label}</StatusBadge>

@@ -5,7 +5,11 @@ import { carrierName, trackingHref } from "../lib/tracking"
 
 export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
   if (entries.length === 0) {
-    return <p className="inter-small-regular text-grey-50" data-testid="klarna-no-tracking">Not shipped yet: no tracking number</p>
+    return (
+      <p className="inter-small-regular text-grey-50" data-testid="klarna-no-tracking">
+        Not shipped yet: no tracking number
+      </p>
+    )
   }
   return (
     <ul className="flex flex-col gap-y-1" data-testid="klarna-tracking">
@@ -14,7 +18,9 @@ export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
         const carrier = carrierName(entry.shipping_company)
         return (
           <li key={`${entry.tracking_number ?? ""}-${index}`} className="inter-small-regular flex items-center gap-x-2">
-            <span className="text-grey-50 w-24 shrink-0 truncate" data-testid="klarna-carrier">{carrier ?? "Carrier not set"}</span>
+            <span className="text-grey-50 w-24 shrink-0 truncate" data-testid="klarna-carrier">
+              {carrier ?? "Carrier not set"}
+            </span>
             {href ? (
               <a
                 href={href}

@@ -6,7 +6,10 @@ import { currencyDigits } from "./money"
 
 export function parseMinorUnits(text: string, currency: string): number | null {
   const digits = currencyDigits(currency)
-  const cleaned = text.trim().replace(/[\s\u00a0\u202f]/g, "").replace(",", ".")
+  const cleaned = text
+    .trim()
+    .replace(/[\s\u00a0\u202f]/g, "")
+    .replace(",", ".")
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned)
   if (!match) return null
   const fraction = match[2] ?? ""

@@ -67,7 +67,9 @@ export function useKlarnaOrder(order: WatchedOrder) {
   // When Klarna's side moves (a capture went through, a release), Medusa's payment may have moved with it:
   // let the order page's own cards (Payment, Summary) reload too.
   const queryClient = useQueryClient()
-  const state = view ? `${view.status}|${view.amounts.captured}|${view.amounts.refunded}|${view.amounts.released}|${jobsUnderWay(view)}` : undefined
+  const state = view
+    ? `${view.status}|${view.amounts.captured}|${view.amounts.refunded}|${view.amounts.released}|${jobsUnderWay(view)}`
+    : undefined
   const previous = useRef(state)
   useEffect(() => {
     if (state && previous.current && previous.current !== state) void queryClient.invalidateQueries(adminOrderKeys.detail(orderId))

@@ -56,7 +56,8 @@ export function jobsUnderWay(view: KlarnaOrder): boolean {
 export function awaitingKlarna(order: WatchedOrder, view: KlarnaOrder): string[] {
   const jobFor = (subject: string, operations: string[], finished = false) =>
     view.jobs.some(
-      (job) => job.subject === subject && operations.includes(job.operation) && (!finished || job.state === "failed" || job.state === "skipped"),
+      (job) =>
+        job.subject === subject && operations.includes(job.operation) && (!finished || job.state === "failed" || job.state === "skipped"),
     )
   const awaiting: string[] = []
   for (const fulfillment of order.fulfillments ?? []) {

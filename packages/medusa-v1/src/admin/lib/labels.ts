@@ -49,7 +49,9 @@ export function formatDateTime(iso: string | null | undefined, locale?: string):
   if (!iso) return ""
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return ""
-  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }).format(date)
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }).format(
+    date,
+  )
 }
 
 /** Compact, for tables: "Nov 26, 14:02" (the year only when it is not this year's). */

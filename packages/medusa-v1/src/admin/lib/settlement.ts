@@ -23,7 +23,8 @@ export function settlementNote(view: Pick<KlarnaOrder, "status" | "amounts" | "c
     if (captured === 0) return `Cancelled in Klarna: ${money(gone)} authorization cancelled, nothing was charged`
     return `Cancelled in Klarna: ${money(captured)} captured, the other ${money(gone)} of the authorization released`
   }
-  if (view.status === "EXPIRED" && captured === 0) return `The authorization of ${money(view.amounts.authorized)} expired in Klarna, nothing was charged`
+  if (view.status === "EXPIRED" && captured === 0)
+    return `The authorization of ${money(view.amounts.authorized)} expired in Klarna, nothing was charged`
   if (gone > 0) return `Released in Klarna: ${money(gone)} of the authorization will not be captured`
   return null
 }

@@ -2,12 +2,7 @@ import type { KlarnaOrderLine } from "@klarna-order-sync/core"
 import { taxIncluded } from "@klarna-order-sync/core"
 import { planRemainingCapture } from "@klarna-order-sync/core"
 import { toSnapshot } from "../order-source"
-import {
-  buildPaymentsOrderLines,
-  buildPaymentsOrderRequest,
-  type CartForKlarna,
-  localeFor,
-} from "../payments-request"
+import { buildPaymentsOrderLines, buildPaymentsOrderRequest, type CartForKlarna, localeFor } from "../payments-request"
 import { parsePluginOptions } from "../plugin-options"
 
 const options = { credentials: [{ username: "PK_TEST", password: "test-password-secret", baseUrl: "http://127.0.0.1:9" }] }
@@ -19,11 +14,39 @@ function cart(overrides: Partial<CartForKlarna> = {}): CartForKlarna {
     total: 0,
     items: [
       // 3 x 19.99 incl. 19 % tax, 7 % discount → Medusa: total 5577, original 5997
-      { id: "item_1", title: "Cups", quantity: 3, unit_price: 1999, variant: { sku: "CUP" }, total: 5577, original_total: 5997, tax_total: 891, tax_lines: [{ rate: 19 }] },
-      { id: "item_2", title: "Papers", quantity: 7, unit_price: 333, variant_id: "variant_2", total: 2168, original_total: 2331, tax_total: 346, tax_lines: [{ rate: 19 }] },
+      {
+        id: "item_1",
+        title: "Cups",
+        quantity: 3,
+        unit_price: 1999,
+        variant: { sku: "CUP" },
+        total: 5577,
+        original_total: 5997,
+        tax_total: 891,
+        tax_lines: [{ rate: 19 }],
+      },
+      {
+        id: "item_2",
+        title: "Papers",
+        quantity: 7,
+        unit_price: 333,
+        variant_id: "variant_2",
+        total: 2168,
+        original_total: 2331,
+        tax_total: 346,
+        tax_lines: [{ rate: 19 }],
+      },
     ],
     shipping_methods: [
-      { id: "sm_1", price: 4900, total: 4900, original_total: 4900, tax_total: 782, tax_lines: [{ rate: 19 }], shipping_option: { name: "Home" } },
+      {
+        id: "sm_1",
+        price: 4900,
+        total: 4900,
+        original_total: 4900,
+        tax_total: 782,
+        tax_lines: [{ rate: 19 }],
+        shipping_option: { name: "Home" },
+      },
     ],
     shipping_address: { country_code: "de", first_name: "Erika", last_name: "M", city: "Berlin" },
     gift_card_total: 1234,
@@ -72,12 +95,11 @@ test("buildPaymentsOrderRequest: country from the address, falling back to purch
   const noAddress = buildPaymentsOrderRequest(cart({ shipping_address: null }), o, "sek", 11177)
   expect(noAddress.purchase_country).toBe("SE")
   expect(() => buildPaymentsOrderRequest(cart({ shipping_address: null }), parsePluginOptions(options), "eur", 1)).toThrow(
-    /purchaseCountry/
+    /purchaseCountry/,
   )
   expect(localeFor("se")).toBe("sv-SE")
   expect(localeFor("XY")).toBe("en-XY")
 })
-
 
 /** Klarna's line rules: total = quantity * unit_price - discount, and the lines add up to the amount. */
 function expectKlarnaArithmetic(lines: KlarnaOrderLine[], orderAmount: number): void {
@@ -102,7 +124,7 @@ describe("the core's line rules", () => {
           { id: "gc_2", code: "GIFT-BBBB-2222", balance: 5000 },
         ],
       }),
-      11177
+      11177,
     )
     expectKlarnaArithmetic(lines, 11177)
     expect(lines.filter((l) => l.type === "gift_card")).toEqual([
@@ -114,12 +136,26 @@ describe("the core's line rules", () => {
   test("a positive rounding gap is a surcharge line; a shipping discount is the shipping line's discount", () => {
     const c = cart({
       shipping_methods: [
-        { id: "sm_1", price: 4900, total: 0, original_total: 4900, tax_total: 0, tax_lines: [{ rate: 19 }], shipping_option: { name: "Home" } },
+        {
+          id: "sm_1",
+          price: 4900,
+          total: 0,
+          original_total: 4900,
+          tax_total: 0,
+          tax_lines: [{ rate: 19 }],
+          shipping_option: { name: "Home" },
+        },
       ],
     })
     const lines = buildPaymentsOrderLines(c, 6278)
     expectKlarnaArithmetic(lines, 6278)
-    expect(lines[2]).toMatchObject({ type: "shipping_fee", unit_price: 4900, total_discount_amount: 4900, total_amount: 0, merchant_data: "sm_1" })
+    expect(lines[2]).toMatchObject({
+      type: "shipping_fee",
+      unit_price: 4900,
+      total_discount_amount: 4900,
+      total_amount: 0,
+      merchant_data: "sm_1",
+    })
     // Lines: items, shipping, the positive rounding difference, then the credits (gift cards).
     expect(lines.slice(3).map((l) => [l.type, l.reference, l.total_amount])).toEqual([
       ["surcharge", "rounding-adjustment", 1],
@@ -131,7 +167,19 @@ describe("the core's line rules", () => {
     const sku = "S".repeat(100)
     const title = `${"é".repeat(254)}😀😀`
     const c = cart({
-      items: [{ id: "item_1", title, quantity: 1, unit_price: 100, variant: { sku }, total: 100, original_total: 100, tax_total: 0, tax_lines: [] }],
+      items: [
+        {
+          id: "item_1",
+          title,
+          quantity: 1,
+          unit_price: 100,
+          variant: { sku },
+          total: 100,
+          original_total: 100,
+          tax_total: 0,
+          tax_lines: [],
+        },
+      ],
       shipping_methods: [],
       gift_card_total: 0,
       gift_card_tax_total: 0,
@@ -148,7 +196,15 @@ describe("what Klarna authorizes is what the engine captures", () => {
     const c = cart({
       gift_cards: [{ id: "gc_1", code: "GIFT-AAAA-1111", balance: 5000 }],
       shipping_methods: [
-        { id: "sm_1", price: 4900, total: 4410, original_total: 4900, tax_total: 704, tax_lines: [{ rate: 19 }], shipping_option: { name: "Home" } },
+        {
+          id: "sm_1",
+          price: 4900,
+          total: 4410,
+          original_total: 4900,
+          tax_total: 704,
+          tax_lines: [{ rate: 19 }],
+          shipping_option: { name: "Home" },
+        },
       ],
     })
     const amount = 5577 + 2168 + 4410 - 1468
@@ -161,10 +217,13 @@ describe("what Klarna authorizes is what the engine captures", () => {
         currency_code: "eur",
         total: amount,
         items: c.items.map((item) => ({ ...item, variant: item.variant ? { ...item.variant, id: "variant_1" } : null })),
-        shipping_methods: (c.shipping_methods ?? []).map((m) => ({ ...m, shipping_option: { name: m.shipping_option?.name ?? undefined } })),
+        shipping_methods: (c.shipping_methods ?? []).map((m) => ({
+          ...m,
+          shipping_option: { name: m.shipping_option?.name ?? undefined },
+        })),
         gift_card_transactions: [{ gift_card_id: "gc_1", amount: 1468, gift_card: { code: "GIFT-AAAA-1111" } }],
       },
-      parsePluginOptions(options)
+      parsePluginOptions(options),
     )
     const captured = planRemainingCapture(order, []).orderLines
     const amounts = (lines: KlarnaOrderLine[]) =>

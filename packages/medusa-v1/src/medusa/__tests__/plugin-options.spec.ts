@@ -51,7 +51,10 @@ describe("parsePluginOptions", () => {
     [{}, /credentials: is required/],
     [{ credentials, colour: "red" }, /colour: is not a known option/],
     [{ credentials: [{ username: "PK_1", password: "very-secret-password", region: "mars" }] }, /credentials\[0\]\.region: must be one of/],
-    [{ credentials: [{ username: "K_1", password: "very-secret-password", provider: "custom" }] }, /credentials\[0\]\.provider: must be one of "klarna", "kustom"/],
+    [
+      { credentials: [{ username: "K_1", password: "very-secret-password", provider: "custom" }] },
+      /credentials\[0\]\.provider: must be one of "klarna", "kustom"/,
+    ],
     [
       { credentials: [{ username: "K_1", password: "very-secret-password", provider: "kustom", region: "eu" }] },
       /credentials\[0\]\.region: Kustom has one host per environment and no regions; remove region/,

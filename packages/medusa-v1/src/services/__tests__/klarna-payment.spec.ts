@@ -68,7 +68,7 @@ describe("KlarnaPaymentProcessor", () => {
         errorCode: "REFUND_NOT_ALLOWED",
         errorMessages: ["Refund not allowed"],
         correlationId: "corr-1",
-      })
+      }),
     )
     const res = (await processor.refundPayment({ order_id: "k1" }, 10_000)) as { error: string; code: string; detail: string }
     expect(res.code).toBe("REFUND_NOT_ALLOWED")

@@ -3,7 +3,12 @@ import type { FulfillmentSnapshot, GiftCardLine, ItemLine, OrderSnapshot, Refund
 
 const AT = new Date("2024-05-01T10:00:00Z")
 
-export function item(id: string, quantity: number, originalTotal: number, opts: { discount?: number; taxRate?: number; name?: string; type?: ItemLine["type"] } = {}): ItemLine {
+export function item(
+  id: string,
+  quantity: number,
+  originalTotal: number,
+  opts: { discount?: number; taxRate?: number; name?: string; type?: ItemLine["type"] } = {},
+): ItemLine {
   const discountTotal = opts.discount ?? 0
   return {
     id,
@@ -18,9 +23,20 @@ export function item(id: string, quantity: number, originalTotal: number, opts: 
   }
 }
 
-export function shipping(id: string, originalTotal: number, opts: { discount?: number; taxRate?: number; name?: string } = {}): ShippingLine {
+export function shipping(
+  id: string,
+  originalTotal: number,
+  opts: { discount?: number; taxRate?: number; name?: string } = {},
+): ShippingLine {
   const discountTotal = opts.discount ?? 0
-  return { id, name: opts.name ?? "Standard shipping", originalTotal, discountTotal, total: originalTotal - discountTotal, taxRate: opts.taxRate ?? 0 }
+  return {
+    id,
+    name: opts.name ?? "Standard shipping",
+    originalTotal,
+    discountTotal,
+    total: originalTotal - discountTotal,
+    taxRate: opts.taxRate ?? 0,
+  }
 }
 
 export function giftCard(id: string, amount: number, code = "GIFT-0000-ABCD"): GiftCardLine {
@@ -87,6 +103,16 @@ export function order(parts: {
 }
 
 /** Compact view of lines for table assertions: [name, quantity, unit_price, discount, total, tax_rate, tax]. */
-export function compact(lines: readonly { name: string; quantity: number; unit_price: number; total_discount_amount?: number; total_amount: number; tax_rate?: number; total_tax_amount?: number }[]): (string | number | undefined)[][] {
+export function compact(
+  lines: readonly {
+    name: string
+    quantity: number
+    unit_price: number
+    total_discount_amount?: number
+    total_amount: number
+    tax_rate?: number
+    total_tax_amount?: number
+  }[],
+): (string | number | undefined)[][] {
   return lines.map((l) => [l.name, l.quantity, l.unit_price, l.total_discount_amount ?? 0, l.total_amount, l.tax_rate, l.total_tax_amount])
 }
