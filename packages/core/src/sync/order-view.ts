@@ -5,6 +5,7 @@
 import type { KlarnaProvider } from "../klarna/config"
 import type { KlarnaOrderLine, KlarnaShippingInfo } from "../klarna/types"
 import type { JobState, Platform, SyncStore } from "./ports"
+import { openAmount } from "./required-jobs"
 
 export interface KlarnaOrderView {
   platform: Platform
@@ -94,7 +95,7 @@ export async function buildOrderView(
     store.listJobs(platform, orderId),
   ])
   const attempts = await store.listAttempts(jobs.map((job) => job.id))
-  const remaining = Math.max(order.authorized_amount - order.captured_amount - order.released_amount, 0)
+  const remaining = Math.max(openAmount(order), 0)
   return {
     platform,
     order_id: orderId,

@@ -89,6 +89,11 @@ export function requiredJobs(facts: OrderFacts, options: PlannerOptions, reason:
 }
 
 /** Klarna holds the whole authorization captured: the platform may mark its payment captured. */
+/** What of the authorization is neither captured nor released (negative never matters: nothing is open). */
+export function openAmount(mapping: Pick<KlarnaOrderRecord, "authorized_amount" | "captured_amount" | "released_amount">): number {
+  return mapping.authorized_amount - mapping.captured_amount - mapping.released_amount
+}
+
 export function isFullyCaptured(mapping: Pick<KlarnaOrderRecord, "status" | "captured_amount" | "authorized_amount">): boolean {
   return mapping.status !== "CANCELLED" && mapping.captured_amount > 0 && mapping.captured_amount >= mapping.authorized_amount
 }
@@ -233,7 +238,7 @@ class Rules {
   /** Capture payment: what no fulfillment captured, unless the authorization is all captured or released. */
   private captureRemaining(): Planned | null {
     const { mapping } = this.facts
-    if (mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return null
+    if (openAmount(mapping) <= 0) return null
     return this.job("capture_remaining", jobKeys.captureRemaining(this.options.platform, this.orderId), {})
   }
 
@@ -244,7 +249,7 @@ class Rules {
     // Capturing on shipment: a fulfilled but unshipped parcel is still to be captured.
     if (this.options.captureOn === "shipment" && order.fulfillments.some((f) => !f.canceled && !f.shipped)) return null
     if (mapping.status === "CANCELLED") return null
-    if (mapping.captured_amount + mapping.released_amount >= mapping.authorized_amount) return null
+    if (openAmount(mapping) <= 0) return null
     // A parked capture is money still to be captured: releasing now would leave Klarna nothing to capture it
     // against. The release comes after the merchant's Retry gets it through (or with the Release button).
     if (jobs.some(isParkedCapture)) return null
