@@ -350,9 +350,16 @@ describe("a sync Klarna refused, retried by the merchant", () => {
     expect(retry.job.state).toBe("pending")
     const captured = await simWhen(klarnaId, (o) => o.captures.length === 1, "capture after retry")
     expect(captured.captured_amount).toBe(placed.order.total)
-    const [job] = await stack.sql<{ state: string; idempotency_key: string }>(
-      `SELECT state, idempotency_key FROM klarna_sync_job WHERE id = $1`,
-      [failed.id],
+    // Klarna has the capture before the worker records its answer: wait for the record, not only for Klarna.
+    const job = await eventually(
+      async () => {
+        const [row] = await stack.sql<{ state: string; idempotency_key: string }>(
+          `SELECT state, idempotency_key FROM klarna_sync_job WHERE id = $1`,
+          [failed.id],
+        )
+        return row.state === "running" || row.state === "pending" ? undefined : row
+      },
+      { what: "retried job settled", timeoutMs: 20_000 },
     )
     expect(job.state).toBe("succeeded")
     // Klarna replays a stored refusal for the same key, so the retry had to use a new one.
