@@ -135,6 +135,12 @@ describe("one amount in minor units", () => {
     expect(v2AmountToMinorUnits("1.2345", "KWD")).toBe(1235)
   })
 
+  test("a float is taken as the decimal it prints as: 0.1 + 0.2 is 0.30000000000000004, 30 öre", () => {
+    expect(formatExactDecimal(parseV2Amount(0.1 + 0.2))).toBe("0.30000000000000004")
+    expect(v2AmountToMinorUnits(0.1 + 0.2, "SEK")).toBe(30)
+    expect(() => v2AmountToExactMinorUnits(0.1 + 0.2, "SEK")).toThrow(/more than 2 decimals/)
+  })
+
   test("exact conversion refuses sub-minor amounts instead of rounding them", () => {
     expect(v2AmountToExactMinorUnits("448.880000", "SEK")).toBe(44888)
     expect(() => v2AmountToExactMinorUnits("448.875", "SEK", "refund")).toThrow(
