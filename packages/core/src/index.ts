@@ -25,6 +25,7 @@ export { reconcileOrder } from "./sync/reconcile"
 export type { ReconcileReport } from "./sync/reconcile"
 export { idempotencyKeyFor } from "./sync/idempotency"
 export { currencyDecimals } from "./sync/currency"
+export { MoneyError, divRoundHalfAwayFromZero, floorDivBig, toSafeNumber } from "./sync/money"
 export { codePointLength, truncateText } from "./sync/order-lines/text"
 
 export { SqlSyncStore } from "./storage/sql-sync-store"
