@@ -202,8 +202,13 @@ export async function ensureMedusaV2Project(options: { dir?: string; build?: boo
     writeMedusaV2Project(staging)
     await timed(steps, "npm install", () => run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], staging))
     fs.writeFileSync(path.join(staging, INSTALLED_MARK), `${fingerprint}\n`)
-    fs.rmSync(dir, { recursive: true, force: true })
-    fs.renameSync(staging, dir)
+    if (readMark(dir, INSTALLED_MARK) === fingerprint) {
+      // Another process finished first and may be using its copy: keep it, drop ours.
+      fs.rmSync(staging, { recursive: true, force: true })
+    } else {
+      fs.rmSync(dir, { recursive: true, force: true })
+      fs.renameSync(staging, dir)
+    }
   }
 
   let built = readMark(dir, BUILT_MARK) === fingerprint

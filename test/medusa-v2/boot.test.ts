@@ -12,7 +12,7 @@ jest.setTimeout(600_000)
 let stack: MedusaV2Stack
 
 beforeAll(async () => {
-  stack = await startMedusaV2Stack({ name: "v2_boot" })
+  stack = await startMedusaV2Stack({ name: "v2_boot", admin: true })
   // The figures the harness is measured by (install cached or cold, migrate, boot, memory).
   // eslint-disable-next-line no-console
   console.log(
@@ -29,6 +29,12 @@ test("the server is Medusa 2.21.2 and healthy", async () => {
   expect(res.status).toBe(200)
   const installed = (await import(`${stack.project.dir}/node_modules/@medusajs/medusa/package.json`)) as { version: string }
   expect(installed.version).toBe("2.21.2")
+})
+
+test("the built admin dashboard is served at /app", async () => {
+  const res = await fetch(`${stack.server.url}/app`)
+  expect(res.status).toBe(200)
+  expect(await res.text()).toMatch(/<div id="medusa"/)
 })
 
 test("GET /admin/orders answers 200 with an empty list to the logged-in admin", async () => {

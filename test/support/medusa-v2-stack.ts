@@ -82,11 +82,22 @@ export interface MedusaV2Server {
   port: number
   pid: number
   bootMs: number
-  /** Resident memory of the server process in bytes (from /proc), 0 when unknown. */
+  /** Resident memory of the server process and its children (the admin's esbuild service) in bytes, from /proc. */
   rssBytes(): number
   logs(): string
   /** SIGTERM, then SIGKILL after timeoutMs (default 15 s); resolves when the process is gone. */
   stop(timeoutMs?: number): Promise<void>
+}
+
+/** RSS of a process and its descendants (Linux /proc; 0 elsewhere or once gone). */
+function treeRssBytes(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter(Boolean).map(Number)
+    return (kb ? Number(kb[1]) * 1024 : 0) + children.reduce((sum, child) => sum + treeRssBytes(child), 0)
+  } catch {
+    return 0
+  }
 }
 
 const live = new Set<ChildProcess>()
@@ -100,7 +111,17 @@ process.on("exit", () => {
  */
 export async function startMedusaV2(
   project: MedusaV2Project,
-  options: { databaseUrl: string; port?: number; env?: Record<string, string | undefined>; startTimeoutMs?: number },
+  options: {
+    databaseUrl: string
+    port?: number
+    /**
+     * Serve the admin dashboard at /app. Default false: with it, `medusa start` also runs the admin bundler's
+     * esbuild service (~650 MB more) and boots ~1 s slower; only the widget tests need it.
+     */
+    admin?: boolean
+    env?: Record<string, string | undefined>
+    startTimeoutMs?: number
+  },
 ): Promise<MedusaV2Server> {
   if (!project.built) throw new Error("startMedusaV2: the project is not built (ensureMedusaV2Project({ build: true }))")
   const port = options.port ?? (await freePort())
@@ -109,7 +130,13 @@ export async function startMedusaV2(
   const started = Date.now()
   const child = spawn(process.execPath, [project.medusaBin, "start", "--port", String(port)], {
     cwd: serverDir,
-    env: v2Env({ DATABASE_URL: options.databaseUrl, PORT: String(port), HOST: "127.0.0.1", ...options.env }),
+    env: v2Env({
+      DATABASE_URL: options.databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      KOS_ADMIN_DISABLE: options.admin ? "false" : "true",
+      ...options.env,
+    }),
     stdio: ["ignore", "pipe", "pipe"],
   })
   live.add(child)
@@ -147,15 +174,7 @@ export async function startMedusaV2(
     pid: child.pid ?? 0,
     bootMs,
     logs: () => output,
-    rssBytes: () => {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, "utf8")
-        const kb = /VmRSS:\s+(\d+) kB/.exec(status)
-        return kb ? Number(kb[1]) * 1024 : 0
-      } catch {
-        return 0
-      }
-    },
+    rssBytes: () => treeRssBytes(child.pid ?? 0),
     stop: async (timeoutMs = 15_000) => {
       if (exited) return
       child.kill("SIGTERM")
@@ -220,12 +239,12 @@ export interface MedusaV2Stack {
 
 /** The whole thing: project (cached), fresh database, migrations, admin user, server, logged-in admin API. */
 export async function startMedusaV2Stack(
-  options: { name?: string; env?: Record<string, string | undefined> } = {},
+  options: { name?: string; admin?: boolean; env?: Record<string, string | undefined> } = {},
 ): Promise<MedusaV2Stack> {
   const project = await ensureMedusaV2Project()
   const databaseUrl = await createTestDatabase(uniqueDatabaseName(options.name ?? "kos_v2"))
   const { migrateMs, userMs } = await prepareV2Database(project, databaseUrl)
-  const server = await startMedusaV2(project, { databaseUrl, env: options.env })
+  const server = await startMedusaV2(project, { databaseUrl, admin: options.admin, env: options.env })
   try {
     const admin = await loginV2Admin(server.url)
     return {
