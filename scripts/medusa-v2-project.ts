@@ -1,8 +1,9 @@
 /**
  * A minimal Medusa v2 (2.21.2) project, written and installed by hand: create-medusa-app clones its starter
  * from GitHub, which this machine cannot reach; the npm registry is all we need. The install is slow (~2 min,
- * ~720 MB), so the installed (and built) project is cached under the OS temp dir, in a directory named after a
- * hash of the files we write; a second call finds its fingerprint file and reuses it.
+ * ~730 MB), so the installed (and built) project is cached under the OS temp dir, in a directory named after a
+ * hash of its package.json; a second call finds the fingerprint files (.kos-installed: package.json,
+ * .kos-built: every file) and reuses the install and the build.
  *
  *   ts-node --transpile-only scripts/medusa-v2-project.ts            # prints the cached project's directory
  *   ts-node --transpile-only scripts/medusa-v2-project.ts --no-build # install only, no `medusa build`
@@ -65,6 +66,9 @@ module.exports = defineConfig({
       jwtSecret: process.env.JWT_SECRET || "kos-test-jwt-secret",
       cookieSecret: process.env.COOKIE_SECRET || "kos-test-cookie-secret",
     },
+    // The tests serve plain http on 127.0.0.1: NODE_ENV=production would make the session cookie Secure and a
+    // browser would drop it (the admin's login). Secure again with KOS_COOKIE_SECURE=true.
+    cookieOptions: { secure: process.env.KOS_COOKIE_SECURE === "true" },
   },
   admin: {
     disable: process.env.KOS_ADMIN_DISABLE === "true",
@@ -111,17 +115,24 @@ export function projectFiles(): Record<string, string> {
   }
 }
 
-/** A short hash of the project's files: the cache key and the fingerprint. */
-export function projectFingerprint(): string {
+function shortHash(parts: [string, string][]): string {
   const hash = crypto.createHash("sha256")
-  for (const [name, content] of Object.entries(projectFiles()).sort(([a], [b]) => a.localeCompare(b))) {
-    hash.update(`${name}\0${content}\0`)
-  }
+  for (const [name, content] of parts) hash.update(`${name}\0${content}\0`)
   return hash.digest("hex").slice(0, 16)
 }
 
+/** Hash of package.json: the cache directory's name and the install's fingerprint (a new dependency reinstalls). */
+export function installFingerprint(): string {
+  return shortHash([["package.json", projectFiles()["package.json"]]])
+}
+
+/** Hash of every file: the build's fingerprint (a config change rebuilds, ~35 s, without reinstalling). */
+export function buildFingerprint(): string {
+  return shortHash(Object.entries(projectFiles()).sort(([a], [b]) => a.localeCompare(b)))
+}
+
 export function defaultProjectDir(): string {
-  return path.join(os.tmpdir(), `kos-medusa-v2-${projectFingerprint()}`)
+  return path.join(os.tmpdir(), `kos-medusa-v2-${installFingerprint()}`)
 }
 
 /** Writes the project's files into `dir` (created if missing). Installs nothing. */
@@ -190,7 +201,7 @@ async function timed(steps: MedusaV2Project["steps"], name: string, fn: () => Pr
  */
 export async function ensureMedusaV2Project(options: { dir?: string; build?: boolean } = {}): Promise<MedusaV2Project> {
   const dir = options.dir ?? defaultProjectDir()
-  const fingerprint = projectFingerprint()
+  const fingerprint = installFingerprint()
   const steps: MedusaV2Project["steps"] = []
   const medusaBin = path.join(dir, "node_modules", "@medusajs", "cli", "cli.js")
 
@@ -211,11 +222,13 @@ export async function ensureMedusaV2Project(options: { dir?: string; build?: boo
     }
   }
 
-  let built = readMark(dir, BUILT_MARK) === fingerprint
+  const buildPrint = buildFingerprint()
+  let built = readMark(dir, BUILT_MARK) === buildPrint
   if (built) steps.push({ name: "medusa build", ms: 0, cached: true })
   else if (options.build !== false) {
+    writeMedusaV2Project(dir) // the files may have changed since the install (same package.json)
     await timed(steps, "medusa build", () => run(process.execPath, [medusaBin, "build"], dir))
-    fs.writeFileSync(path.join(dir, BUILT_MARK), `${fingerprint}\n`)
+    fs.writeFileSync(path.join(dir, BUILT_MARK), `${buildPrint}\n`)
     built = true
   }
   return { dir, medusaBin, built, steps }

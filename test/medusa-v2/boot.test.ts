@@ -49,6 +49,19 @@ test("the admin API refuses a request without a token", async () => {
   expect(res.status).toBe(401)
 })
 
+test("the admin's session cookie works over plain http (not Secure, though the server runs in production)", async () => {
+  const session = await fetch(`${stack.server.url}/auth/session`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.admin.token}` },
+  })
+  expect(session.status).toBe(200)
+  const cookie = session.headers.get("set-cookie") ?? ""
+  expect(cookie).toMatch(/^connect\.sid=/)
+  expect(cookie).not.toMatch(/;\s*Secure/i)
+  const me = await fetch(`${stack.server.url}/admin/users/me`, { headers: { cookie: cookie.split(";")[0] } })
+  expect(me.status).toBe(200)
+})
+
 test("a seeded store checks out through the store API, and the admin sees the order with its lines", async () => {
   const started = Date.now()
   const store = await seedV2Store(stack.admin)

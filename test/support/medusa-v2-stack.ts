@@ -114,10 +114,7 @@ export async function startMedusaV2(
   options: {
     databaseUrl: string
     port?: number
-    /**
-     * Serve the admin dashboard at /app. Default false: with it, `medusa start` also runs the admin bundler's
-     * esbuild service (~650 MB more) and boots ~1 s slower; only the widget tests need it.
-     */
+    /** Serve the built admin dashboard at /app. Default false: only the widget tests need it. */
     admin?: boolean
     env?: Record<string, string | undefined>
     startTimeoutMs?: number
@@ -135,6 +132,9 @@ export async function startMedusaV2(
       PORT: String(port),
       HOST: "127.0.0.1",
       KOS_ADMIN_DISABLE: options.admin ? "false" : "true",
+      // Medusa serves the built admin only in production; under "development" even `medusa start` runs the
+      // admin's Vite dev server (esbuild, ~650 MB, and a .vite cache in .medusa/server growing ~35 MB per boot).
+      NODE_ENV: "production",
       ...options.env,
     }),
     stdio: ["ignore", "pipe", "pipe"],
