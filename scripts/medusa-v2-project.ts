@@ -17,6 +17,7 @@ import crypto from "node:crypto"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { buildAndInstallPlugin, pluginFingerprint } from "./medusa-v2-plugin"
 
 export const MEDUSA_V2_VERSION = "2.21.2"
 
@@ -55,6 +56,7 @@ const MEDUSA_CONFIG = `import { defineConfig, loadEnv } from "@medusajs/framewor
 loadEnv(process.env.NODE_ENV || "development", process.cwd())
 
 const cors = process.env.KOS_CORS || "http://127.0.0.1,http://localhost"
+const klarnaOptions = JSON.parse(process.env.KOS_KLARNA_OPTIONS || "{}")
 
 module.exports = defineConfig({
   projectConfig: {
@@ -73,6 +75,17 @@ module.exports = defineConfig({
   admin: {
     disable: process.env.KOS_ADMIN_DISABLE === "true",
   },
+  // klarna-order-sync's v2 plugin (scripts/medusa-v2-plugin.ts installs it) and its Klarna payment provider
+  // (pp_klarna_klarna). Options come as JSON from the environment so one build serves every test and port.
+  plugins: [{ resolve: "@klarna-order-sync/medusa-v2", options: klarnaOptions }],
+  modules: [
+    {
+      resolve: "@medusajs/medusa/payment",
+      options: {
+        providers: [{ resolve: "@klarna-order-sync/medusa-v2/providers/klarna", id: "klarna", options: klarnaOptions }],
+      },
+    },
+  ],
 })
 `
 
@@ -100,7 +113,7 @@ const TSCONFIG = {
   },
   "ts-node": { swc: true },
   include: ["**/*", ".medusa/types/*"],
-  exclude: ["node_modules", ".medusa/server", ".medusa/admin", ".cache"],
+  exclude: ["node_modules", ".medusa/server", ".medusa/admin", ".cache", ".kos-plugin"],
 }
 
 /** The files of the project, by relative path. */
@@ -126,13 +139,21 @@ export function installFingerprint(): string {
   return shortHash([["package.json", projectFiles()["package.json"]]])
 }
 
-/** Hash of every file: the build's fingerprint (a config change rebuilds, ~35 s, without reinstalling). */
+/**
+ * Hash of every file and of the plugin: the build's fingerprint (a config or plugin change rebuilds, ~35 s,
+ * without reinstalling; the admin bundle includes the plugin's widget).
+ */
 export function buildFingerprint(): string {
-  return shortHash(Object.entries(projectFiles()).sort(([a], [b]) => a.localeCompare(b)))
+  const files = Object.entries(projectFiles()).sort(([a], [b]) => a.localeCompare(b))
+  return shortHash([...files, ["plugin", pluginFingerprint()]])
 }
 
+/**
+ * The cached project: $KOS_MEDUSA_V2_PROJECT_DIR when set (one per work tree: the build holds that tree's
+ * plugin, so two trees sharing a project would rebuild it under each other), else one per install fingerprint.
+ */
 export function defaultProjectDir(): string {
-  return path.join(os.tmpdir(), `kos-medusa-v2-${installFingerprint()}`)
+  return process.env.KOS_MEDUSA_V2_PROJECT_DIR || path.join(os.tmpdir(), `kos-medusa-v2-${installFingerprint()}`)
 }
 
 /** Writes the project's files into `dir` (created if missing). Installs nothing. */
@@ -227,6 +248,7 @@ export async function ensureMedusaV2Project(options: { dir?: string; build?: boo
   if (built) steps.push({ name: "medusa build", ms: 0, cached: true })
   else if (options.build !== false) {
     writeMedusaV2Project(dir) // the files may have changed since the install (same package.json)
+    await timed(steps, "plugin build", () => buildAndInstallPlugin(dir, medusaBin, (command, args, cwd) => run(command, args, cwd)))
     await timed(steps, "medusa build", () => run(process.execPath, [medusaBin, "build"], dir))
     fs.writeFileSync(path.join(dir, BUILT_MARK), `${buildPrint}\n`)
     built = true

@@ -1,0 +1,103 @@
+/**
+ * Builds packages/medusa-v2 with Medusa's own `medusa plugin:build` and installs it into a Medusa v2 project
+ * (scripts/medusa-v2-project.ts) the way npm would install its tarball: package.json + .medusa/server in
+ * node_modules/@klarna-order-sync/medusa-v2, the built core beside it in node_modules/@klarna-order-sync/core.
+ *
+ * Why not in the repository's workspaces: Medusa v2 (~700 MB) and v1 (the root's) share package names
+ * (@medusajs/medusa, utils, types, ui) in incompatible majors; keeping v2 in the cached project keeps the
+ * root install v1-only. The plugin is compiled inside the project (a staging directory under it), so its
+ * imports resolve against the project's node_modules, as they would in a store.
+ */
+import crypto from "node:crypto"
+import fs from "node:fs"
+import path from "node:path"
+
+const REPO = path.resolve(__dirname, "..")
+export const PLUGIN_SOURCE_DIR = path.join(REPO, "packages", "medusa-v2")
+const CORE_DIR = path.join(REPO, "packages", "core")
+export const PLUGIN_PACKAGE = "@klarna-order-sync/medusa-v2"
+
+/** Every file under dir (sorted, relative), skipping tests and build output. */
+function filesOf(dir: string, skip: (relative: string) => boolean = () => false): string[] {
+  const out: string[] = []
+  const walk = (relative: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      const child = path.join(relative, entry.name)
+      if (skip(child)) continue
+      if (entry.isDirectory()) walk(child)
+      else out.push(child)
+    }
+  }
+  walk("")
+  return out.sort()
+}
+
+const skipPluginFile = (relative: string): boolean =>
+  /(^|\/)(node_modules|\.medusa|__tests__)(\/|$)/.test(relative) || relative.endsWith(".md")
+
+function pluginSources(): string[] {
+  return filesOf(PLUGIN_SOURCE_DIR, skipPluginFile)
+}
+
+function coreDist(): string[] {
+  const dist = path.join(CORE_DIR, "dist")
+  if (!fs.existsSync(path.join(dist, "index.js"))) {
+    throw new Error("medusa-v2-plugin: build the core first (npm run build: packages/core/dist is missing)")
+  }
+  return filesOf(dist, (relative) => relative.endsWith(".map")).map((file) => path.join("dist", file))
+}
+
+/** Hash of the plugin's sources and the built core: the installed plugin's fingerprint. */
+export function pluginFingerprint(): string {
+  const hash = crypto.createHash("sha256")
+  for (const file of pluginSources())
+    hash
+      .update(`plugin/${file}\0`)
+      .update(fs.readFileSync(path.join(PLUGIN_SOURCE_DIR, file)))
+      .update("\0")
+  for (const file of coreDist())
+    hash
+      .update(`core/${file}\0`)
+      .update(fs.readFileSync(path.join(CORE_DIR, file)))
+      .update("\0")
+  hash.update(fs.readFileSync(path.join(CORE_DIR, "package.json")))
+  return hash.digest("hex").slice(0, 16)
+}
+
+/** Copies the built core into dir/node_modules/@klarna-order-sync/core (what bundleDependencies ships). */
+export function installCore(nodeModules: string): void {
+  const target = path.join(nodeModules, "@klarna-order-sync", "core")
+  fs.rmSync(target, { recursive: true, force: true })
+  fs.mkdirSync(target, { recursive: true })
+  fs.copyFileSync(path.join(CORE_DIR, "package.json"), path.join(target, "package.json"))
+  for (const file of coreDist()) {
+    fs.mkdirSync(path.dirname(path.join(target, file)), { recursive: true })
+    fs.copyFileSync(path.join(CORE_DIR, file), path.join(target, file))
+  }
+}
+
+/**
+ * Stages the plugin's sources in <project>/.kos-plugin, runs `medusa plugin:build` there with the project's
+ * CLI and installs the result in the project's node_modules. Returns the staging directory (where
+ * `npm pack` can run, see test/packed).
+ */
+export async function buildAndInstallPlugin(
+  projectDir: string,
+  medusaBin: string,
+  run: (command: string, args: string[], cwd: string) => Promise<string>,
+): Promise<string> {
+  const stage = path.join(projectDir, ".kos-plugin")
+  fs.rmSync(stage, { recursive: true, force: true })
+  for (const file of pluginSources()) {
+    fs.mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
+    fs.copyFileSync(path.join(PLUGIN_SOURCE_DIR, file), path.join(stage, file))
+  }
+  installCore(path.join(projectDir, "node_modules"))
+  await run(process.execPath, [medusaBin, "plugin:build"], stage)
+  const target = path.join(projectDir, "node_modules", ...PLUGIN_PACKAGE.split("/"))
+  fs.rmSync(target, { recursive: true, force: true })
+  fs.mkdirSync(target, { recursive: true })
+  fs.copyFileSync(path.join(stage, "package.json"), path.join(target, "package.json"))
+  fs.cpSync(path.join(stage, ".medusa", "server"), path.join(target, ".medusa", "server"), { recursive: true })
+  return stage
+}
