@@ -37,6 +37,8 @@ export interface DemoStore {
   country: string
   shipping_option_id: string
   products: DemoProduct[]
+  /** Medusa v2 only (npm run demo:v2): where fulfillments ship from (POST /admin/orders/:id/fulfillments location_id). */
+  stock_location_id?: string
 }
 
 export interface DemoState {

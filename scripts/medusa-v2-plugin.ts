@@ -64,9 +64,8 @@ export function pluginFingerprint(): string {
   return hash.digest("hex").slice(0, 16)
 }
 
-/** Copies the built core into dir/node_modules/@klarna-order-sync/core (what bundleDependencies ships). */
-export function installCore(nodeModules: string): void {
-  const target = path.join(nodeModules, "@klarna-order-sync", "core")
+/** The core's package.json and built dist/ (no source maps) in `target`. */
+function copyCore(target: string): void {
   fs.rmSync(target, { recursive: true, force: true })
   fs.mkdirSync(target, { recursive: true })
   fs.copyFileSync(path.join(CORE_DIR, "package.json"), path.join(target, "package.json"))
@@ -76,28 +75,39 @@ export function installCore(nodeModules: string): void {
   }
 }
 
+/** The built core in nodeModules/@klarna-order-sync/core, where the installed plugin's bundled copy would be. */
+export function installCore(nodeModules: string): void {
+  copyCore(path.join(nodeModules, "@klarna-order-sync", "core"))
+}
+
 /**
- * Stages the plugin's sources in <project>/.kos-plugin, runs `medusa plugin:build` there with the project's
- * CLI and installs the result in the project's node_modules. Returns the staging directory (where
- * `npm pack` can run, see test/packed).
+ * Stages the plugin in <project>/.kos-repo, laid out as this repository (packages/medusa-v2 with its sources,
+ * packages/core with its package.json and dist, scripts/bundle-core.js) so that the plugin's own npm scripts
+ * work there (prepack bundles the core for `npm pack`, see test/packed), and its imports resolve against the
+ * project's node_modules one level up. Runs `medusa plugin:build` there with the project's CLI and installs
+ * the result in the project's node_modules. Returns the staged plugin's directory.
  */
 export async function buildAndInstallPlugin(
   projectDir: string,
   medusaBin: string,
   run: (command: string, args: string[], cwd: string) => Promise<string>,
 ): Promise<string> {
-  const stage = path.join(projectDir, ".kos-plugin")
+  const stage = path.join(projectDir, ".kos-repo")
+  const stagedPlugin = path.join(stage, "packages", "medusa-v2")
   fs.rmSync(stage, { recursive: true, force: true })
   for (const file of pluginSources()) {
-    fs.mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
-    fs.copyFileSync(path.join(PLUGIN_SOURCE_DIR, file), path.join(stage, file))
+    fs.mkdirSync(path.dirname(path.join(stagedPlugin, file)), { recursive: true })
+    fs.copyFileSync(path.join(PLUGIN_SOURCE_DIR, file), path.join(stagedPlugin, file))
   }
+  copyCore(path.join(stage, "packages", "core"))
+  fs.mkdirSync(path.join(stage, "scripts"), { recursive: true })
+  fs.copyFileSync(path.join(REPO, "scripts", "bundle-core.js"), path.join(stage, "scripts", "bundle-core.js"))
   installCore(path.join(projectDir, "node_modules"))
-  await run(process.execPath, [medusaBin, "plugin:build"], stage)
+  await run(process.execPath, [medusaBin, "plugin:build"], stagedPlugin)
   const target = path.join(projectDir, "node_modules", ...PLUGIN_PACKAGE.split("/"))
   fs.rmSync(target, { recursive: true, force: true })
   fs.mkdirSync(target, { recursive: true })
-  fs.copyFileSync(path.join(stage, "package.json"), path.join(target, "package.json"))
-  fs.cpSync(path.join(stage, ".medusa", "server"), path.join(target, ".medusa", "server"), { recursive: true })
-  return stage
+  fs.copyFileSync(path.join(stagedPlugin, "package.json"), path.join(target, "package.json"))
+  fs.cpSync(path.join(stagedPlugin, ".medusa", "server"), path.join(target, ".medusa", "server"), { recursive: true })
+  return stagedPlugin
 }

@@ -113,7 +113,7 @@ const TSCONFIG = {
   },
   "ts-node": { swc: true },
   include: ["**/*", ".medusa/types/*"],
-  exclude: ["node_modules", ".medusa/server", ".medusa/admin", ".cache", ".kos-plugin"],
+  exclude: ["node_modules", ".medusa/server", ".medusa/admin", ".cache", ".kos-repo"],
 }
 
 /** The files of the project, by relative path. */

@@ -71,8 +71,14 @@ export async function prepareV2Database(
   project: MedusaV2Project,
   databaseUrl: string,
   admin = { email: V2_ADMIN_EMAIL, password: V2_ADMIN_PASSWORD },
+  options: { skipExistingUser?: boolean } = {},
 ): Promise<{ migrateMs: number; userMs: number }> {
   const migrate = await medusaCli(project, ["db:migrate"], { DATABASE_URL: databaseUrl })
+  // A database migrated before (the demo's second start) has the user already; `medusa user` would fail on it.
+  if (options.skipExistingUser) {
+    const existing = await query(databaseUrl, `SELECT 1 FROM "user" WHERE email = $1 AND deleted_at IS NULL`, [admin.email])
+    if (existing.length > 0) return { migrateMs: migrate.ms, userMs: 0 }
+  }
   const user = await medusaCli(project, ["user", "-e", admin.email, "-p", admin.password], { DATABASE_URL: databaseUrl })
   return { migrateMs: migrate.ms, userMs: user.ms }
 }
@@ -118,6 +124,8 @@ export async function startMedusaV2(
     admin?: boolean
     env?: Record<string, string | undefined>
     startTimeoutMs?: number
+    /** Every chunk of the server's output (the demo writes it to its log file). */
+    onOutput?: (text: string) => void
   },
 ): Promise<MedusaV2Server> {
   if (!project.built) throw new Error("startMedusaV2: the project is not built (ensureMedusaV2Project({ build: true }))")
@@ -142,7 +150,9 @@ export async function startMedusaV2(
   live.add(child)
   let output = ""
   const collect = (d: Buffer): void => {
-    output += d.toString()
+    // The tail only: a demo server runs for hours.
+    output = (output + d.toString()).slice(-500_000)
+    options.onOutput?.(d.toString())
     if (process.env.KOS_MEDUSA_LOGS === "1") process.stdout.write(d)
   }
   child.stdout?.on("data", collect)

@@ -1,17 +1,18 @@
 /**
- * The core travels inside the plugin's tarball until it is published: `npm pack` (prepack) copies the built
- * @klarna-order-sync/core into this package's node_modules, where bundleDependencies picks it up, and
- * postpack removes the copy again so the workspace link (root node_modules) is what development sees.
- * npm does not install a bundled package's own dependencies, so the core's runtime dependencies are listed
- * in this package's dependencies too: `add` refuses to pack when they drift apart.
+ * The core travels inside each plugin's tarball (v1: packages/medusa-v1, v2: packages/medusa-v2) until it is
+ * published: `npm pack` (the plugin's prepack) copies the built @klarna-order-sync/core into the plugin's
+ * node_modules, where bundleDependencies picks it up, and postpack removes the copy again so the workspace
+ * link (root node_modules) is what development sees. npm does not install a bundled package's own
+ * dependencies, so the core's runtime dependencies are listed in the plugin's dependencies too: `add`
+ * refuses to pack when they drift apart. Run from the plugin's directory (npm runs scripts there).
  *
- *   node scripts/bundle-core.js add | remove
+ *   node ../../scripts/bundle-core.js add | remove
  */
 const fs = require("node:fs")
 const path = require("node:path")
 
-const pluginDir = path.resolve(__dirname, "..")
-const coreDir = path.resolve(pluginDir, "..", "core")
+const pluginDir = process.cwd()
+const coreDir = path.resolve(__dirname, "..", "packages", "core")
 const copyDir = path.join(pluginDir, "node_modules", "@klarna-order-sync", "core")
 
 function remove() {
@@ -42,4 +43,4 @@ function add() {
 const command = process.argv[2]
 if (command === "add") add()
 else if (command === "remove") remove()
-else throw new Error("usage: node scripts/bundle-core.js add | remove")
+else throw new Error("usage (in a plugin's directory): node ../../scripts/bundle-core.js add | remove")
