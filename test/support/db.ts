@@ -57,6 +57,35 @@ export async function createTestDatabase(name: string): Promise<string> {
   return databaseUrlFor(name)
 }
 
+/** Creates (drops first, if it exists) a database as a copy of `template`, which nobody may be connected to. */
+export async function cloneTestDatabase(name: string, template: string): Promise<string> {
+  assertName(name)
+  assertName(template)
+  await withMaintenanceClient(async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`)
+  })
+  return databaseUrlFor(name)
+}
+
+/** Whether a database of that name exists on the test server. */
+export async function testDatabaseExists(name: string): Promise<boolean> {
+  assertName(name)
+  return withMaintenanceClient(
+    async (client) => (await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount === 1,
+  )
+}
+
+/** Renames a database (nobody may be connected to it). */
+export async function renameTestDatabase(from: string, to: string): Promise<void> {
+  assertName(from)
+  assertName(to)
+  await withMaintenanceClient(async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS "${to}" WITH (FORCE)`)
+    await client.query(`ALTER DATABASE "${from}" RENAME TO "${to}"`)
+  })
+}
+
 export async function dropTestDatabase(name: string): Promise<void> {
   assertName(name)
   await withMaintenanceClient(async (client) => {
