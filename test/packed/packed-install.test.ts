@@ -9,11 +9,9 @@
  * One install and one admin build (the slow parts, minutes); the timings are printed at the end.
  * KOS_KEEP_PACKED_STORE=1 keeps the temp store for a look after the run.
  */
-import { execFile, spawn } from "node:child_process"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { promisify } from "node:util"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { createAdminUser, REPO_ROOT, runMedusaCli } from "../../scripts/medusa-cli"
 import { createTestDatabase, query, uniqueDatabaseName } from "../support/db"
@@ -21,6 +19,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, startMedusa, type MedusaServer } from "../
 import { FAST_WORKER } from "../support/medusa-stack"
 import { simOrderWhen } from "../support/simulator-client"
 import { checkout, connect, createFulfillment, getOrder, seedStore } from "../support/store-api"
+import { filesUnder, reportAndCleanUp, sh, tarballFiles, timed, timings } from "./packed-support"
 
 /** The directory `npm pack` runs in: the v1 plugin's package. */
 const PACKED_PACKAGE_DIR = path.join(REPO_ROOT, "packages", "medusa-v1")
@@ -38,31 +37,6 @@ const STORE_DEPENDENCIES = {
 
 /** A string of the widget (src/admin/components/klarna-panel.tsx) that survives minification. */
 const WIDGET_MARKER = "The Klarna details of this order could not be loaded"
-
-const run = promisify(execFile)
-const timings: Record<string, number> = {}
-
-async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now()
-  try {
-    return await fn()
-  } finally {
-    timings[step] = Date.now() - started
-  }
-}
-
-/** Runs a command; on failure the error carries its output. */
-async function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  try {
-    const { stdout } = await run(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 })
-    return stdout
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string }
-    throw new Error(
-      `${command} ${args.join(" ")} (in ${cwd}) failed: ${(error as Error).message}\n${stdout ?? ""}\n${stderr ?? ""}`.slice(0, 20_000),
-    )
-  }
-}
 
 /** npm's tarball name for a package: `@scope/name` → `scope-name-<version>.tgz`. */
 function tarballName(packageDir: string): string {
@@ -104,13 +78,6 @@ function storeConfig(): string {
 `
 }
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name)
-    return entry.isDirectory() ? filesUnder(full) : [full]
-  })
-}
-
 jest.setTimeout(15 * 60_000)
 
 let workDir: string
@@ -129,15 +96,7 @@ beforeAll(() => {
 afterAll(async () => {
   await medusa?.stop().catch(() => undefined)
   await simulator?.close()
-  // eslint-disable-next-line no-console
-  console.log(
-    `packed install timings (s): ${Object.entries(timings)
-      .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)}`)
-      .join(", ")}`,
-  )
-  // Deleting 1500 installed packages takes minutes on a disk that discards on unlink: in the background,
-  // so the suite does not wait for it.
-  if (workDir && process.env.KOS_KEEP_PACKED_STORE !== "1") spawn("rm", ["-rf", workDir], { detached: true, stdio: "ignore" }).unref()
+  reportAndCleanUp("packed install", workDir)
 })
 
 describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
@@ -145,10 +104,7 @@ describe("the packed v1 plugin in a clean Medusa 1.20.8 store", () => {
     await timed("npm pack", () => sh("npm", ["pack", "--pack-destination", workDir], PACKED_PACKAGE_DIR))
     tarball = path.join(workDir, tarballName(PACKED_PACKAGE_DIR))
     expect(fs.existsSync(tarball)).toBe(true)
-    packedFiles = (await sh("tar", ["-tzf", tarball], workDir))
-      .split("\n")
-      .filter(Boolean)
-      .map((f) => f.replace(/^package\//, ""))
+    packedFiles = await tarballFiles(tarball, workDir)
 
     const manifest = JSON.parse(await sh("tar", ["-xzOf", tarball, "package/package.json"], workDir)) as { main: string; types: string }
     expect(packedFiles).toContain(manifest.main)

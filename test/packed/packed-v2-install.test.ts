@@ -9,11 +9,9 @@
  * resolves Medusa v2 from there). One install and one build; timings are printed at the end.
  * KOS_KEEP_PACKED_STORE=1 keeps the temp store.
  */
-import { execFile, spawn } from "node:child_process"
 import fs from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { promisify } from "node:util"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { ensureMedusaV2Project, projectFiles, type MedusaV2Project } from "../../scripts/medusa-v2-project"
 import { createTestDatabase, query, uniqueDatabaseName } from "../support/db"
@@ -22,32 +20,13 @@ import { fulfillV2, getV2Order } from "../support/medusa-v2-orders"
 import { seedV2Store } from "../support/medusa-v2-seed"
 import { loginV2Admin, prepareV2Database, startMedusaV2, type MedusaV2Server } from "../support/medusa-v2-stack"
 import { simOrderWhen } from "../support/simulator-client"
+import { filesUnder, reportAndCleanUp, sh, tarballFiles, timed, timings } from "./packed-support"
 
-const run = promisify(execFile)
-const timings: Record<string, number> = {}
-
-async function timed<T>(step: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now()
-  try {
-    return await fn()
-  } finally {
-    timings[step] = Date.now() - started
-  }
-}
-
-/** Runs a command without this repository's npm_* / TS_NODE_* environment; on failure the error carries its output. */
-async function sh(command: string, args: string[], cwd: string): Promise<string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|TS_NODE_)/i.test(key)))
-  try {
-    const { stdout } = await run(command, args, { cwd, env: { ...env, MEDUSA_DISABLE_TELEMETRY: "true" }, maxBuffer: 64 * 1024 * 1024 })
-    return stdout
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string }
-    throw new Error(
-      `${command} ${args.join(" ")} (in ${cwd}) failed: ${(error as Error).message}\n${stdout ?? ""}\n${stderr ?? ""}`.slice(0, 20_000),
-    )
-  }
-}
+/** This repository's npm_* / TS_NODE_* variables would redirect npm and Medusa's CLI in the temp store. */
+const cleanEnv = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|TS_NODE_)/i.test(key))),
+  MEDUSA_DISABLE_TELEMETRY: "true",
+})
 
 /** medusa-config.ts as the README tells a v2 merchant to write it, with the simulator as Klarna. */
 const STORE_CONFIG = `import { defineConfig, loadEnv } from "@medusajs/framework/utils"
@@ -87,13 +66,6 @@ module.exports = defineConfig({
 /** A string of the widget that survives minification. */
 const WIDGET_MARKER = "klarna-order-sync"
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name)
-    return entry.isDirectory() ? filesUnder(full) : [full]
-  })
-}
-
 jest.setTimeout(15 * 60_000)
 
 let workDir: string
@@ -113,26 +85,17 @@ beforeAll(() => {
 afterAll(async () => {
   await medusa?.stop().catch(() => undefined)
   await simulator?.close()
-  // eslint-disable-next-line no-console
-  console.log(
-    `packed v2 install timings (s): ${Object.entries(timings)
-      .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)}`)
-      .join(", ")}`,
-  )
-  if (workDir && process.env.KOS_KEEP_PACKED_STORE !== "1") spawn("rm", ["-rf", workDir], { detached: true, stdio: "ignore" }).unref()
+  reportAndCleanUp("packed v2 install", workDir)
 })
 
 describe("the packed v2 plugin in a clean Medusa 2.21 project", () => {
   test("npm pack builds the plugin with medusa plugin:build and bundles the core", async () => {
     const project = await timed("v2 project (cached)", () => ensureMedusaV2Project())
     const stagedPlugin = path.join(project.dir, ".kos-repo", "packages", "medusa-v2")
-    const output = await timed("npm pack", () => sh("npm", ["pack", "--pack-destination", workDir], stagedPlugin))
+    const output = await timed("npm pack", () => sh("npm", ["pack", "--pack-destination", workDir], stagedPlugin, cleanEnv()))
     tarball = path.join(workDir, output.trim().split("\n").pop() as string)
     expect(fs.existsSync(tarball)).toBe(true)
-    packedFiles = (await sh("tar", ["-tzf", tarball], workDir))
-      .split("\n")
-      .filter(Boolean)
-      .map((f) => f.replace(/^package\//, ""))
+    packedFiles = await tarballFiles(tarball, workDir)
     for (const built of [
       ".medusa/server/src/modules/klarna-sync/index.js",
       ".medusa/server/src/providers/klarna/index.js",
@@ -166,13 +129,15 @@ describe("the packed v2 plugin in a clean Medusa 2.21 project", () => {
       fs.mkdirSync(path.dirname(path.join(storeDir, name)), { recursive: true })
       fs.writeFileSync(path.join(storeDir, name), content)
     }
-    await timed("npm install", () => sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], storeDir))
+    await timed("npm install", () =>
+      sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], storeDir, cleanEnv()),
+    )
     const installed = fs.realpathSync(path.join(storeDir, "node_modules", "@klarna-order-sync", "medusa-v2"))
     expect(installed.startsWith(storeDir)).toBe(true) // a copy from the tarball, not a link to this repository
     expect(fs.existsSync(path.join(installed, "node_modules", "@klarna-order-sync", "core", "dist", "index.js"))).toBe(true)
 
     const medusaBin = path.join(storeDir, "node_modules", "@medusajs", "cli", "cli.js")
-    await timed("medusa build", () => sh(process.execPath, [medusaBin, "build"], storeDir))
+    await timed("medusa build", () => sh(process.execPath, [medusaBin, "build"], storeDir, cleanEnv()))
     store = { dir: storeDir, medusaBin, built: true, steps: [] }
     const adminDir = path.join(storeDir, ".medusa", "server", "public", "admin")
     const withWidget = filesUnder(adminDir).filter((file) => file.endsWith(".js") && fs.readFileSync(file, "utf8").includes(WIDGET_MARKER))
