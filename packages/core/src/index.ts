@@ -52,3 +52,8 @@ export { taxIncluded } from "./sync/order-lines/tax"
 export { allocateOrder } from "./sync/order-lines/order-allocation"
 export { captureLines, combineParts } from "./sync/order-lines/capture-lines"
 export { planRemainingCapture } from "./sync/plan-remaining"
+
+// The plugin options every platform package takes (schema, parsing, defaults) and its Klarna clients.
+export * from "./config"
+export { refundRefusal } from "./sync/refund-headroom"
+export type { RefundHeadroom } from "./sync/refund-headroom"
