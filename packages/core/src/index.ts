@@ -43,3 +43,18 @@ export { taxIncluded } from "./sync/order-lines/tax"
 export { allocateOrder } from "./sync/order-lines/order-allocation"
 export { captureLines, combineParts } from "./sync/order-lines/capture-lines"
 export { planRemainingCapture } from "./sync/plan-remaining"
+
+// The merchant's admin API (/admin/klarna/...), one behaviour for every Medusa plugin.
+export {
+  KlarnaRefundRefused,
+  malformedIdReason,
+  malformedPathReason,
+  orderViewAnswer,
+  orphansAnswer,
+  reconcileAnswer,
+  refundAnswer,
+  releaseAnswer,
+  retryJobAnswer,
+  sendOutAnswer,
+} from "./sync/admin-api"
+export type { AdminAnswer, KlarnaAdminService } from "./sync/admin-api"
