@@ -17,7 +17,7 @@ import { demoDirFrom } from "./config"
 import { isAlive } from "./processes"
 import { klarnaView, simulatorOrder, type KlarnaOrderViewBody } from "./seed"
 import { readDemoState, type DemoState } from "./state-file"
-import { checkoutV2WithKlarna } from "../test/support/medusa-v2-klarna-checkout"
+import { klarnaCheckoutV2 } from "../test/support/medusa-v2-klarna-checkout"
 import { getV2Order } from "../test/support/medusa-v2-orders"
 import { loginV2Admin } from "../test/support/medusa-v2-stack"
 import { readV2Seed, seededStoreOf } from "./v2/seed"
@@ -95,13 +95,12 @@ async function placeV2Order(state: DemoState, quantity: number): Promise<PlacedO
   if (!seed) throw new Error("the v2 demo store has no seed record: restart it with DEMO_RESET=1 npm run demo:v2")
   const [sweater, socks] = state.store.products
   const started = Date.now()
-  const placed = await checkoutV2WithKlarna(state.medusa.url, seededStoreOf(seed), {
+  const placed = await klarnaCheckoutV2({ server: { url: state.medusa.url }, admin }, seededStoreOf(seed), state.simulator.url, {
     items: [
       { sku: sweater.sku, quantity },
       { sku: socks.sku, quantity: 2 * quantity },
     ],
     email: `shopper+${Date.now()}@example.com`,
-    simulatorUrl: state.simulator.url,
   })
   const checkoutMs = Date.now() - started
   const order = await getV2Order(admin, placed.orderId)

@@ -16,6 +16,13 @@ const REPO = path.resolve(__dirname, "..")
 export const PLUGIN_SOURCE_DIR = path.join(REPO, "packages", "medusa-v2")
 const CORE_DIR = path.join(REPO, "packages", "core")
 export const PLUGIN_PACKAGE = "@klarna-order-sync/medusa-v2"
+/**
+ * Sources outside the plugin package that its admin bundle imports by relative path (Vite bundles them into
+ * the plugin's admin build): the widget presentation shared with the v1 plugin, and the engine's pure
+ * currency and carrier tables it formats with. Staged at the same place relative to the plugin, so the
+ * relative imports resolve there as in the repository. Repository-relative paths.
+ */
+const ADMIN_SHARED_SOURCES = ["packages/admin-widget/src", "packages/core/src/sync/currency.ts", "packages/core/src/sync/carriers.ts"]
 
 /** Every file under dir (sorted, relative), skipping tests and build output. */
 function filesOf(dir: string, skip: (relative: string) => boolean = () => false): string[] {
@@ -39,6 +46,15 @@ function pluginSources(): string[] {
   return filesOf(PLUGIN_SOURCE_DIR, skipPluginFile)
 }
 
+/** The shared admin sources, repository-relative. */
+function adminSharedSources(): string[] {
+  return ADMIN_SHARED_SOURCES.flatMap((source) => {
+    const full = path.join(REPO, source)
+    if (!fs.statSync(full).isDirectory()) return [source]
+    return filesOf(full, skipPluginFile).map((file) => path.join(source, file))
+  })
+}
+
 function coreDist(): string[] {
   const dist = path.join(CORE_DIR, "dist")
   if (!fs.existsSync(path.join(dist, "index.js"))) {
@@ -54,6 +70,11 @@ export function pluginFingerprint(): string {
     hash
       .update(`plugin/${file}\0`)
       .update(fs.readFileSync(path.join(PLUGIN_SOURCE_DIR, file)))
+      .update("\0")
+  for (const file of adminSharedSources())
+    hash
+      .update(`shared/${file}\0`)
+      .update(fs.readFileSync(path.join(REPO, file)))
       .update("\0")
   for (const file of coreDist())
     hash
@@ -82,7 +103,7 @@ export function installCore(nodeModules: string): void {
 
 /**
  * Stages the plugin in <project>/.kos-repo, laid out as this repository (packages/medusa-v2 with its sources,
- * packages/core with its package.json and dist, scripts/bundle-core.js) so that the plugin's own npm scripts
+ * packages/core with its package.json and dist, scripts/bundle-core.js, and the shared admin sources of packages/admin-widget) so that the plugin's own npm scripts
  * work there (prepack bundles the core for `npm pack`, see test/packed), and its imports resolve against the
  * project's node_modules one level up. Runs `medusa plugin:build` there with the project's CLI and installs
  * the result in the project's node_modules. Returns the staged plugin's directory.
@@ -93,15 +114,16 @@ export async function buildAndInstallPlugin(
   run: (command: string, args: string[], cwd: string) => Promise<string>,
 ): Promise<string> {
   const stage = path.join(projectDir, ".kos-repo")
-  const stagedPlugin = path.join(stage, "packages", "medusa-v2")
+  const stagedPlugin = path.join(stage, path.relative(REPO, PLUGIN_SOURCE_DIR))
   fs.rmSync(stage, { recursive: true, force: true })
-  for (const file of pluginSources()) {
-    fs.mkdirSync(path.dirname(path.join(stagedPlugin, file)), { recursive: true })
-    fs.copyFileSync(path.join(PLUGIN_SOURCE_DIR, file), path.join(stagedPlugin, file))
+  const copy = (from: string, to: string): void => {
+    fs.mkdirSync(path.dirname(to), { recursive: true })
+    fs.copyFileSync(from, to)
   }
-  copyCore(path.join(stage, "packages", "core"))
-  fs.mkdirSync(path.join(stage, "scripts"), { recursive: true })
-  fs.copyFileSync(path.join(REPO, "scripts", "bundle-core.js"), path.join(stage, "scripts", "bundle-core.js"))
+  for (const file of pluginSources()) copy(path.join(PLUGIN_SOURCE_DIR, file), path.join(stagedPlugin, file))
+  copyCore(path.join(stage, "packages", "core")) // first: it empties packages/core, which also receives admin sources
+  for (const file of adminSharedSources()) copy(path.join(REPO, file), path.join(stage, file))
+  copy(path.join(REPO, "scripts", "bundle-core.js"), path.join(stage, "scripts", "bundle-core.js"))
   installCore(path.join(projectDir, "node_modules"))
   await run(process.execPath, [medusaBin, "plugin:build"], stagedPlugin)
   const target = path.join(projectDir, "node_modules", ...PLUGIN_PACKAGE.split("/"))

@@ -5,7 +5,7 @@
  * The record of what was seeded is kept in the store's metadata (a second start finds it and seeds nothing).
  */
 import crypto from "node:crypto"
-import { checkoutV2WithKlarna } from "../../test/support/medusa-v2-klarna-checkout"
+import { klarnaCheckoutV2 } from "../../test/support/medusa-v2-klarna-checkout"
 import {
   cancelV2Order,
   fulfillV2,
@@ -245,7 +245,10 @@ export async function seedV2Demo(options: { medusaUrl: string; admin: V2AdminApi
   const ctx: Ctx = { admin, medusaUrl, simulatorUrl, seeded }
   const placed: Placed[] = []
   for (const scenario of SCENARIOS) {
-    const result = await checkoutV2WithKlarna(medusaUrl, seeded, { items: scenario.items, email: scenario.email, simulatorUrl })
+    const result = await klarnaCheckoutV2({ server: { url: medusaUrl }, admin }, seeded, simulatorUrl, {
+      items: scenario.items,
+      email: scenario.email,
+    })
     placed.push({ order: await getV2Order(admin, result.orderId), klarnaOrderId: result.klarnaOrderId })
   }
   const seeded_orders = await Promise.all(SCENARIOS.map((scenario, i) => scenario.then(ctx, placed[i])))

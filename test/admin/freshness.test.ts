@@ -1,12 +1,6 @@
 /** When the widget reads the Klarna view again: after the order changed, and while Klarna's answer is to come. */
-import {
-  awaitingKlarna,
-  orderFingerprint,
-  SETTLE_MS,
-  shouldPoll,
-  type WatchedOrder,
-} from "../../packages/medusa-v1/src/admin/lib/freshness"
-import type { KlarnaCapture, KlarnaJob, KlarnaOrder } from "../../packages/medusa-v1/src/admin/lib/types"
+import { awaitingKlarna, orderFingerprint, SETTLE_MS, shouldPoll, type WatchedOrder } from "../../packages/admin-widget/src/lib/freshness"
+import type { KlarnaCapture, KlarnaJob, KlarnaOrder } from "../../packages/admin-widget/src/lib/types"
 
 function view(
   parts: { captures?: Partial<KlarnaCapture>[]; jobs?: Partial<KlarnaJob>[]; refunds?: string[]; status?: string } = {},

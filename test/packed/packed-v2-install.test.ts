@@ -15,7 +15,7 @@ import path from "node:path"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { ensureMedusaV2Project, projectFiles, type MedusaV2Project } from "../../scripts/medusa-v2-project"
 import { createTestDatabase, query, uniqueDatabaseName } from "../support/db"
-import { checkoutV2WithKlarna } from "../support/medusa-v2-klarna-checkout"
+import { klarnaCheckoutV2 } from "../support/medusa-v2-klarna-checkout"
 import { fulfillV2, getV2Order } from "../support/medusa-v2-orders"
 import { seedV2Store } from "../support/medusa-v2-seed"
 import { loginV2Admin, prepareV2Database, startMedusaV2, type MedusaV2Server } from "../support/medusa-v2-stack"
@@ -159,12 +159,11 @@ describe("the packed v2 plugin in a clean Medusa 2.21 project", () => {
     expect((await fetch(`${medusa.url}/app`)).status).toBe(200)
     const admin = await loginV2Admin(medusa.url)
     const seeded = await seedV2Store(admin, { paymentProviders: ["pp_klarna_klarna"] })
-    const placed = await checkoutV2WithKlarna(medusa.url, seeded, {
+    const placed = await klarnaCheckoutV2({ server: medusa, admin }, seeded, simulator.url, {
       items: [
         { sku: "TOM-1", quantity: 2 },
         { sku: "JKT-1", quantity: 1 },
       ],
-      simulatorUrl: simulator.url,
     })
     const order = await getV2Order(admin, placed.orderId)
     const fulfilledAt = Date.now()

@@ -36,7 +36,7 @@ interface PaymentSession {
 }
 
 export async function klarnaCheckoutV2(
-  stack: Pick<MedusaV2Stack, "server" | "admin">,
+  stack: { server: Pick<MedusaV2Stack["server"], "url">; admin: MedusaV2Stack["admin"] },
   store: V2SeededStore,
   simulatorUrl: string,
   options: { items: { sku: string; quantity: number }[]; email?: string },

@@ -57,3 +57,17 @@ export { planRemainingCapture } from "./sync/plan-remaining"
 export * from "./config"
 export { refundRefusal } from "./sync/refund-headroom"
 export type { RefundHeadroom } from "./sync/refund-headroom"
+// The merchant's admin API (/admin/klarna/...), one behaviour for every Medusa plugin.
+export {
+  KlarnaRefundRefused,
+  malformedIdReason,
+  malformedPathReason,
+  orderViewAnswer,
+  orphansAnswer,
+  reconcileAnswer,
+  refundAnswer,
+  releaseAnswer,
+  retryJobAnswer,
+  sendOutAnswer,
+} from "./sync/admin-api"
+export type { AdminAnswer, KlarnaAdminService } from "./sync/admin-api"

@@ -19,7 +19,7 @@ import type { KlarnaProvider } from "@klarna-order-sync/core"
 import { refundHeadroom, refundRefusal } from "../medusa/refund-headroom"
 import { claimOrphanedCheckout, orphansPastGrace, unorderedAuthorizationsOf, type OrphanCandidate } from "../medusa/orphan-authorizations"
 import type { CheckoutAuthorizationRecord, OrphanListing } from "@klarna-order-sync/core"
-import { buildOrderView, type KlarnaOrderView } from "@klarna-order-sync/core"
+import { buildOrderView, KlarnaRefundRefused, type KlarnaOrderView } from "@klarna-order-sync/core"
 import { sweepCandidates, type SweepPosition } from "../medusa/sweep-candidates"
 
 type OrderServiceLike = MedusaOrderReader & {
@@ -388,16 +388,5 @@ export default class KlarnaSyncService extends TransactionBaseService {
       [`{${path.join(",")}}`, klarnaOrderId],
     )) as { order_id: string }[]
     return rows[0]?.order_id
-  }
-}
-
-/** A refund from the Klarna panel that cannot be made; `status` is what the admin route answers. */
-export class KlarnaRefundRefused extends Error {
-  override readonly name = "KlarnaRefundRefused"
-  constructor(
-    readonly status: 400 | 409,
-    message: string,
-  ) {
-    super(message)
   }
 }

@@ -6,6 +6,7 @@
 import { defineMiddlewares, type MedusaNextFunction, type MedusaRequest, type MedusaResponse } from "@medusajs/framework/http"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { loggerOf, syncOf } from "../medusa/sync-of"
+import { rejectMalformedIds } from "./admin/klarna/_lib/malformed-ids"
 
 function attachKlarnaSync(req: MedusaRequest, _res: MedusaResponse, next: MedusaNextFunction): void {
   try {
@@ -22,5 +23,7 @@ export default defineMiddlewares({
   routes: [
     { matcher: "/admin*", middlewares: [attachKlarnaSync] },
     { matcher: "/store*", middlewares: [attachKlarnaSync] },
+    // Malformed ids in /admin/klarna/... are a 400, not a 500 (see admin/klarna/_lib/malformed-ids.ts).
+    { matcher: "/admin/klarna/*", middlewares: [rejectMalformedIds] },
   ],
 })

@@ -4,7 +4,7 @@ import type { KlarnaRefund } from "../lib/types"
 import { formatMoney } from "../lib/money"
 import { formatDateTime } from "../lib/labels"
 import { OrderLines } from "./order-lines"
-import { Section } from "./card"
+import { Section } from "./section"
 
 export function RefundList({ refunds, currency }: { refunds: KlarnaRefund[]; currency: string }) {
   if (refunds.length === 0) return null

@@ -3,17 +3,18 @@
  * answers 404), a quiet card while loading one that is, and otherwise what Klarna holds.
  */
 import { Button, Copy, StatusBadge } from "@medusajs/ui"
+import type { ComponentType } from "react"
 import type { KlarnaOrder } from "../lib/types"
 import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillment-titles"
 import type { WatchedOrder } from "../lib/freshness"
 import { orderStatus } from "../lib/labels"
 import { offersResend, providerName } from "../lib/provider"
 import { noCapturesText } from "../lib/settlement"
-import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
+import { messageOf, statusOf, useKlarnaApi } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
 import { CanceledOrderRefund } from "./canceled-order-refund"
 import { CaptureList } from "./capture-list"
-import { Card } from "./card"
+import type { CardProps } from "./section"
 import { FailedJobs } from "./failed-jobs"
 import { MerchantReferences } from "./merchant-references"
 import type { Notify } from "./notify"
@@ -47,8 +48,12 @@ function Status({ view }: { view: KlarnaOrder }) {
   )
 }
 
-export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Notify }) {
-  const query = useKlarnaOrder(order)
+/**
+ * `Card`: the admin's own card frame (each admin draws its order-page sections its own way), with
+ * data-testid="klarna-widget" on its outermost element.
+ */
+export function KlarnaPanel({ order, notify, Card }: { order: PanelOrder; notify: Notify; Card: ComponentType<CardProps> }) {
+  const query = useKlarnaApi().useKlarnaOrder(order)
   const refetch = () => void query.refetch()
 
   if (query.isLoading) {

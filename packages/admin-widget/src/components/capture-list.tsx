@@ -4,14 +4,14 @@ import { EnvelopeSolid } from "@medusajs/icons"
 import type { KlarnaCapture } from "../lib/types"
 import { formatMoney } from "../lib/money"
 import { formatDateTime } from "../lib/labels"
-import { messageOf, useResendToCustomer } from "../lib/api"
+import { messageOf, useKlarnaApi } from "../lib/api"
 import type { Notify } from "./notify"
 import { OrderLines } from "./order-lines"
-import { Section } from "./card"
+import { Section } from "./section"
 import { TrackingList } from "./tracking-list"
 
 function ResendButton(props: { orderId: string; captureId: string; notify: Notify; onQueued: () => void }) {
-  const resend = useResendToCustomer(props.orderId, props.captureId)
+  const resend = useKlarnaApi().useResendToCustomer(props.orderId, props.captureId)
   return (
     <Tooltip content="Klarna sends the customer the payment details for this capture again">
       <Button

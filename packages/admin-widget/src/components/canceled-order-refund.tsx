@@ -6,7 +6,7 @@
 import { Alert, Button, Input, Label, usePrompt } from "@medusajs/ui"
 import { useState } from "react"
 import { parseMinorUnits } from "../lib/amount-input"
-import { messageOf, useRefundInKlarna } from "../lib/api"
+import { messageOf, useKlarnaApi } from "../lib/api"
 import { currencyDigits, formatMoney, minorToDecimalString } from "../lib/money"
 import type { KlarnaOrder } from "../lib/types"
 import type { Notify } from "./notify"
@@ -15,7 +15,7 @@ export function CanceledOrderRefund(props: { view: KlarnaOrder; orderCanceled: b
   const { view, notify, onChanged } = props
   const refundable = Math.max(view.amounts.captured - view.amounts.refunded, 0)
   const [amountText, setAmountText] = useState(() => minorToDecimalString(refundable, currencyDigits(view.currency)))
-  const refund = useRefundInKlarna(view.order_id)
+  const refund = useKlarnaApi().useRefundInKlarna(view.order_id)
   const prompt = usePrompt()
   if (!props.orderCanceled || refundable <= 0) return null
 
