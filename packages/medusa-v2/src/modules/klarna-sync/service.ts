@@ -97,7 +97,10 @@ export default class KlarnaSyncModuleService {
   private sweepAgain: string[] = []
 
   constructor({ __pg_connection__, logger }: InjectedDependencies, options: Record<string, unknown> = {}) {
-    this.options = parseKlarnaOptions(options, "medusa-config.ts")
+    // Medusa adds its shared database settings (`database`) to a module's options when it loads modules for
+    // the CLI (db:migrate, user): not the merchant's, so not validated as theirs.
+    const { database: _medusaDatabase, ...pluginOptions } = options
+    this.options = parseKlarnaOptions(pluginOptions, "medusa-config.ts")
     this.logger = logger
     this.sql = knexSql(__pg_connection__)
     this.store = new SqlSyncStore(this.sql)
