@@ -20,6 +20,12 @@ import { createTestDatabase, query, uniqueDatabaseName } from "./db"
 export const V2_ADMIN_EMAIL = "admin@klarna-order-sync.test"
 export const V2_ADMIN_PASSWORD = "supersecret-admin-password"
 
+/** Plugin options for suites that pass none (KOS_KLARNA_OPTIONS): valid, pointing nowhere, worker off. */
+const HARNESS_KLARNA_OPTIONS = JSON.stringify({
+  credentials: [{ username: "PK_HARNESS", password: "harness-password", baseUrl: "http://127.0.0.1:9" }],
+  worker: { enabled: false },
+})
+
 /** Environment of every Medusa v2 child: no telemetry, never Jest's NODE_ENV=test, no ts-node settings of ours. */
 function v2Env(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
@@ -27,6 +33,9 @@ function v2Env(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
     if (!/^(npm_|TS_NODE_)/i.test(key)) env[key] = value
   }
   Object.assign(env, { MEDUSA_DISABLE_TELEMETRY: "true", NODE_ENV: "development" })
+  // The plugin refuses to boot without valid options (credentials are required): a suite that does not
+  // sync gets credentials for a closed port and no worker.
+  env.KOS_KLARNA_OPTIONS ??= HARNESS_KLARNA_OPTIONS
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key]
     else env[key] = value

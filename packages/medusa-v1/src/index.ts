@@ -13,7 +13,7 @@ export { default as KlarnaPaymentProcessor } from "./services/klarna-payment"
 
 /**
  * The options as a store writes them in medusa-config.js: only `credentials` (username and password of
- * each account) is required; everything else has the default of medusa-plugin.json's optionsSchema.
+ * each account) is required; everything else has the default of the options schema (@klarna-order-sync/core, config/options-schema.ts).
  */
 export type KlarnaOrderSyncOptions = Partial<Omit<KlarnaPluginOptions, "credentials" | "worker" | "http">> & {
   credentials: (Pick<KlarnaCredentialsOption, "username" | "password"> & Partial<KlarnaCredentialsOption>)[]

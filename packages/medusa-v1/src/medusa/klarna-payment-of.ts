@@ -1,20 +1,14 @@
 /** Finds the Klarna order id of a Medusa order's payment, where the plugin options say it is kept. */
+import { klarnaOrderIdAt } from "@klarna-order-sync/core"
 import type { KlarnaPluginOptions } from "./plugin-options"
+
+export { klarnaOrderIdAt }
 
 export interface PaymentLike {
   provider_id: string
   amount: number
   data?: Record<string, unknown> | null
   canceled_at?: Date | string | null
-}
-
-export function klarnaOrderIdAt(data: Record<string, unknown> | null | undefined, path: string): string | undefined {
-  let value: unknown = data ?? undefined
-  for (const key of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
-  return typeof value === "string" && value.length > 0 ? value : undefined
 }
 
 /** The payment of a Klarna provider that carries a Klarna order id, if the order has one. */

@@ -8,16 +8,10 @@
  * (made in Klarna's portal, found by reconcile).
  */
 import type { EntityManager } from "typeorm"
+import type { RefundHeadroom } from "@klarna-order-sync/core"
 
-export interface RefundHeadroom {
-  klarnaOrderId: string
-  captured: number
-  /** Refunded or to be refunded: Medusa's refunds of the order plus Klarna refunds made outside Medusa. */
-  refunded: number
-  refundable: number
-  /** A capture is queued or running: the captured amount is about to grow. */
-  capturesUnderWay: boolean
-}
+export { refundRefusal } from "@klarna-order-sync/core"
+export type { RefundHeadroom } from "@klarna-order-sync/core"
 
 const HEADROOM_SQL = `
   SELECT k.klarna_order_id,
@@ -56,13 +50,4 @@ export async function refundHeadroom(manager: EntityManager, orderId: string): P
     refundable: captured - refunded,
     capturesUnderWay: row.captures_under_way,
   }
-}
-
-/** Why Klarna would refuse a refund of `amount`, or null when it fits (or a capture under way may make it fit). */
-export function refundRefusal(headroom: RefundHeadroom, amount: number): string | null {
-  if (amount <= headroom.refundable || headroom.capturesUnderWay) return null
-  return (
-    `Klarna can refund at most ${Math.max(headroom.refundable, 0)} of Klarna order ${headroom.klarnaOrderId} ` +
-    `(captured ${headroom.captured}, refunded ${headroom.refunded}); a refund of ${amount} would be rejected`
-  )
 }

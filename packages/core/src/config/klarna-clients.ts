@@ -1,0 +1,91 @@
+/**
+ * One KlarnaClient per credentials entry of the plugin options, picked by currency. Shared by each platform's
+ * payment provider and sync service; clients are cached per (parsed options object, entry).
+ */
+import { KlarnaClient, type KlarnaClientConfig, type KlarnaLogger } from "../klarna"
+import { credentialsIndexForCurrency, type KlarnaPluginOptions, PLUGIN_NAME } from "./plugin-options"
+
+/** A platform's logger (Medusa's, both majors): one message argument per level. */
+export interface PlatformLoggerLike {
+  debug?(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string, error?: unknown): void
+}
+
+function format(message: string, meta?: Record<string, unknown>): string {
+  if (!meta || Object.keys(meta).length === 0) return `[${PLUGIN_NAME}] ${message}`
+  let text: string
+  try {
+    text = JSON.stringify(meta)
+  } catch {
+    text = "[unserialisable meta]"
+  }
+  return `[${PLUGIN_NAME}] ${message} ${text}`
+}
+
+/** Adapts a platform's logger to the client's (message, meta) logger. The client redacts before logging. */
+export function klarnaLoggerFrom(logger: PlatformLoggerLike | undefined): KlarnaLogger | undefined {
+  if (!logger) return undefined
+  return {
+    debug: (m, meta) => (logger.debug ? logger.debug(format(m, meta)) : undefined),
+    info: (m, meta) => logger.info(format(m, meta)),
+    warn: (m, meta) => logger.warn(format(m, meta)),
+    error: (m, meta) => logger.error(format(m, meta)),
+  }
+}
+
+export class NoKlarnaCredentialsError extends Error {
+  override readonly name = "NoKlarnaCredentialsError"
+  constructor(readonly currency: string) {
+    super(
+      `${PLUGIN_NAME}: no Klarna credentials serve currency "${currency.toLowerCase()}" ` +
+        `(add it to credentials[].currencies or add an entry without currencies)`,
+    )
+  }
+}
+
+export interface ClientFactoryOptions {
+  logger?: PlatformLoggerLike
+  /** Appended to the User-Agent, e.g. "medusa/1.20.8" (the platform package supplies its default). */
+  userAgentSuffix?: string
+  /** Extra client config (tests: sleep, random, onResponse). */
+  overrides?: Partial<KlarnaClientConfig>
+}
+
+const clients = new WeakMap<KlarnaPluginOptions, Map<number, KlarnaClient>>()
+
+/** The client of credentials entry `index` (cached). */
+export function clientForCredentials(options: KlarnaPluginOptions, index: number, factory: ClientFactoryOptions = {}): KlarnaClient {
+  let perOptions = clients.get(options)
+  if (!perOptions) {
+    perOptions = new Map()
+    clients.set(options, perOptions)
+  }
+  const cached = perOptions.get(index)
+  if (cached) return cached
+  const entry = options.credentials[index]
+  if (!entry) throw new Error(`${PLUGIN_NAME}: credentials[${index}] does not exist`)
+  const client = new KlarnaClient({
+    username: entry.username,
+    password: entry.password,
+    provider: entry.provider,
+    region: entry.region,
+    environment: entry.environment,
+    ...(entry.baseUrl !== undefined ? { baseUrl: entry.baseUrl } : {}),
+    timeoutMs: options.http.timeoutMs,
+    maxRetries: options.http.maxRetries,
+    ...(factory.userAgentSuffix !== undefined ? { userAgentSuffix: factory.userAgentSuffix } : {}),
+    logger: klarnaLoggerFrom(factory.logger),
+    ...factory.overrides,
+  })
+  perOptions.set(index, client)
+  return client
+}
+
+/** The client for a currency (ISO 4217, any case). Throws NoKlarnaCredentialsError when none applies. */
+export function clientForCurrency(options: KlarnaPluginOptions, currency: string, factory: ClientFactoryOptions = {}): KlarnaClient {
+  const index = credentialsIndexForCurrency(options, currency)
+  if (index === undefined) throw new NoKlarnaCredentialsError(currency)
+  return clientForCredentials(options, index, factory)
+}
