@@ -81,6 +81,15 @@ export class KlarnaRefundRefused extends Error {
   }
 }
 
+/**
+ * The plugin's own options: Medusa v2 adds its database settings (`database`) to every module's options
+ * (modules-sdk medusa-app.ts), which are not the plugin's to validate.
+ */
+function pluginOptionsOf(options: Record<string, unknown>): Record<string, unknown> {
+  const { database: _database, ...pluginOptions } = options
+  return pluginOptions
+}
+
 export default class KlarnaSyncModuleService {
   readonly options: KlarnaPluginOptions
   readonly store: SqlSyncStore
@@ -97,7 +106,7 @@ export default class KlarnaSyncModuleService {
   private sweepAgain: string[] = []
 
   constructor({ __pg_connection__, logger }: InjectedDependencies, options: Record<string, unknown> = {}) {
-    this.options = parseKlarnaOptions(options, "medusa-config.ts")
+    this.options = parseKlarnaOptions(pluginOptionsOf(options), "medusa-config.ts")
     this.logger = logger
     this.sql = knexSql(__pg_connection__)
     this.store = new SqlSyncStore(this.sql)
