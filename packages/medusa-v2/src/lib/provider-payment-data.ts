@@ -72,3 +72,15 @@ export function statusFromData(data: Record<string, unknown> | undefined): Klarn
   if (stringField(data, "order_id")) return stringField(data, "fraud_status") === "REJECTED" ? "error" : "authorized"
   return stringField(data, "authorization_token") ? "pending" : "requires_more"
 }
+
+/** Sets `value` at a dot path (the plugin option orderIdPath, e.g. "klarna.order_id"), creating objects on the way. */
+export function setDotPath(target: Record<string, unknown>, dotPath: string, value: unknown): void {
+  const keys = dotPath.split(".")
+  let node = target
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key]
+    if (next === null || typeof next !== "object") node[key] = {}
+    node = node[key] as Record<string, unknown>
+  }
+  node[keys[keys.length - 1]] = value
+}

@@ -150,6 +150,11 @@ export default class KlarnaSyncModuleService {
     return this.attached !== null
   }
 
+  /** The app's query once attached (the payment provider reads the cart of a payment session with it). */
+  get query(): QueryGraph | null {
+    return this.attached?.query ?? null
+  }
+
   startWorker(): void {
     if (this.worker || !this.options.worker.enabled) return
     const { pollIntervalMs, sweepIntervalMs, concurrency } = this.options.worker
