@@ -128,7 +128,7 @@ export class KlarnaRefundRefused extends Error {
 }
 
 /** By shape, not class: each plugin bundles its own copy of the core. */
-function refundRefusal(error: unknown): { status: 400 | 409; message: string } | null {
+function refusalOf(error: unknown): { status: 400 | 409; message: string } | null {
   const candidate = error as { name?: unknown; status?: unknown; message?: unknown } | null
   if (candidate?.name !== "KlarnaRefundRefused" || (candidate.status !== 400 && candidate.status !== 409)) return null
   return { status: candidate.status, message: String(candidate.message) }
@@ -167,7 +167,7 @@ export async function refundAnswer(service: KlarnaAdminService, orderId: string,
   try {
     return queuedAnswer(orderId, await service.refundInKlarna(orderId, { amount: request.amount, description: request.description }))
   } catch (error) {
-    const refused = refundRefusal(error)
+    const refused = refusalOf(error)
     if (!refused) throw error
     return { status: refused.status, body: { type: refused.status === 400 ? "invalid_data" : "not_allowed", message: refused.message } }
   }

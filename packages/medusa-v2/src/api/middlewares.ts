@@ -2,6 +2,7 @@
  * Attaches the klarnaSync service to the app's Query on the first /admin or /store request, so that a
  * capture or refund Medusa asks for right after boot (before any event or the first job tick) finds the
  * order source ready and the worker running. attach() is idempotent: later requests only pass through.
+ * Malformed ids in /admin/klarna/... are refused with 400 before any route runs (admin/klarna/_lib/malformed-ids.ts).
  */
 import { defineMiddlewares, type MedusaNextFunction, type MedusaRequest, type MedusaResponse } from "@medusajs/framework/http"
 import type { MedusaContainer } from "@medusajs/framework/types"
@@ -23,7 +24,6 @@ export default defineMiddlewares({
   routes: [
     { matcher: "/admin*", middlewares: [attachKlarnaSync] },
     { matcher: "/store*", middlewares: [attachKlarnaSync] },
-    // Malformed ids in /admin/klarna/... are a 400, not a 500 (see admin/klarna/_lib/malformed-ids.ts).
     { matcher: "/admin/klarna/*", middlewares: [rejectMalformedIds] },
   ],
 })

@@ -6,10 +6,11 @@
  */
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import type { AdminAnswer, KlarnaAdminService } from "@klarna-order-sync/core"
+import type KlarnaSyncModuleService from "../../../../modules/klarna-sync/service"
 
-/** The plugin's sync module (registered as klarnaSync), through the admin methods the routes use. */
+/** The plugin's sync module (registered as klarnaSync), through the admin methods the routes use (type-checked here). */
 export function syncService(req: MedusaRequest): KlarnaAdminService {
-  return req.scope.resolve<KlarnaAdminService>("klarnaSync")
+  return req.scope.resolve<KlarnaSyncModuleService>("klarnaSync")
 }
 
 export function send(res: MedusaResponse, answer: AdminAnswer): void {
