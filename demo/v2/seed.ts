@@ -33,7 +33,7 @@ export function seededStoreOf(seed: DemoV2Seed): V2SeededStore {
 
 const PRODUCTS = [
   { title: "Merino Sweater", price: 899, sku: "DEMO-SWEATER" },
-  { title: "Wool Socks", price: 129.5, sku: "DEMO-SOCKS" },
+  { title: "Wool Socks", price: 129, sku: "DEMO-SOCKS" },
   { title: "Rain Jacket", price: 1495, sku: "DEMO-JACKET" },
 ]
 

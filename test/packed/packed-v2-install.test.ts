@@ -57,7 +57,7 @@ module.exports = defineConfig({
   modules: [
     {
       resolve: "@medusajs/medusa/payment",
-      options: { providers: [{ resolve: "@klarna-order-sync/medusa-v2/providers/klarna", id: "klarna", options: klarna }] },
+      options: { providers: [{ resolve: "@klarna-order-sync/medusa-v2/providers/klarna", id: "klarna" }] },
     },
   ],
 })

@@ -35,7 +35,7 @@ export interface V2Order {
   payment_collections: { id: string; payments: V2Payment[] }[]
 }
 
-const ORDER_FIELDS = "*items,*fulfillments,*payment_collections,*payment_collections.payments"
+const ORDER_FIELDS = "id,display_id,status,total,currency_code,*items,*fulfillments,*payment_collections,*payment_collections.payments"
 
 export async function getV2Order(admin: V2AdminApi, orderId: string): Promise<V2Order> {
   return (await admin.get<{ order: V2Order }>(`/admin/orders/${orderId}?fields=${encodeURIComponent(ORDER_FIELDS)}`)).order
