@@ -132,7 +132,11 @@ describe("GET /admin/klarna/orders/:id", () => {
     expect(capture.order_lines.reduce((sum, l) => sum + l.total_amount, 0)).toBe(capture.captured_amount)
     expect(capture.shipping_info).toEqual([expect.objectContaining({ tracking_number: "PN-1001" })])
     expect(view.merchant_references.merchant_reference2).toBe(tracked.placed.orderId)
-    expect(view.jobs.find((j) => j.operation === "capture")).toMatchObject({ state: "succeeded", error: null, subject: tracked.fulfillmentId })
+    expect(view.jobs.find((j) => j.operation === "capture")).toMatchObject({
+      state: "succeeded",
+      error: null,
+      subject: tracked.fulfillmentId,
+    })
   })
 
   test("404 for an order not paid with Klarna, and for an order that does not exist", async () => {

@@ -148,7 +148,7 @@ describe("the packed v2 plugin in a clean Medusa 2.21 project", () => {
     const databaseUrl = await createTestDatabase(uniqueDatabaseName("kos_packed_v2"))
     simulator = await startSimulator({ port: 0 })
     const klarnaEnv = { KLARNA_BASE_URL: simulator.url, KLARNA_USERNAME: simulator.username, KLARNA_PASSWORD: simulator.password }
-    await timed("db:migrate + user", () => prepareV2Database(store, databaseUrl))
+    await timed("db:migrate + user", () => prepareV2Database(store, databaseUrl, undefined, { env: klarnaEnv }))
     const tables = await query<{ job: string | null; order: string | null }>(
       databaseUrl,
       `SELECT to_regclass('klarna_sync_job')::text AS job, to_regclass('klarna_order')::text AS order`,

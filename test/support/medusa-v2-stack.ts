@@ -80,15 +80,20 @@ export async function prepareV2Database(
   project: MedusaV2Project,
   databaseUrl: string,
   admin = { email: V2_ADMIN_EMAIL, password: V2_ADMIN_PASSWORD },
-  options: { skipExistingUser?: boolean } = {},
+  options: {
+    skipExistingUser?: boolean
+    /** More environment for the CLI: both commands load every module, the plugin's option check included. */
+    env?: Record<string, string | undefined>
+  } = {},
 ): Promise<{ migrateMs: number; userMs: number }> {
-  const migrate = await medusaCli(project, ["db:migrate"], { DATABASE_URL: databaseUrl })
+  const env = { ...options.env, DATABASE_URL: databaseUrl }
+  const migrate = await medusaCli(project, ["db:migrate"], env)
   // A database migrated before (the demo's second start) has the user already; `medusa user` would fail on it.
   if (options.skipExistingUser) {
     const existing = await query(databaseUrl, `SELECT 1 FROM "user" WHERE email = $1 AND deleted_at IS NULL`, [admin.email])
     if (existing.length > 0) return { migrateMs: migrate.ms, userMs: 0 }
   }
-  const user = await medusaCli(project, ["user", "-e", admin.email, "-p", admin.password], { DATABASE_URL: databaseUrl })
+  const user = await medusaCli(project, ["user", "-e", admin.email, "-p", admin.password], env)
   return { migrateMs: migrate.ms, userMs: user.ms }
 }
 
