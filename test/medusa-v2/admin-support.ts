@@ -22,7 +22,10 @@ async function orderItems(admin: V2AdminApi, orderId: string): Promise<{ items: 
   const { order } = await admin.get<{ order: { total: number; items: { id: string; variant_sku: string; quantity: number }[] } }>(
     `/admin/orders/${orderId}?fields=id,total,*items`,
   )
-  return { items: Object.fromEntries(order.items.map((item) => [item.variant_sku, { id: item.id, quantity: item.quantity }])), total: order.total }
+  return {
+    items: Object.fromEntries(order.items.map((item) => [item.variant_sku, { id: item.id, quantity: item.quantity }])),
+    total: order.total,
+  }
 }
 
 export async function placeKlarnaOrder(stack: V2SyncStack, items: { sku: string; quantity: number }[]): Promise<PlacedV2Order> {
@@ -64,7 +67,13 @@ export async function klarnaViewV2(admin: V2AdminApi, orderId: string): Promise<
 }
 
 /** Polls GET /admin/klarna/orders/:id until the view satisfies `condition`. */
-export function viewWhenV2(admin: V2AdminApi, orderId: string, condition: (view: KlarnaOrder) => boolean, what: string, timeoutMs = 30_000) {
+export function viewWhenV2(
+  admin: V2AdminApi,
+  orderId: string,
+  condition: (view: KlarnaOrder) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+) {
   return eventually(
     async () => {
       const view = await klarnaViewV2(admin, orderId)
