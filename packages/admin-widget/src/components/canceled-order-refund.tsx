@@ -46,10 +46,10 @@ export function CanceledOrderRefund(props: { view: KlarnaOrder; orderCanceled: b
 
   return (
     <Alert variant="warning" className="mt-6" data-testid="klarna-canceled-captured">
-      <p className="inter-small-semibold">
+      <p className="txt-compact-small-plus">
         This order is canceled, but the customer was charged {formatMoney(refundable, view.currency)} in Klarna.
       </p>
-      <p className="inter-small-regular mt-1">
+      <p className="txt-compact-small mt-1">
         Medusa does not refund a canceled order. Refund it in Klarna here, or keep it if the goods were delivered.
       </p>
       <div className="mt-3 flex items-end gap-x-2">
@@ -79,7 +79,7 @@ export function CanceledOrderRefund(props: { view: KlarnaOrder; orderCanceled: b
         </Button>
       </div>
       {!valid && (
-        <p className="inter-small-regular mt-1 text-rose-50" data-testid="klarna-refund-amount-error">
+        <p className="txt-compact-small mt-1 text-ui-fg-error" data-testid="klarna-refund-amount-error">
           Enter an amount up to {formatMoney(refundable, view.currency)}
         </p>
       )}

@@ -32,8 +32,8 @@ function looksLikeKlarna(order: PanelOrder): boolean {
 function Subtitle({ view }: { view: KlarnaOrder }) {
   return (
     <span className="inline-flex items-center gap-x-1" data-testid="klarna-order-id">
-      {providerName(view.provider)} order <span className="text-grey-90 font-mono">{view.klarna_order_id}</span>
-      <Copy content={view.klarna_order_id} className="text-grey-40" />
+      {providerName(view.provider)} order <span className="text-ui-fg-base font-mono">{view.klarna_order_id}</span>
+      <Copy content={view.klarna_order_id} className="text-ui-fg-muted" />
       {view.klarna_reference && <span className="ml-2">· Reference {view.klarna_reference}</span>}
     </span>
   )
@@ -61,8 +61,8 @@ export function KlarnaPanel({ order, notify, Card }: { order: PanelOrder; notify
     return (
       <Card title="Klarna" subtitle="Loading what Klarna holds…">
         <div className="mt-6 flex flex-col gap-y-3" aria-busy="true">
-          <div className="bg-grey-10 h-2 w-full animate-pulse rounded-full" />
-          <div className="bg-grey-10 h-16 w-full animate-pulse rounded" />
+          <div className="bg-ui-bg-component h-2 w-full animate-pulse rounded-full" />
+          <div className="bg-ui-bg-component h-16 w-full animate-pulse rounded" />
         </div>
       </Card>
     )
@@ -72,7 +72,7 @@ export function KlarnaPanel({ order, notify, Card }: { order: PanelOrder; notify
     return (
       <Card title="Klarna" subtitle="The Klarna details of this order could not be loaded">
         <div className="mt-4 flex items-center justify-between gap-x-4" data-testid="klarna-load-error">
-          <p className="inter-small-regular text-rose-50">{messageOf(query.error)}</p>
+          <p className="txt-compact-small text-ui-fg-error">{messageOf(query.error)}</p>
           <Button variant="secondary" size="small" onClick={refetch}>
             Try again
           </Button>

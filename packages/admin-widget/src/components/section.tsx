@@ -15,7 +15,7 @@ export function Section(props: { title: ReactNode; aside?: ReactNode; children: 
   return (
     <section className={clx("mt-6", props.className)} data-testid={props.testId}>
       <div className="mb-3 flex items-center justify-between">
-        <h2 className="inter-base-semibold text-grey-90">{props.title}</h2>
+        <h2 className="txt-compact-medium-plus text-ui-fg-base">{props.title}</h2>
         {props.aside}
       </div>
       {props.children}
