@@ -25,11 +25,15 @@ export async function storeRequest<T>(url: string, store: V2SeededStore, method:
   return JSON.parse(text) as T
 }
 
-export async function checkoutV2(
+/**
+ * A cart ready to pay: line items, email and addresses, the shipping method, and its payment collection.
+ * Returns their ids (the payment session is the caller's: each provider has its own steps).
+ */
+export async function prepareV2Cart(
   url: string,
   store: V2SeededStore,
-  options: V2CheckoutOptions,
-): Promise<{ orderId: string; cartId: string }> {
+  options: Pick<V2CheckoutOptions, "items" | "email">,
+): Promise<{ cartId: string; paymentCollectionId: string }> {
   const call = <T>(method: string, route: string, body?: unknown): Promise<T> => storeRequest<T>(url, store, method, route, body)
   const { cart } = await call<{ cart: { id: string } }>("POST", "/store/carts", {
     region_id: store.regionId,
@@ -49,11 +53,30 @@ export async function checkoutV2(
   const { payment_collection: collection } = await call<{ payment_collection: { id: string } }>("POST", "/store/payment-collections", {
     cart_id: cart.id,
   })
-  await call("POST", `/store/payment-collections/${collection.id}/payment-sessions`, {
+  return { cartId: cart.id, paymentCollectionId: collection.id }
+}
+
+/** POST /store/carts/:id/complete; throws unless it placed an order. Returns the order id. */
+export async function completeV2Cart(url: string, store: V2SeededStore, cartId: string): Promise<string> {
+  const completed = await storeRequest<{ type: string; order?: { id: string }; error?: unknown }>(
+    url,
+    store,
+    "POST",
+    `/store/carts/${cartId}/complete`,
+  )
+  if (completed.type !== "order" || !completed.order) throw new Error(`the cart did not complete: ${JSON.stringify(completed)}`)
+  return completed.order.id
+}
+
+export async function checkoutV2(
+  url: string,
+  store: V2SeededStore,
+  options: V2CheckoutOptions,
+): Promise<{ orderId: string; cartId: string }> {
+  const { cartId, paymentCollectionId } = await prepareV2Cart(url, store, options)
+  await storeRequest(url, store, "POST", `/store/payment-collections/${paymentCollectionId}/payment-sessions`, {
     provider_id: options.paymentProviderId ?? "pp_system_default",
     data: options.paymentData ?? {},
   })
-  const completed = await call<{ type: string; order?: { id: string }; error?: unknown }>("POST", `/store/carts/${cart.id}/complete`)
-  if (completed.type !== "order" || !completed.order) throw new Error(`checkoutV2: the cart did not complete: ${JSON.stringify(completed)}`)
-  return { orderId: completed.order.id, cartId: cart.id }
+  return { orderId: await completeV2Cart(url, store, cartId), cartId }
 }

@@ -39,6 +39,15 @@ export type { SqlMigration } from "./storage/sql-migrations"
 export { CORE_MIGRATIONS, KLARNA_CHECKOUT_AUTHORIZATIONS, KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_SYNC_TABLES } from "./storage/schema"
 
 // The order-line rules, for a platform that maps its cart to Klarna Payments requests (Medusa's processor).
+export {
+  checkoutCountry,
+  checkoutOrderLines,
+  klarnaAddress,
+  klarnaLocale,
+  paymentsOrderRequest,
+  paymentsSessionRequest,
+} from "./sync/order-lines/payments-request"
+export type { CheckoutForKlarna, PostalAddressFields } from "./sync/order-lines/payments-request"
 export { taxIncluded } from "./sync/order-lines/tax"
 export { allocateOrder } from "./sync/order-lines/order-allocation"
 export { captureLines, combineParts } from "./sync/order-lines/capture-lines"

@@ -9,11 +9,9 @@
  * total_amount = quantity * unit_price - total_discount_amount, and what Klarna authorizes is line for line
  * what the sync engine captures when the whole order ships at once.
  */
-import type { KlarnaAddress, KlarnaOrderLine, PaymentsOrderRequest, PaymentsSessionRequest } from "@klarna-order-sync/core"
-import type { GiftCardLine, ItemLine, OrderSnapshot } from "@klarna-order-sync/core"
-import { captureLines, combineParts } from "@klarna-order-sync/core"
-import { allocateOrder } from "@klarna-order-sync/core"
-import { truncateText } from "@klarna-order-sync/core"
+import type { KlarnaOrderLine, PaymentsOrderRequest, PaymentsSessionRequest } from "@klarna-order-sync/core"
+import type { CheckoutForKlarna, GiftCardLine, ItemLine, OrderSnapshot, PostalAddressFields } from "@klarna-order-sync/core"
+import { checkoutCountry, checkoutOrderLines, klarnaLocale, paymentsOrderRequest, paymentsSessionRequest } from "@klarna-order-sync/core"
 import { currencyDecimals } from "@klarna-order-sync/core"
 import { medusaItemLine, medusaShippingLine } from "./order-source"
 import type { KlarnaPluginOptions } from "./plugin-options"
@@ -47,18 +45,8 @@ interface CartShippingMethod {
   shipping_option?: { name?: string | null; id?: string } | null
   shipping_option_id?: string
 }
-interface CartAddress {
-  first_name?: string | null
-  last_name?: string | null
-  company?: string | null
-  address_1?: string | null
-  address_2?: string | null
-  city?: string | null
-  country_code?: string | null
-  province?: string | null
-  postal_code?: string | null
-  phone?: string | null
-}
+/** Medusa's address fields (shared with v2: the core maps them to Klarna's). */
+type CartAddress = PostalAddressFields
 export interface CartForKlarna {
   id: string
   email?: string | null
@@ -88,37 +76,8 @@ export const CART_RELATIONS = [
   "region",
 ]
 
-const LOCALES: Record<string, string> = {
-  AT: "de-AT",
-  AU: "en-AU",
-  BE: "nl-BE",
-  CA: "en-CA",
-  CH: "de-CH",
-  CZ: "cs-CZ",
-  DE: "de-DE",
-  DK: "da-DK",
-  ES: "es-ES",
-  FI: "fi-FI",
-  FR: "fr-FR",
-  GB: "en-GB",
-  GR: "el-GR",
-  IE: "en-IE",
-  IT: "it-IT",
-  MX: "es-MX",
-  NL: "nl-NL",
-  NO: "nb-NO",
-  NZ: "en-NZ",
-  PL: "pl-PL",
-  PT: "pt-PT",
-  RO: "ro-RO",
-  SE: "sv-SE",
-  US: "en-US",
-}
-
-export function localeFor(country: string): string {
-  const cc = country.toUpperCase()
-  return LOCALES[cc] ?? `en-${cc}`
-}
+/** Klarna's locale for a purchase country (the core's table). */
+export const localeFor = klarnaLocale
 
 /** An amount from Medusa (integers already; a missing one counts as 0). */
 export function medusaAmount(value: number | null | undefined): number {
@@ -188,41 +147,26 @@ export function cartAsOrder(cart: CartForKlarna, orderAmount: number): OrderSnap
  * cards), each item and shipping line carrying its Medusa id in merchant_data.
  */
 export function buildPaymentsOrderLines(cart: CartForKlarna, orderAmount: number): KlarnaOrderLine[] {
-  const order = cartAsOrder(cart, orderAmount)
-  // Nothing is fulfilled: the allocation has one part, the whole cart.
-  const whole = combineParts(allocateOrder(order).parts)
-  const lines = captureLines(whole)
-  // captureLines puts the item lines first (in items order), then the shipping lines.
-  whole.items.forEach((share, i) => (lines[i].merchant_data = share.item.id))
-  whole.shipping.forEach((method, i) => (lines[whole.items.length + i].merchant_data = method.id))
-  return lines
+  return checkoutOrderLines(cartAsOrder(cart, orderAmount))
 }
 
-function klarnaAddress(address: CartAddress | null | undefined, email?: string | null): KlarnaAddress | undefined {
-  if (!address || !address.country_code) return undefined
-  const out: KlarnaAddress = {
-    given_name: address.first_name ?? undefined,
-    family_name: address.last_name ?? undefined,
-    organization_name: address.company || undefined,
-    street_address: address.address_1 ?? undefined,
-    street_address2: address.address_2 || undefined,
-    postal_code: address.postal_code ?? undefined,
-    city: address.city ?? undefined,
-    region: address.province || undefined,
-    phone: address.phone || undefined,
-    country: address.country_code.toUpperCase(),
-    email: email || undefined,
+function checkoutOf(cart: CartForKlarna, options: KlarnaPluginOptions, currency: string, orderAmount: number): CheckoutForKlarna {
+  return {
+    order: { ...cartAsOrder(cart, orderAmount), currency: currency.toUpperCase() },
+    email: cart.email,
+    shippingAddress: cart.shipping_address,
+    billingAddress: cart.billing_address,
+    fallbackCountry: options.purchaseCountry,
   }
-  for (const key of Object.keys(out) as (keyof KlarnaAddress)[]) {
-    if (out[key] === undefined || out[key] === "") delete out[key]
-  }
-  return out
 }
 
 /** Purchase country: the cart's shipping address, else its billing address, else options.purchaseCountry. */
 export function purchaseCountryFor(cart: CartForKlarna, options: KlarnaPluginOptions): string | undefined {
-  const cc = cart.shipping_address?.country_code || cart.billing_address?.country_code || options.purchaseCountry
-  return cc ? cc.toUpperCase() : undefined
+  return checkoutCountry({
+    shippingAddress: cart.shipping_address,
+    billingAddress: cart.billing_address,
+    fallbackCountry: options.purchaseCountry,
+  })
 }
 
 export function buildPaymentsOrderRequest(
@@ -231,25 +175,7 @@ export function buildPaymentsOrderRequest(
   currency: string,
   orderAmount: number,
 ): PaymentsOrderRequest {
-  const country = purchaseCountryFor(cart, options)
-  if (!country) {
-    throw new Error("the cart has no shipping or billing address with a country and the plugin option purchaseCountry is not set")
-  }
-  const orderLines = buildPaymentsOrderLines(cart, orderAmount)
-  const billing = klarnaAddress(cart.billing_address ?? cart.shipping_address, cart.email)
-  const shipping = klarnaAddress(cart.shipping_address, cart.email)
-  return {
-    purchase_country: country,
-    purchase_currency: currency.toUpperCase(),
-    locale: localeFor(country),
-    order_amount: orderAmount,
-    order_tax_amount: orderLines.reduce((acc, l) => acc + (l.total_tax_amount ?? 0), 0),
-    order_lines: orderLines,
-    ...(billing ? { billing_address: billing } : {}),
-    ...(shipping ? { shipping_address: shipping } : {}),
-    // Never splits a character (a cut surrogate pair is invalid JSON for Klarna and PostgreSQL).
-    merchant_reference2: truncateText(cart.id, 255),
-  }
+  return paymentsOrderRequest(checkoutOf(cart, options, currency, orderAmount))
 }
 
 export function buildPaymentsSessionRequest(
@@ -258,5 +184,5 @@ export function buildPaymentsSessionRequest(
   currency: string,
   orderAmount: number,
 ): PaymentsSessionRequest {
-  return { ...buildPaymentsOrderRequest(cart, options, currency, orderAmount), intent: "buy", acquiring_channel: "ECOMMERCE" }
+  return paymentsSessionRequest(checkoutOf(cart, options, currency, orderAmount))
 }

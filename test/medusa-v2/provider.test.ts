@@ -1,0 +1,346 @@
+/**
+ * The Klarna payment provider (pp_klarna_klarna) on a real Medusa 2.21.2 server, with the Klarna simulator
+ * over real HTTP: a checkout through the store API, Medusa's own Capture and Refund buttons on the payment,
+ * and the cancelPayment that a return makes Medusa call on a partly captured order.
+ *
+ * The server runs with KOS_KLARNA_PROVIDER_TRACE=1: the provider logs one line per call Medusa makes, which
+ * is how these tests see when v2 calls which provider method.
+ */
+import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { simOrder, simOrderWhen, simRequests } from "../support/simulator-client"
+import { KLARNA_V2_PROVIDER_ID, klarnaCheckoutV2, type KlarnaCheckoutV2Result } from "../support/medusa-v2-klarna-checkout"
+import { prepareV2Cart, storeRequest } from "../support/medusa-v2-checkout"
+import { seedV2Store, type V2SeededStore } from "../support/medusa-v2-seed"
+import { startMedusaV2Stack, type MedusaV2Stack } from "../support/medusa-v2-stack"
+
+jest.setTimeout(600_000)
+
+let sim: RunningSimulator
+let stack: MedusaV2Stack
+let store: V2SeededStore
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 })
+  const options = {
+    credentials: [{ username: sim.username, password: sim.password, baseUrl: sim.url }],
+    worker: { pollIntervalMs: 200, baseBackoffMs: 200, maxBackoffMs: 2000, leaseMs: 15000 },
+  }
+  stack = await startMedusaV2Stack({
+    name: "v2_provider",
+    env: { KOS_KLARNA_OPTIONS: JSON.stringify(options), KOS_KLARNA_PROVIDER_TRACE: "1" },
+  })
+  store = await seedV2Store(stack.admin, { paymentProviders: [KLARNA_V2_PROVIDER_ID, "pp_system_default"] })
+})
+
+afterAll(async () => {
+  await stack?.close()
+  await sim?.close()
+})
+
+// --- helpers -------------------------------------------------------------------------------------------
+
+interface TraceLine {
+  method: string
+  key?: string
+  klarna_order?: string
+  session?: string
+  amount?: string
+}
+
+/** The provider calls Medusa made since `mark` (a position in the server log). */
+function providerCalls(mark = 0): TraceLine[] {
+  return [
+    ...stack.server
+      .logs()
+      .slice(mark)
+      .matchAll(/\[klarna-order-sync\] provider (\w+) (\{.*\})/g),
+  ].map((m) => ({
+    method: m[1],
+    ...(JSON.parse(m[2]) as Omit<TraceLine, "method">),
+  }))
+}
+const logMark = (): number => stack.server.logs().length
+
+interface V2OrderItem {
+  id: string
+  variant_sku: string
+  quantity: number
+}
+interface V2Payment {
+  id: string
+  amount: number
+  data: Record<string, unknown>
+  captured_at: string | null
+  canceled_at: string | null
+  captures: { id: string; amount: number }[]
+  refunds: { id: string; amount: number }[]
+}
+
+async function orderOf(orderId: string): Promise<{ items: V2OrderItem[]; payments: V2Payment[] }> {
+  const { order } = await stack.admin.get<{
+    order: { items: V2OrderItem[]; payment_collections: { payments: V2Payment[] }[] }
+  }>(
+    `/admin/orders/${orderId}?fields=id,items.id,items.variant_sku,items.quantity,` +
+      `payment_collections.payments.*,payment_collections.payments.captures.*,payment_collections.payments.refunds.*`,
+  )
+  return { items: order.items, payments: order.payment_collections.flatMap((c) => c.payments) }
+}
+
+const itemId = (items: V2OrderItem[], sku: string): string => {
+  const item = items.find((i) => i.variant_sku === sku)
+  if (!item) throw new Error(`no item ${sku}`)
+  return item.id
+}
+
+async function fulfill(orderId: string, items: { id: string; quantity: number }[]): Promise<void> {
+  await stack.admin.post(`/admin/orders/${orderId}/fulfillments`, { items, location_id: store.stockLocationId })
+}
+
+/** Requests, confirms and receives a return of `items` (order item ids). */
+async function returnItems(orderId: string, items: { id: string; quantity: number }[]): Promise<string> {
+  const { return: ret } = await stack.admin.post<{ return: { id: string } }>("/admin/returns", {
+    order_id: orderId,
+    location_id: store.stockLocationId,
+  })
+  await stack.admin.post(`/admin/returns/${ret.id}/request-items`, { items })
+  await stack.admin.post(`/admin/returns/${ret.id}/request`, {})
+  await stack.admin.post(`/admin/returns/${ret.id}/receive`, {})
+  await stack.admin.post(`/admin/returns/${ret.id}/receive-items`, { items })
+  await stack.admin.post(`/admin/returns/${ret.id}/receive/confirm`, {})
+  return ret.id
+}
+
+const checkout = (items: { sku: string; quantity: number }[]): Promise<KlarnaCheckoutV2Result> =>
+  klarnaCheckoutV2(stack, store, sim.url, { items })
+
+/** What Klarna received on an order: requests whose path has the Klarna order id, by kind. */
+async function klarnaCalls(klarnaOrderId: string): Promise<{ method: string; path: string; status: number }[]> {
+  return (await simRequests(sim.url, klarnaOrderId)).map(({ method, path, status }) => ({ method, path, status }))
+}
+const isRelease = (c: { method: string; path: string }) => /release-remaining-authorization|\/cancel$/.test(c.path)
+
+// --- checkout ------------------------------------------------------------------------------------------
+
+test("checkout through pp_klarna_klarna: a Klarna order with the cart's exact amount and lines, its id at payment.data.order_id, recorded", async () => {
+  const mark = logMark()
+  const result = await checkout([
+    { sku: "TOM-1", quantity: 3 },
+    { sku: "JKT-1", quantity: 1 },
+  ])
+
+  // (3 × 12 + 899 + 49) SEK × 1.25 = 1230 SEK = 123000 öre, in Klarna's lines as the engine would capture them.
+  const klarna = await simOrder(sim.url, result.klarnaOrderId)
+  expect(klarna).toMatchObject({ status: "AUTHORIZED", order_amount: 123000, captured_amount: 0, merchant_reference2: result.cartId })
+  const lines = (klarna as unknown as { order_lines: Record<string, unknown>[] }).order_lines.map((l) => ({
+    type: l.type,
+    reference: l.reference,
+    name: l.name,
+    quantity: l.quantity,
+    unit_price: l.unit_price,
+    tax_rate: l.tax_rate,
+    total_amount: l.total_amount,
+    total_tax_amount: l.total_tax_amount,
+    total_discount_amount: l.total_discount_amount ?? 0,
+  }))
+  expect(lines).toEqual([
+    {
+      type: "physical",
+      reference: "TOM-1",
+      name: "Tomatoes (Default)",
+      quantity: 3,
+      unit_price: 1500,
+      tax_rate: 2500,
+      total_amount: 4500,
+      total_tax_amount: 900,
+      total_discount_amount: 0,
+    },
+    {
+      type: "physical",
+      reference: "JKT-1",
+      name: "Rain jacket (Default)",
+      quantity: 1,
+      unit_price: 112375,
+      tax_rate: 2500,
+      total_amount: 112375,
+      total_tax_amount: 22475,
+      total_discount_amount: 0,
+    },
+    {
+      type: "shipping_fee",
+      reference: undefined,
+      name: "Standard",
+      quantity: 1,
+      unit_price: 6125,
+      tax_rate: 2500,
+      total_amount: 6125,
+      total_tax_amount: 1225,
+      total_discount_amount: 0,
+    },
+  ])
+
+  // The session Klarna's widget ran had the same amount and lines; the order was created once, with a key.
+  const sessions = await simRequests(sim.url, "/payments/v1/sessions")
+  const session = sessions.find((r) => (r.body as { merchant_reference2?: string })?.merchant_reference2 === result.cartId)
+  expect(session?.body).toMatchObject({ order_amount: 123000, purchase_currency: "SEK", purchase_country: "SE", locale: "sv-SE" })
+  expect((session?.body as { order_lines: unknown[] }).order_lines).toHaveLength(3)
+  const placed = (await simRequests(sim.url, "/payments/v1/authorizations/")).filter((r) => r.method === "POST" && r.status === 200)
+  const mine = placed.filter((r) => (r.body as { merchant_reference2?: string }).merchant_reference2 === result.cartId)
+  expect(mine).toHaveLength(1)
+  expect(mine[0].headers["klarna-idempotency-key"]).toMatch(/\S{16,}/)
+
+  // Medusa's payment carries the Klarna order; the checkout's authorization is recorded (orphan protection).
+  const { payments } = await orderOf(result.orderId)
+  expect(payments).toHaveLength(1)
+  expect(payments[0].data).toMatchObject({ order_id: result.klarnaOrderId, purchase_currency: "SEK", order_amount: 123000 })
+  expect(payments[0].data).not.toHaveProperty("client_token")
+  const rows = await stack.sql<{ checkout_id: string; currency: string; amount: number }>(
+    "SELECT checkout_id, currency, amount FROM klarna_authorization WHERE klarna_order_id = $1",
+    [result.klarnaOrderId],
+  )
+  expect(rows).toEqual([{ checkout_id: result.cartId, currency: "sek", amount: 123000 }])
+
+  // When v2 called the provider: session opened, session re-created with the token (the old one deleted),
+  // authorization at completion. Nothing else.
+  expect(providerCalls(mark).map((c) => c.method)).toEqual(["initiatePayment", "deletePayment", "initiatePayment", "authorizePayment"])
+})
+
+test("a storefront cannot put an order_id (someone else's Klarna order) into the session data: 400, no session", async () => {
+  const { paymentCollectionId } = await prepareV2Cart(stack.server.url, store, { items: [{ sku: "TOM-1", quantity: 1 }] })
+  const res = await fetch(`${stack.server.url}/store/payment-collections/${paymentCollectionId}/payment-sessions`, {
+    method: "POST",
+    headers: { "x-publishable-api-key": store.publishableKey, "content-type": "application/json" },
+    body: JSON.stringify({ provider_id: KLARNA_V2_PROVIDER_ID, data: { order_id: "someone-elses-klarna-order" } }),
+  })
+  const body = (await res.json()) as { message: string }
+  expect(res.status).toBe(400)
+  expect(body.message).toMatch(/may only set authorization_token; refused: order_id/)
+  const { payment_collection: collection } = await storeRequest<{ payment_collection: { payment_sessions: unknown[] } }>(
+    stack.server.url,
+    store,
+    "GET",
+    `/store/payment-collections/${paymentCollectionId}`,
+  )
+  expect(collection.payment_sessions).toEqual([])
+})
+
+// --- Medusa's Capture and Refund buttons ---------------------------------------------------------------
+
+test("Capture on the payment captures exactly what no fulfillment captured, once; Refund reaches Klarna once; too much is refused and not recorded", async () => {
+  const result = await checkout([
+    { sku: "TOM-1", quantity: 3 },
+    { sku: "JKT-1", quantity: 1 },
+  ])
+  const { items } = await orderOf(result.orderId)
+  // A fulfillment of the tomatoes: the engine captures their lines (45 SEK).
+  await fulfill(result.orderId, [{ id: itemId(items, "TOM-1"), quantity: 3 }])
+  await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.captured_amount === 4500, "the fulfillment's capture")
+
+  const mark = logMark()
+  const captured = await stack.admin.request<{ payment: V2Payment }>("POST", `/admin/payments/${result.paymentId}/capture`, {})
+  expect(captured.status).toBe(200)
+  const klarna = await simOrder(sim.url, result.klarnaOrderId)
+  expect(klarna).toMatchObject({ status: "CAPTURED", captured_amount: 123000 })
+  expect(klarna.captures).toHaveLength(2)
+  // The second capture is the rest, line by line: the jacket and the shipping.
+  expect(klarna.captures[1].captured_amount).toBe(118500)
+  expect(klarna.captures[1].order_lines?.map((l) => [l.reference ?? l.name, l.quantity, l.total_amount])).toEqual([
+    ["JKT-1", 1, 112375],
+    ["Standard", 1, 6125],
+  ])
+  expect(providerCalls(mark).map((c) => c.method)).toEqual(["capturePayment"])
+
+  // Medusa now holds the payment as captured: a second press captures nothing more, in Medusa or in Klarna.
+  const again = await stack.admin.request<{ message?: string }>("POST", `/admin/payments/${result.paymentId}/capture`, {})
+  expect((await simOrder(sim.url, result.klarnaOrderId)).captures).toHaveLength(2)
+  expect([200, 400]).toContain(again.status)
+
+  // Refund 100 SEK from the payment: one Klarna refund of 10000 öre.
+  const refundMark = logMark()
+  const refunded = await stack.admin.request("POST", `/admin/payments/${result.paymentId}/refund`, { amount: 100 })
+  expect(refunded.status).toBe(200)
+  await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.refunded_amount === 10000, "the refund")
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const afterRefund = await simOrder(sim.url, result.klarnaOrderId)
+  expect(afterRefund.refunds.map((r) => r.refunded_amount)).toEqual([10000])
+  expect(providerCalls(refundMark).map((c) => [c.method, c.amount])).toEqual([["refundPayment", "100"]])
+
+  // More than was captured and not yet refunded: Medusa refuses, records nothing, Klarna hears nothing.
+  const tooMuch = await stack.admin.request<{ message: string }>("POST", `/admin/payments/${result.paymentId}/refund`, { amount: 1200 })
+  expect(tooMuch.status).toBe(400)
+  expect(tooMuch.body.message).toMatch(/refund more than/i)
+  const { payments } = await orderOf(result.orderId)
+  expect(payments[0].refunds.map((r) => Number(r.amount))).toEqual([100])
+
+  // A refund Klarna cannot make to the öre (100.005 SEK): refused by the provider, not recorded either.
+  const subOre = await stack.admin.request<{ message: string }>("POST", `/admin/payments/${result.paymentId}/refund`, { amount: 100.005 })
+  expect(subOre.status).toBe(400)
+  expect(subOre.body.message).toMatch(/Klarna: refunding the Klarna order failed: refund amount 100.005 SEK has more than 2 decimals/)
+  expect((await orderOf(result.orderId)).payments[0].refunds).toHaveLength(1)
+  expect((await simOrder(sim.url, result.klarnaOrderId)).refunds).toHaveLength(1)
+
+  // The rest of what was captured can be refunded (the refund Medusa is recording is not counted twice).
+  const rest = await stack.admin.request("POST", `/admin/payments/${result.paymentId}/refund`, { amount: 1130 })
+  expect(rest.status).toBe(200)
+  await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.refunded_amount === 123000, "the second refund")
+})
+
+// --- returns: Medusa's cancelPayment -------------------------------------------------------------------
+
+test("the cancelPayment a return makes Medusa call leaves the partly captured Klarna order as it is; later shipments still capture", async () => {
+  const result = await checkout([
+    { sku: "TOM-1", quantity: 3 },
+    { sku: "JKT-1", quantity: 1 },
+  ])
+  const { items } = await orderOf(result.orderId)
+  await fulfill(result.orderId, [{ id: itemId(items, "TOM-1"), quantity: 3 }])
+  await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.status === "PART_CAPTURED" && o.captured_amount === 4500, "partly captured")
+
+  const mark = logMark()
+  await returnItems(result.orderId, [{ id: itemId(items, "TOM-1"), quantity: 1 }])
+  const calls = providerCalls(mark)
+  // Medusa re-created the payment collection: it canceled our payment (measured: at the return's request
+  // and not again at its receipt, the collection being canceled by then).
+  expect(calls.filter((c) => c.method === "cancelPayment").map((c) => c.klarna_order)).toEqual([result.klarnaOrderId])
+  const { payments } = await orderOf(result.orderId)
+  expect(payments.find((p) => p.id === result.paymentId)?.canceled_at).toBeTruthy()
+
+  // Klarna: still PART_CAPTURED with the whole rest authorized, and no release or cancel ever sent.
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  const klarna = await simOrder(sim.url, result.klarnaOrderId)
+  expect(klarna).toMatchObject({ status: "PART_CAPTURED", captured_amount: 4500, remaining_authorized_amount: 118500 })
+  expect((await klarnaCalls(result.klarnaOrderId)).filter(isRelease)).toEqual([])
+
+  // The jacket ships after all: the engine still captures it in Klarna (the authorization was kept).
+  await fulfill(result.orderId, [{ id: itemId(items, "JKT-1"), quantity: 1 }])
+  await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.captured_amount === 4500 + 112375, "the jacket's capture")
+})
+
+test("a return received and refunded from the payment: one Klarna refund, with the returned item's line", async () => {
+  const result = await checkout([
+    { sku: "TOM-1", quantity: 3 },
+    { sku: "JKT-1", quantity: 1 },
+  ])
+  const { items } = await orderOf(result.orderId)
+  await fulfill(result.orderId, [
+    { id: itemId(items, "TOM-1"), quantity: 3 },
+    { id: itemId(items, "JKT-1"), quantity: 1 },
+  ])
+  await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.captured_amount === 123000, "the whole order captured")
+  // Medusa's payment must be captured in Medusa too before it can be refunded (the engine marks it, or Capture does).
+  const { payments } = await orderOf(result.orderId)
+  if (!payments[0].captured_at) await stack.admin.post(`/admin/payments/${result.paymentId}/capture`, {})
+  expect((await simOrder(sim.url, result.klarnaOrderId)).captures).toHaveLength(1)
+
+  const mark = logMark()
+  await returnItems(result.orderId, [{ id: itemId(items, "TOM-1"), quantity: 1 }])
+  expect(providerCalls(mark).filter((c) => c.method === "cancelPayment")).toEqual([])
+  // The tomato's price with its tax: 15 SEK.
+  await stack.admin.post(`/admin/payments/${result.paymentId}/refund`, { amount: 15 })
+  const klarna = await simOrderWhen(sim.url, result.klarnaOrderId, (o) => o.refunded_amount === 1500, "the return's refund")
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const settled = await simOrder(sim.url, result.klarnaOrderId)
+  expect(settled.refunds).toHaveLength(1)
+  expect(klarna.refunds[0].order_lines?.map((l) => [l.reference, l.quantity, l.unit_price, l.total_amount, l.total_tax_amount])).toEqual([
+    ["TOM-1", 1, 1500, 1500, 300],
+  ])
+})
