@@ -26,7 +26,7 @@ export interface V2SyncStack extends MedusaV2Stack {
 }
 
 export async function startV2SyncStack(
-  options: { name?: string; pluginOptions?: Record<string, unknown>; seed?: Partial<V2SeedOptions> } = {},
+  options: { name?: string; pluginOptions?: Record<string, unknown>; seed?: Partial<V2SeedOptions>; admin?: boolean } = {},
 ): Promise<V2SyncStack> {
   const simulator = await startSimulator({ port: 0 })
   const pluginOptions = {
@@ -36,7 +36,11 @@ export async function startV2SyncStack(
   }
   let stack: MedusaV2Stack
   try {
-    stack = await startMedusaV2Stack({ name: options.name ?? "v2_sync", env: { KOS_KLARNA_OPTIONS: JSON.stringify(pluginOptions) } })
+    stack = await startMedusaV2Stack({
+      name: options.name ?? "v2_sync",
+      admin: options.admin,
+      env: { KOS_KLARNA_OPTIONS: JSON.stringify(pluginOptions) },
+    })
   } catch (error) {
     await simulator.close()
     throw error
