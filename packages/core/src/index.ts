@@ -72,3 +72,6 @@ export type { AdminAnswer, KlarnaAdminService } from "./sync/admin-api"
 export * from "./config"
 export { refundRefusal } from "./sync/refund-headroom"
 export type { RefundHeadroom } from "./sync/refund-headroom"
+
+// A Medusa plugin's sync service over the core (v1's and v2's are thin faces of it).
+export * from "./plugin"
