@@ -21,6 +21,8 @@ import path from "node:path"
 import { DEMO_DIR, medusaChildEnv, PLUGIN_ROOT, REPO_ROOT } from "./medusa-cli"
 
 export const ADMIN_SOURCE_DIR = path.join(PLUGIN_ROOT, "src", "admin")
+/** The widget's presentation, shared with the Medusa v2 plugin (bundled into each admin build). */
+export const ADMIN_WIDGET_DIR = path.join(REPO_ROOT, "packages", "admin-widget", "src")
 /** Plain modules of the engine the widget imports too (one table for both): part of the fingerprint. */
 export const ADMIN_SHARED_SOURCES = ["currency.ts", "carriers.ts"].map((name) =>
   path.join(REPO_ROOT, "packages", "core", "src", "sync", name),
@@ -84,7 +86,11 @@ export function adminFingerprint(): string {
   for (const name of ["@medusajs/admin", "@medusajs/admin-ui", "@medusajs/ui", "@medusajs/icons"]) {
     hash.update(`${name}@${packageVersion(name)}\n`)
   }
-  for (const file of [...filesUnder(ADMIN_SOURCE_DIR), ...ADMIN_SHARED_SOURCES.filter((f) => fs.existsSync(f))]) {
+  for (const file of [
+    ...filesUnder(ADMIN_SOURCE_DIR),
+    ...filesUnder(ADMIN_WIDGET_DIR),
+    ...ADMIN_SHARED_SOURCES.filter((f) => fs.existsSync(f)),
+  ]) {
     hash.update(`${path.relative(REPO_ROOT, file)}\n`)
     hash.update(fs.readFileSync(file))
   }

@@ -16,6 +16,13 @@ const REPO = path.resolve(__dirname, "..")
 export const PLUGIN_SOURCE_DIR = path.join(REPO, "packages", "medusa-v2")
 const CORE_DIR = path.join(REPO, "packages", "core")
 export const PLUGIN_PACKAGE = "@klarna-order-sync/medusa-v2"
+/**
+ * Sources outside the plugin package that its admin bundle imports by relative path (Vite bundles them into
+ * the plugin's admin build): the widget presentation shared with the v1 plugin, and the engine's pure
+ * currency and carrier tables it formats with. Staged at the same place relative to the plugin, so the
+ * relative imports resolve there as in the repository. Repository-relative paths.
+ */
+const ADMIN_SHARED_SOURCES = ["packages/admin-widget/src", "packages/core/src/sync/currency.ts", "packages/core/src/sync/carriers.ts"]
 
 /** Every file under dir (sorted, relative), skipping tests and build output. */
 function filesOf(dir: string, skip: (relative: string) => boolean = () => false): string[] {
@@ -39,6 +46,15 @@ function pluginSources(): string[] {
   return filesOf(PLUGIN_SOURCE_DIR, skipPluginFile)
 }
 
+/** The shared admin sources, repository-relative. */
+function adminSharedSources(): string[] {
+  return ADMIN_SHARED_SOURCES.flatMap((source) => {
+    const full = path.join(REPO, source)
+    if (!fs.statSync(full).isDirectory()) return [source]
+    return filesOf(full, skipPluginFile).map((file) => path.join(source, file))
+  })
+}
+
 function coreDist(): string[] {
   const dist = path.join(CORE_DIR, "dist")
   if (!fs.existsSync(path.join(dist, "index.js"))) {
@@ -54,6 +70,11 @@ export function pluginFingerprint(): string {
     hash
       .update(`plugin/${file}\0`)
       .update(fs.readFileSync(path.join(PLUGIN_SOURCE_DIR, file)))
+      .update("\0")
+  for (const file of adminSharedSources())
+    hash
+      .update(`shared/${file}\0`)
+      .update(fs.readFileSync(path.join(REPO, file)))
       .update("\0")
   for (const file of coreDist())
     hash
@@ -77,21 +98,25 @@ export function installCore(nodeModules: string): void {
 }
 
 /**
- * Stages the plugin's sources in <project>/.kos-plugin, runs `medusa plugin:build` there with the project's
- * CLI and installs the result in the project's node_modules. Returns the staging directory (where
- * `npm pack` can run, see test/packed).
+ * Stages the plugin's sources in <project>/.kos-plugin/packages/medusa-v2 (with the shared admin sources
+ * beside it, as in the repository), runs `medusa plugin:build` there with the project's CLI and installs the
+ * result in the project's node_modules. Returns the staged plugin directory (where `npm pack` can run, see
+ * test/packed). Its packages resolve from the project's node_modules, a few directories up.
  */
 export async function buildAndInstallPlugin(
   projectDir: string,
   medusaBin: string,
   run: (command: string, args: string[], cwd: string) => Promise<string>,
 ): Promise<string> {
-  const stage = path.join(projectDir, ".kos-plugin")
-  fs.rmSync(stage, { recursive: true, force: true })
-  for (const file of pluginSources()) {
-    fs.mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
-    fs.copyFileSync(path.join(PLUGIN_SOURCE_DIR, file), path.join(stage, file))
+  const root = path.join(projectDir, ".kos-plugin")
+  const stage = path.join(root, path.relative(REPO, PLUGIN_SOURCE_DIR))
+  fs.rmSync(root, { recursive: true, force: true })
+  const copy = (from: string, to: string) => {
+    fs.mkdirSync(path.dirname(to), { recursive: true })
+    fs.copyFileSync(from, to)
   }
+  for (const file of pluginSources()) copy(path.join(PLUGIN_SOURCE_DIR, file), path.join(stage, file))
+  for (const file of adminSharedSources()) copy(path.join(REPO, file), path.join(root, file))
   installCore(path.join(projectDir, "node_modules"))
   await run(process.execPath, [medusaBin, "plugin:build"], stage)
   const target = path.join(projectDir, "node_modules", ...PLUGIN_PACKAGE.split("/"))

@@ -1,5 +1,5 @@
 /** The widget's amount field: what the merchant types → integer minor units of the order's currency. */
-import { parseMinorUnits } from "../../packages/medusa-v1/src/admin/lib/amount-input"
+import { parseMinorUnits } from "../../packages/admin-widget/src/lib/amount-input"
 
 describe("parseMinorUnits", () => {
   test.each([

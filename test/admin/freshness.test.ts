@@ -5,8 +5,8 @@ import {
   SETTLE_MS,
   shouldPoll,
   type WatchedOrder,
-} from "../../packages/medusa-v1/src/admin/lib/freshness"
-import type { KlarnaCapture, KlarnaJob, KlarnaOrder } from "../../packages/medusa-v1/src/admin/lib/types"
+} from "../../packages/admin-widget/src/lib/freshness"
+import type { KlarnaCapture, KlarnaJob, KlarnaOrder } from "../../packages/admin-widget/src/lib/types"
 
 function view(
   parts: { captures?: Partial<KlarnaCapture>[]; jobs?: Partial<KlarnaJob>[]; refunds?: string[]; status?: string } = {},

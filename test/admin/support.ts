@@ -5,7 +5,7 @@
 import type { MedusaStack } from "../support/medusa-stack"
 import { simFault } from "../support/simulator-client"
 import { checkout, eventually, type CheckoutResult, type StoreApi } from "../support/store-api"
-import type { KlarnaOrder } from "../../packages/medusa-v1/src/admin/lib/types"
+import type { KlarnaOrder } from "../../packages/admin-widget/src/lib/types"
 
 export type { KlarnaOrder }
 

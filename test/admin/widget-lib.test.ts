@@ -1,11 +1,11 @@
 /** The widget's pure helpers: money in the order's currency, carriers and tracking links, labels. */
-import { currencyDigits, formatMoney, minorToDecimalString } from "../../packages/medusa-v1/src/admin/lib/money"
+import { currencyDigits, formatMoney, minorToDecimalString } from "../../packages/admin-widget/src/lib/money"
 import { currencyDecimals } from "../../packages/core/src/sync/currency"
-import { carrierName, trackingHref } from "../../packages/medusa-v1/src/admin/lib/tracking"
-import { jobState, orderStatus, operationLabel } from "../../packages/medusa-v1/src/admin/lib/labels"
-import { fulfillmentTitles } from "../../packages/medusa-v1/src/admin/lib/fulfillment-titles"
-import { noCapturesText, notCapturedForGood, settlementNote } from "../../packages/medusa-v1/src/admin/lib/settlement"
-import type { KlarnaOrder } from "../../packages/medusa-v1/src/admin/lib/types"
+import { carrierName, trackingHref } from "../../packages/admin-widget/src/lib/tracking"
+import { jobState, orderStatus, operationLabel } from "../../packages/admin-widget/src/lib/labels"
+import { fulfillmentTitles } from "../../packages/admin-widget/src/lib/fulfillment-titles"
+import { noCapturesText, notCapturedForGood, settlementNote } from "../../packages/admin-widget/src/lib/settlement"
+import type { KlarnaOrder } from "../../packages/admin-widget/src/lib/types"
 
 describe("money", () => {
   test.each([

@@ -53,7 +53,25 @@ export { allocateOrder } from "./sync/order-lines/order-allocation"
 export { captureLines, combineParts } from "./sync/order-lines/capture-lines"
 export { planRemainingCapture } from "./sync/plan-remaining"
 
+// The merchant's admin API (/admin/klarna/...), one behaviour for every Medusa plugin.
+export {
+  KlarnaRefundRefused,
+  malformedIdReason,
+  malformedPathReason,
+  orderViewAnswer,
+  orphansAnswer,
+  reconcileAnswer,
+  refundAnswer,
+  releaseAnswer,
+  retryJobAnswer,
+  sendOutAnswer,
+} from "./sync/admin-api"
+export type { AdminAnswer, KlarnaAdminService } from "./sync/admin-api"
+
 // The plugin options every platform package takes (schema, parsing, defaults) and its Klarna clients.
 export * from "./config"
 export { refundRefusal } from "./sync/refund-headroom"
 export type { RefundHeadroom } from "./sync/refund-headroom"
+
+// A Medusa plugin's sync service over the core (v1's and v2's are thin faces of it).
+export * from "./plugin"

@@ -9,32 +9,12 @@
  */
 import { errorHandler, type MedusaNextFunction, type MedusaRequest, type MedusaResponse, type MiddlewaresConfig } from "@medusajs/medusa"
 import { MedusaError } from "medusa-core-utils"
-
-/** Medusa's ids are ~30 characters, Klarna's capture ids 36; this leaves room without accepting junk. */
-const MAX_ID_LENGTH = 256
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/ // eslint-disable-line no-control-regex -- matching them is the point
-
-/** Why `id` cannot be an id, or null when it can. */
-export function malformedIdReason(id: string): string | null {
-  if (id.length === 0) return "is empty"
-  if (id.length > MAX_ID_LENGTH) return `is ${id.length} characters long (at most ${MAX_ID_LENGTH})`
-  if (CONTROL_CHARACTER.test(id)) return "contains a control character"
-  return null
-}
+import { malformedPathReason } from "@klarna-order-sync/core"
 
 function rejectMalformedIds(req: MedusaRequest, _res: MedusaResponse, next: MedusaNextFunction): void {
-  // The raw path, decoded segment by segment (the route's own parameters are not parsed yet here).
-  for (const segment of req.path.split("/").filter(Boolean)) {
-    let decoded: string
-    try {
-      decoded = decodeURIComponent(segment)
-    } catch {
-      return next(new MedusaError(MedusaError.Types.INVALID_DATA, "The id in the URL is not valid percent-encoding"))
-    }
-    const reason = malformedIdReason(decoded)
-    if (reason) return next(new MedusaError(MedusaError.Types.INVALID_DATA, `The id in the URL ${reason}`))
-  }
-  next()
+  // The raw path (the route's own parameters are not parsed yet here); the rules are the core's (admin-api.ts).
+  const reason = malformedPathReason(req.path)
+  next(reason ? new MedusaError(MedusaError.Types.INVALID_DATA, reason) : undefined)
 }
 
 const medusaErrorHandler = errorHandler()

@@ -1,11 +1,10 @@
 /**
- * The frame of the widget: the same card the order page's own sections use (Summary, Payment,
- * Fulfillment, Customer), so the Klarna section sits among them as one of theirs.
+ * The frame of the widget in the Medusa v1 admin: the same card the order page's own sections use
+ * (Summary, Payment, Fulfillment, Customer), so the Klarna section sits among them as one of theirs.
  */
-import { clx } from "@medusajs/ui"
-import type { ReactNode } from "react"
+import type { CardProps } from "../../../../admin-widget/src/components/section"
 
-export function Card(props: { title: ReactNode; subtitle?: ReactNode; status?: ReactNode; children?: ReactNode; footer?: ReactNode }) {
+export function Card(props: CardProps) {
   return (
     <div className="rounded-rounded bg-grey-0 border-grey-20 flex w-full flex-col overflow-hidden border" data-testid="klarna-widget">
       <div className="px-xlarge py-large">
@@ -20,17 +19,5 @@ export function Card(props: { title: ReactNode; subtitle?: ReactNode; status?: R
       </div>
       {props.footer && <div className="pb-large pt-base px-xlarge border-grey-20 border-t">{props.footer}</div>}
     </div>
-  )
-}
-
-export function Section(props: { title: ReactNode; aside?: ReactNode; children: ReactNode; className?: string; testId?: string }) {
-  return (
-    <section className={clx("mt-6", props.className)} data-testid={props.testId}>
-      <div className="mb-3 flex items-center justify-between">
-        <h2 className="inter-base-semibold text-grey-90">{props.title}</h2>
-        {props.aside}
-      </div>
-      {props.children}
-    </section>
   )
 }

@@ -1,9 +1,8 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/medusa"
-import { notKlarnaOrder, syncService } from "../../_lib/respond"
+import { orderViewAnswer } from "@klarna-order-sync/core"
+import { send, syncService } from "../../_lib/respond"
 
 /** GET /admin/klarna/orders/:id — what Klarna holds for a Medusa order, from the plugin's tables. */
 export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void> {
-  const view = await syncService(req).getOrderView(req.params.id)
-  if (!view) return notKlarnaOrder(res, req.params.id)
-  res.json({ klarna_order: view })
+  send(res, await orderViewAnswer(syncService(req), req.params.id))
 }

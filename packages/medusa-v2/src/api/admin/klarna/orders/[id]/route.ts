@@ -1,6 +1,8 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { orderViewAnswer } from "@klarna-order-sync/core"
+import { send, syncService } from "../../_lib/respond"
 
+/** GET /admin/klarna/orders/:id — what Klarna holds for a Medusa order, from the plugin's tables. */
 export async function GET(req: MedusaRequest, res: MedusaResponse): Promise<void> {
-  const sync = req.scope.resolve("klarnaSync") as { tables(): Promise<string[]> }
-  res.json({ order_id: req.params.id, tables: await sync.tables() })
+  send(res, await orderViewAnswer(syncService(req), req.params.id))
 }

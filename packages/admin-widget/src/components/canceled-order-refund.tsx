@@ -6,7 +6,7 @@
 import { Alert, Button, Input, Label, usePrompt } from "@medusajs/ui"
 import { useState } from "react"
 import { parseMinorUnits } from "../lib/amount-input"
-import { messageOf, useRefundInKlarna } from "../lib/api"
+import { messageOf, useKlarnaApi } from "../lib/api"
 import { currencyDigits, formatMoney, minorToDecimalString } from "../lib/money"
 import type { KlarnaOrder } from "../lib/types"
 import type { Notify } from "./notify"
@@ -15,7 +15,7 @@ export function CanceledOrderRefund(props: { view: KlarnaOrder; orderCanceled: b
   const { view, notify, onChanged } = props
   const refundable = Math.max(view.amounts.captured - view.amounts.refunded, 0)
   const [amountText, setAmountText] = useState(() => minorToDecimalString(refundable, currencyDigits(view.currency)))
-  const refund = useRefundInKlarna(view.order_id)
+  const refund = useKlarnaApi().useRefundInKlarna(view.order_id)
   const prompt = usePrompt()
   if (!props.orderCanceled || refundable <= 0) return null
 
@@ -46,10 +46,10 @@ export function CanceledOrderRefund(props: { view: KlarnaOrder; orderCanceled: b
 
   return (
     <Alert variant="warning" className="mt-6" data-testid="klarna-canceled-captured">
-      <p className="inter-small-semibold">
+      <p className="txt-compact-small-plus">
         This order is canceled, but the customer was charged {formatMoney(refundable, view.currency)} in Klarna.
       </p>
-      <p className="inter-small-regular mt-1">
+      <p className="txt-compact-small mt-1">
         Medusa does not refund a canceled order. Refund it in Klarna here, or keep it if the goods were delivered.
       </p>
       <div className="mt-3 flex items-end gap-x-2">
@@ -79,7 +79,7 @@ export function CanceledOrderRefund(props: { view: KlarnaOrder; orderCanceled: b
         </Button>
       </div>
       {!valid && (
-        <p className="inter-small-regular mt-1 text-rose-50" data-testid="klarna-refund-amount-error">
+        <p className="txt-compact-small mt-1 text-ui-fg-error" data-testid="klarna-refund-amount-error">
           Enter an amount up to {formatMoney(refundable, view.currency)}
         </p>
       )}

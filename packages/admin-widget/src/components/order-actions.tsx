@@ -2,15 +2,16 @@
 import { Button, usePrompt } from "@medusajs/ui"
 import type { KlarnaOrder } from "../lib/types"
 import { formatMoney } from "../lib/money"
-import { messageOf, useReconcile, useReleaseRemaining } from "../lib/api"
+import { messageOf, useKlarnaApi } from "../lib/api"
 import { providerName } from "../lib/provider"
 import type { Notify } from "./notify"
 
 export function OrderActions(props: { view: KlarnaOrder; notify: Notify; onChanged: () => void }) {
   const { view, notify, onChanged } = props
   const prompt = usePrompt()
-  const release = useReleaseRemaining(view.order_id)
-  const reconcile = useReconcile(view.order_id)
+  const api = useKlarnaApi()
+  const release = api.useReleaseRemaining(view.order_id)
+  const reconcile = api.useReconcile(view.order_id)
   const name = providerName(view.provider)
   const remaining = view.amounts.remaining
   const canRelease = remaining > 0 && view.status !== "CANCELLED" && view.status !== "CLOSED"

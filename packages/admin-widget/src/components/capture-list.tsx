@@ -4,14 +4,14 @@ import { EnvelopeSolid } from "@medusajs/icons"
 import type { KlarnaCapture } from "../lib/types"
 import { formatMoney } from "../lib/money"
 import { formatDateTime } from "../lib/labels"
-import { messageOf, useResendToCustomer } from "../lib/api"
+import { messageOf, useKlarnaApi } from "../lib/api"
 import type { Notify } from "./notify"
 import { OrderLines } from "./order-lines"
-import { Section } from "./card"
+import { Section } from "./section"
 import { TrackingList } from "./tracking-list"
 
 function ResendButton(props: { orderId: string; captureId: string; notify: Notify; onQueued: () => void }) {
-  const resend = useResendToCustomer(props.orderId, props.captureId)
+  const resend = useKlarnaApi().useResendToCustomer(props.orderId, props.captureId)
   return (
     <Tooltip content="Klarna sends the customer the payment details for this capture again">
       <Button
@@ -57,7 +57,7 @@ function CaptureRow(props: {
   const captured = capture.status === "captured" && capture.capture_id
   return (
     <li
-      className="rounded-rounded border-grey-20 border p-4"
+      className="rounded-lg border-ui-border-base border p-4"
       data-testid="klarna-capture"
       data-capture-id={capture.capture_id ?? ""}
       data-capture-status={capture.status}
@@ -65,7 +65,7 @@ function CaptureRow(props: {
       <div className="flex items-start justify-between gap-x-4">
         <div className="min-w-0">
           <div className="flex items-center gap-x-2">
-            <span className="inter-small-semibold text-grey-90" data-testid="klarna-capture-title">
+            <span className="txt-compact-small-plus text-ui-fg-base" data-testid="klarna-capture-title">
               {props.title}
             </span>
             {!captured && (
@@ -74,13 +74,13 @@ function CaptureRow(props: {
               </Badge>
             )}
           </div>
-          <div className="inter-small-regular text-grey-50 mt-0.5 truncate">
+          <div className="txt-compact-small text-ui-fg-subtle mt-0.5 truncate">
             {[formatDateTime(capture.captured_at), capture.capture_id].filter(Boolean).join(" · ")}
           </div>
         </div>
         <div className="flex shrink-0 items-center gap-x-2">
           <span
-            className={captured ? "inter-small-semibold text-grey-90" : "inter-small-semibold text-grey-40"}
+            className={captured ? "txt-compact-small-plus text-ui-fg-base" : "txt-compact-small-plus text-ui-fg-muted"}
             data-testid="klarna-capture-amount"
           >
             {formatMoney(capture.captured_amount, props.currency)}
@@ -98,7 +98,7 @@ function CaptureRow(props: {
       <div className="mt-3">
         <OrderLines lines={capture.order_lines} currency={props.currency} />
       </div>
-      <div className="border-grey-20 mt-3 border-t border-dashed pt-3">
+      <div className="border-ui-border-base mt-3 border-t border-dashed pt-3">
         <TrackingList entries={capture.shipping_info} />
       </div>
     </li>
@@ -131,7 +131,7 @@ export function CaptureList(props: {
   return (
     <Section title={`Captures (${props.captures.length})`} testId="klarna-captures">
       {props.captures.length === 0 ? (
-        <p className="inter-small-regular text-grey-50" data-testid="klarna-no-captures">
+        <p className="txt-compact-small text-ui-fg-subtle" data-testid="klarna-no-captures">
           {props.emptyText}
         </p>
       ) : (

@@ -7,7 +7,7 @@ import { TriangleDownMini, TriangleRightMini } from "@medusajs/icons"
 import { Fragment, useState } from "react"
 import type { KlarnaJob } from "../lib/types"
 import { formatShortDateTime, jobState, operationLabel } from "../lib/labels"
-import { Section } from "./card"
+import { Section } from "./section"
 
 function klarnaSays(attempt: KlarnaJob["attempts_log"][number]): string {
   if (attempt.outcome === "succeeded") return "OK"

@@ -3,17 +3,18 @@
  * answers 404), a quiet card while loading one that is, and otherwise what Klarna holds.
  */
 import { Button, Copy, StatusBadge } from "@medusajs/ui"
+import type { ComponentType } from "react"
 import type { KlarnaOrder } from "../lib/types"
 import { fulfillmentTitles, type OrderWithFulfillments } from "../lib/fulfillment-titles"
 import type { WatchedOrder } from "../lib/freshness"
 import { orderStatus } from "../lib/labels"
 import { offersResend, providerName } from "../lib/provider"
 import { noCapturesText } from "../lib/settlement"
-import { messageOf, statusOf, useKlarnaOrder } from "../lib/api"
+import { messageOf, statusOf, useKlarnaApi } from "../lib/api"
 import { AmountsSummary } from "./amounts-summary"
 import { CanceledOrderRefund } from "./canceled-order-refund"
 import { CaptureList } from "./capture-list"
-import { Card } from "./card"
+import type { CardProps } from "./section"
 import { FailedJobs } from "./failed-jobs"
 import { MerchantReferences } from "./merchant-references"
 import type { Notify } from "./notify"
@@ -31,8 +32,8 @@ function looksLikeKlarna(order: PanelOrder): boolean {
 function Subtitle({ view }: { view: KlarnaOrder }) {
   return (
     <span className="inline-flex items-center gap-x-1" data-testid="klarna-order-id">
-      {providerName(view.provider)} order <span className="text-grey-90 font-mono">{view.klarna_order_id}</span>
-      <Copy content={view.klarna_order_id} className="text-grey-40" />
+      {providerName(view.provider)} order <span className="text-ui-fg-base font-mono">{view.klarna_order_id}</span>
+      <Copy content={view.klarna_order_id} className="text-ui-fg-muted" />
       {view.klarna_reference && <span className="ml-2">· Reference {view.klarna_reference}</span>}
     </span>
   )
@@ -47,8 +48,12 @@ function Status({ view }: { view: KlarnaOrder }) {
   )
 }
 
-export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Notify }) {
-  const query = useKlarnaOrder(order)
+/**
+ * `Card`: the admin's own card frame (each admin draws its order-page sections its own way), with
+ * data-testid="klarna-widget" on its outermost element.
+ */
+export function KlarnaPanel({ order, notify, Card }: { order: PanelOrder; notify: Notify; Card: ComponentType<CardProps> }) {
+  const query = useKlarnaApi().useKlarnaOrder(order)
   const refetch = () => void query.refetch()
 
   if (query.isLoading) {
@@ -56,8 +61,8 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
     return (
       <Card title="Klarna" subtitle="Loading what Klarna holds…">
         <div className="mt-6 flex flex-col gap-y-3" aria-busy="true">
-          <div className="bg-grey-10 h-2 w-full animate-pulse rounded-full" />
-          <div className="bg-grey-10 h-16 w-full animate-pulse rounded" />
+          <div className="bg-ui-bg-component h-2 w-full animate-pulse rounded-full" />
+          <div className="bg-ui-bg-component h-16 w-full animate-pulse rounded" />
         </div>
       </Card>
     )
@@ -67,7 +72,7 @@ export function KlarnaPanel({ order, notify }: { order: PanelOrder; notify: Noti
     return (
       <Card title="Klarna" subtitle="The Klarna details of this order could not be loaded">
         <div className="mt-4 flex items-center justify-between gap-x-4" data-testid="klarna-load-error">
-          <p className="inter-small-regular text-rose-50">{messageOf(query.error)}</p>
+          <p className="txt-compact-small text-ui-fg-error">{messageOf(query.error)}</p>
           <Button variant="secondary" size="small" onClick={refetch}>
             Try again
           </Button>

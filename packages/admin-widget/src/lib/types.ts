@@ -3,7 +3,7 @@
  * Derived from the server's KlarnaOrderView so the two cannot drift apart; `import type` keeps the
  * server code out of the admin bundle.
  */
-import type { KlarnaOrderView } from "../../../../core/src/sync/order-view"
+import type { KlarnaOrderView } from "../../../core/src/sync/order-view"
 
 /** A value after JSON.stringify/JSON.parse: Date becomes string, recursively. */
 export type Jsonified<T> = T extends Date

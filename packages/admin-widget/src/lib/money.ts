@@ -4,7 +4,7 @@
  * HUF 2, JPY 0, KWD 3). No float arithmetic: the minor units are turned into a decimal string
  * ("1234.50") and Intl formats that string.
  */
-import { currencyDecimals } from "../../../../core/src/sync/currency"
+import { currencyDecimals } from "../../../core/src/sync/currency"
 
 /** The number of minor-unit digits of a currency, from the engine's table (2 when the code is unknown). */
 export function currencyDigits(currency: string): number {

@@ -8,9 +8,9 @@ import type { KlarnaOrder } from "../lib/types"
 function Reference({ label, value, testId }: { label: string; value: string | null; testId: string }) {
   return (
     <div className="flex flex-col">
-      <dt className="inter-small-regular text-grey-50">{label}</dt>
-      <dd className="inter-small-regular text-grey-90 font-mono break-all" data-testid={testId}>
-        {value ? value : <span className="text-grey-40 font-sans">Not set yet</span>}
+      <dt className="txt-compact-small text-ui-fg-subtle">{label}</dt>
+      <dd className="txt-compact-small text-ui-fg-base font-mono break-all" data-testid={testId}>
+        {value ? value : <span className="text-ui-fg-muted font-sans">Not set yet</span>}
       </dd>
     </div>
   )

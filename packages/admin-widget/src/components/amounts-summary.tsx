@@ -7,10 +7,10 @@ import { formatMoney } from "../lib/money"
 import { notCapturedForGood, settlementNote } from "../lib/settlement"
 
 const SEGMENTS = {
-  captured: "bg-emerald-50",
-  refunded: "bg-orange-40",
-  released: "bg-grey-40",
-  remaining: "bg-grey-10",
+  captured: "bg-ui-tag-green-icon",
+  refunded: "bg-ui-tag-orange-icon",
+  released: "bg-ui-tag-neutral-icon",
+  remaining: "bg-ui-bg-component",
 } as const
 
 function share(part: number, whole: number): string {
@@ -30,12 +30,12 @@ export function AmountsSummary({ view }: { view: KlarnaOrder }) {
     { key: "captured", label: "Captured", amount: captured, dot: SEGMENTS.captured },
     { key: "refunded", label: "Refunded", amount: refunded, dot: SEGMENTS.refunded },
     { key: "released", label: cancelled ? "Cancelled" : "Released", amount: released, dot: SEGMENTS.released },
-    { key: "remaining", label: "Remaining", amount: remaining, dot: "bg-grey-20" },
+    { key: "remaining", label: "Remaining", amount: remaining, dot: "bg-ui-tag-neutral-border" },
   ]
   return (
     <div className="mt-6" data-testid="klarna-amounts">
       <div
-        className="bg-grey-10 flex h-2 w-full overflow-hidden rounded-full"
+        className="bg-ui-bg-component flex h-2 w-full overflow-hidden rounded-full"
         role="img"
         aria-label={`Captured ${money(captured)} of ${money(authorized)} authorized, refunded ${money(refunded)}, ${cancelled ? "cancelled" : "released"} ${money(released)}, remaining ${money(remaining)}`}
       >
@@ -43,19 +43,19 @@ export function AmountsSummary({ view }: { view: KlarnaOrder }) {
         <div className={SEGMENTS.refunded} style={{ width: share(Math.min(refunded, captured), authorized) }} />
         <div className={SEGMENTS.released} style={{ width: share(released, authorized) }} />
       </div>
-      <dl className="mt-4 grid grid-cols-5 divide-x divide-grey-20">
+      <dl className="mt-4 grid grid-cols-5 divide-x divide-ui-border-base">
         {items.map((item, index) => (
           <div key={item.key} className={index === 0 ? "pr-4" : "px-4"} data-testid={`klarna-amount-${item.key}`}>
-            <dt className="inter-small-regular text-grey-50 mb-1 flex items-center gap-x-1.5">
+            <dt className="txt-compact-small text-ui-fg-subtle mb-1 flex items-center gap-x-1.5">
               {item.dot && <span className={`inline-block h-2 w-2 rounded-full ${item.dot}`} />}
               {item.label}
             </dt>
-            <dd className="inter-base-semibold text-grey-90 whitespace-nowrap">{money(item.amount)}</dd>
+            <dd className="txt-compact-medium-plus text-ui-fg-base whitespace-nowrap">{money(item.amount)}</dd>
           </div>
         ))}
       </dl>
       {note && (
-        <p className="inter-small-regular text-grey-50 mt-3" data-testid="klarna-settlement">
+        <p className="txt-compact-small text-ui-fg-subtle mt-3" data-testid="klarna-settlement">
           {note}
         </p>
       )}

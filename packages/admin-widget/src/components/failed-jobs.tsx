@@ -5,11 +5,11 @@
 import { Alert, Button } from "@medusajs/ui"
 import type { KlarnaJob } from "../lib/types"
 import { formatDateTime, operationLabel } from "../lib/labels"
-import { messageOf, useRetryJob } from "../lib/api"
+import { messageOf, useKlarnaApi } from "../lib/api"
 import type { Notify } from "./notify"
 
 function RetryButton(props: { job: KlarnaJob; notify: Notify; onQueued: () => void }) {
-  const retry = useRetryJob(props.job.id)
+  const retry = useKlarnaApi().useRetryJob(props.job.id)
   return (
     <Button
       variant="secondary"

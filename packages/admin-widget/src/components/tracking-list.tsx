@@ -6,7 +6,7 @@ import { carrierName, trackingHref } from "../lib/tracking"
 export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
   if (entries.length === 0) {
     return (
-      <p className="inter-small-regular text-grey-50" data-testid="klarna-no-tracking">
+      <p className="txt-compact-small text-ui-fg-subtle" data-testid="klarna-no-tracking">
         Not shipped yet: no tracking number
       </p>
     )
@@ -17,8 +17,8 @@ export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
         const href = trackingHref(entry)
         const carrier = carrierName(entry.shipping_company)
         return (
-          <li key={`${entry.tracking_number ?? ""}-${index}`} className="inter-small-regular flex items-center gap-x-2">
-            <span className="text-grey-50 w-24 shrink-0 truncate" data-testid="klarna-carrier">
+          <li key={`${entry.tracking_number ?? ""}-${index}`} className="txt-compact-small flex items-center gap-x-2">
+            <span className="text-ui-fg-subtle w-24 shrink-0 truncate" data-testid="klarna-carrier">
               {carrier ?? "Carrier not set"}
             </span>
             {href ? (
@@ -26,16 +26,16 @@ export function TrackingList({ entries }: { entries: KlarnaShippingInfo[] }) {
                 href={href}
                 target="_blank"
                 rel="noopener noreferrer"
-                className="text-blue-60 hover:text-blue-50 inline-flex items-center"
+                className="text-ui-fg-interactive hover:text-ui-fg-interactive-hover inline-flex items-center"
                 data-testid="klarna-tracking-link"
               >
                 {entry.tracking_number}
                 <ArrowUpRightMini className="-my-1 -ml-0.5 shrink-0" />
               </a>
             ) : (
-              <span className="text-grey-90">{entry.tracking_number}</span>
+              <span className="text-ui-fg-base">{entry.tracking_number}</span>
             )}
-            {entry.shipping_method && <span className="text-grey-40">{entry.shipping_method}</span>}
+            {entry.shipping_method && <span className="text-ui-fg-muted">{entry.shipping_method}</span>}
           </li>
         )
       })}
