@@ -49,7 +49,7 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import { KlarnaError, idempotencyKeyFor } from "@klarna-order-sync/core"
-import { v2AmountToExactMinorUnits, v2AmountToMinorUnits } from "../../money/v2-amounts"
+import { formatExactDecimal, parseV2Amount, v2AmountToExactMinorUnits, v2AmountToMinorUnits } from "../../money/v2-amounts"
 import { checkoutOrderRequest, checkoutSessionRequest } from "../../lib/provider-checkout"
 import { StorefrontDataError, setDotPath, statusFromData, storefrontData, stringField } from "../../lib/provider-payment-data"
 import { readCheckoutCart } from "./checkout-cart"
@@ -85,7 +85,7 @@ export default class KlarnaPaymentProviderService extends AbstractPaymentProvide
       key: context.idempotency_key,
       klarna_order: stringField(input.data, "order_id"),
       session: stringField(input.data, "session_id"),
-      amount: input.amount === undefined ? undefined : String(input.amount),
+      amount: input.amount === undefined ? undefined : formatExactDecimal(parseV2Amount(input.amount)),
     }
     this.logger_?.info(`${LOG_PREFIX} provider ${method} ${JSON.stringify(fields)}`)
   }
