@@ -3,7 +3,13 @@
  * region offers the plugin's provider (pp_klarna_klarna) besides Medusa's pp_system_default. For the v2 sync
  * suites (test/medusa-v2/sync*.test.ts).
  */
+import { spawn } from "node:child_process"
+import fs from "node:fs"
+import path from "node:path"
+import { v2AmountToMinorUnits } from "../../packages/medusa-v2/src/money/v2-amounts"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
+import { storeRequest } from "./medusa-v2-checkout"
+import { SWEDISH_ADDRESS } from "./store-api"
 import { DEFAULT_V2_SEED, seedV2Store, type V2SeededStore, type V2SeedOptions } from "./medusa-v2-seed"
 import { startMedusaV2Stack, type MedusaV2Stack } from "./medusa-v2-stack"
 
@@ -13,6 +19,8 @@ export const FAST_V2_WORKER = { pollIntervalMs: 200, baseBackoffMs: 200, maxBack
 export interface V2SyncStack extends MedusaV2Stack {
   simulator: RunningSimulator
   store: V2SeededStore
+  /** The plugin options the server runs with (JSON). */
+  pluginOptionsJson: string
   /** Stops the server and the simulator. */
   close(): Promise<void>
 }
@@ -47,6 +55,7 @@ export async function startV2SyncStack(
       ...stack,
       simulator,
       store,
+      pluginOptionsJson: JSON.stringify(pluginOptions),
       close: async () => {
         await stack.close().catch(() => undefined)
         await simulator.close()
@@ -58,5 +67,99 @@ export async function startV2SyncStack(
     await stack.close().catch(() => undefined)
     await simulator.close()
     throw error
+  }
+}
+
+/**
+ * INTERIM Klarna checkout until the provider's store-API helper exists (test/support/medusa-v2-klarna-checkout.ts,
+ * helper v2-provider): the Klarna order is created in the simulator for the cart's exact total, and the
+ * payment session of pp_klarna_klarna carries its id in `data.order_id`, where the real provider keeps it.
+ */
+export async function checkoutWithKlarnaOrderId(
+  stack: V2SyncStack,
+  items: { sku: string; quantity: number }[],
+): Promise<{ orderId: string; klarnaOrderId: string; cartId: string }> {
+  const s = stack.store
+  const call = <T>(method: string, route: string, body?: unknown): Promise<T> => storeRequest<T>(stack.server.url, s, method, route, body)
+  const { cart } = await call<{ cart: { id: string } }>("POST", "/store/carts", {
+    region_id: s.regionId,
+    sales_channel_id: s.salesChannelId,
+  })
+  for (const item of items)
+    await call("POST", `/store/carts/${cart.id}/line-items`, { variant_id: s.variants[item.sku].variantId, quantity: item.quantity })
+  await call("POST", `/store/carts/${cart.id}`, {
+    email: "klarna@klarna-order-sync.test",
+    shipping_address: SWEDISH_ADDRESS,
+    billing_address: SWEDISH_ADDRESS,
+  })
+  await call("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: s.shippingOptionId })
+  const { cart: priced } = await call<{ cart: { total: number } }>("GET", `/store/carts/${cart.id}?fields=total`)
+  const created = await fetch(`${stack.simulator.url}/__sim/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ order_amount: v2AmountToMinorUnits(priced.total, "sek"), purchase_currency: "SEK", purchase_country: "SE" }),
+  })
+  const { order_id: klarnaOrderId } = (await created.json()) as { order_id: string }
+  const { payment_collection: collection } = await call<{ payment_collection: { id: string } }>("POST", "/store/payment-collections", {
+    cart_id: cart.id,
+  })
+  await call("POST", `/store/payment-collections/${collection.id}/payment-sessions`, {
+    provider_id: "pp_klarna_klarna",
+    data: { order_id: klarnaOrderId },
+  })
+  const completed = await call<{ type: string; order?: { id: string } }>("POST", `/store/carts/${cart.id}/complete`)
+  if (completed.type !== "order" || !completed.order) throw new Error(`the cart did not complete: ${JSON.stringify(completed)}`)
+  return { orderId: completed.order.id, klarnaOrderId, cartId: cart.id }
+}
+
+/**
+ * Delivers an event to one of the plugin's subscribers again, from a second process on the same database
+ * (`medusa exec`), as a bus that redelivers would: the subscriber's own code, Medusa's container, the plugin's
+ * module, with the worker off in that process (the server's worker does the work). `times` deliveries.
+ */
+export async function deliverAgain(
+  stack: V2SyncStack,
+  subscriber: string,
+  event: { name: string; data: Record<string, unknown> },
+  times = 2,
+): Promise<string> {
+  const script = path.join(stack.project.dir, `.kos-deliver-${process.pid}-${Date.now()}.js`)
+  fs.writeFileSync(
+    script,
+    `exports.default = async function ({ container }) {
+  const handler = require("@klarna-order-sync/medusa-v2/subscribers/${subscriber}").default
+  const event = ${JSON.stringify(event)}
+  for (let i = 0; i < ${times}; i++) await handler({ event, container, pluginOptions: {} })
+}\n`,
+  )
+  const options = JSON.parse(stack.pluginOptionsJson) as { worker?: Record<string, unknown> }
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) if (!/^(npm_|TS_NODE_)/i.test(key)) env[key] = value
+  Object.assign(env, {
+    DATABASE_URL: stack.databaseUrl,
+    MEDUSA_DISABLE_TELEMETRY: "true",
+    NODE_ENV: "production",
+    KOS_ADMIN_DISABLE: "true",
+    KOS_KLARNA_OPTIONS: JSON.stringify({ ...options, worker: { ...options.worker, enabled: false } }),
+  })
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [stack.project.medusaBin, "exec", script], {
+        cwd: stack.project.dir,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+      let output = ""
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()))
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()))
+      const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
+      child.on("close", (code) => {
+        clearTimeout(timer)
+        if (code === 0) resolve(output)
+        else reject(new Error(`medusa exec failed (${String(code)}):\n${output.slice(-6000)}`))
+      })
+    })
+  } finally {
+    fs.rmSync(script, { force: true })
   }
 }

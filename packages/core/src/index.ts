@@ -55,7 +55,6 @@ export { planRemainingCapture } from "./sync/plan-remaining"
 
 // The merchant's admin API (/admin/klarna/...), one behaviour for every Medusa plugin.
 export {
-  KlarnaRefundRefused,
   malformedIdReason,
   malformedPathReason,
   orderViewAnswer,
@@ -72,3 +71,6 @@ export type { AdminAnswer, KlarnaAdminService } from "./sync/admin-api"
 export * from "./config"
 export { refundRefusal } from "./sync/refund-headroom"
 export type { RefundHeadroom } from "./sync/refund-headroom"
+
+// A Medusa plugin's sync service over the core (v1's and v2's are thin faces of it).
+export * from "./plugin"

@@ -3,6 +3,8 @@
  * options }]`, Medusa v2's the same): one source of truth for validation, defaults (ajv fills them in) and
  * the documentation of each option. parseKlarnaOptions() (plugin-options.ts) validates against it.
  */
+import { SHIPPING_METHODS } from "../sync/shipping-info"
+
 export const KLARNA_OPTIONS_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -82,21 +84,7 @@ export const KLARNA_OPTIONS_SCHEMA = {
     },
     shippingMethod: {
       description: "Klarna shipping_method sent with tracking.",
-      enum: [
-        "PickUpStore",
-        "Home",
-        "BoxReg",
-        "BoxUnreg",
-        "PickUpPoint",
-        "Own",
-        "Postal",
-        "DHLPackstation",
-        "Digital",
-        "Undefined",
-        "PickUpWarehouse",
-        "ClickCollect",
-        "PalletDelivery",
-      ],
+      enum: SHIPPING_METHODS,
       default: "Home",
     },
     captureOn: {
@@ -187,4 +175,4 @@ export const KLARNA_OPTIONS_SCHEMA = {
       },
     },
   },
-} as const
+}

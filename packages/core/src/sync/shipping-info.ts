@@ -12,7 +12,8 @@ import { trackingUrlFor } from "./carriers"
 import type { FulfillmentSnapshot } from "./order-model"
 import { codePointLength, isWellFormed } from "./order-lines/text"
 
-const SHIPPING_METHODS: readonly string[] = [
+/** Klarna's shipping_method values (the plugin options' `shippingMethod` is one of them). */
+export const SHIPPING_METHODS: readonly ShippingMethod[] = [
   "PickUpStore",
   "Home",
   "BoxReg",
@@ -63,7 +64,7 @@ function refusal(field: TrackingField, value: string): RefusedTrackingValue | nu
 /** What can be sent of a fulfillment's tracking, and what cannot (each refused value once). */
 export function planShippingInfo(fulfillment: FulfillmentSnapshot): ShippingInfoPlan {
   const method =
-    fulfillment.shippingMethod && SHIPPING_METHODS.includes(fulfillment.shippingMethod)
+    fulfillment.shippingMethod && (SHIPPING_METHODS as readonly string[]).includes(fulfillment.shippingMethod)
       ? (fulfillment.shippingMethod as ShippingMethod)
       : undefined
   const refused: RefusedTrackingValue[] = []

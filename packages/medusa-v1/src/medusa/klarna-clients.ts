@@ -13,7 +13,8 @@ export { NoKlarnaCredentialsError, klarnaLoggerFrom } from "@klarna-order-sync/c
 export type { ClientFactoryOptions, PlatformLoggerLike as MedusaLoggerLike } from "@klarna-order-sync/core"
 
 let medusaVersion: string | undefined
-function medusaUserAgent(): string {
+/** "medusa/<version of @medusajs/medusa>": the User-Agent suffix of the v1 plugin's Klarna calls. */
+export function medusaUserAgent(): string {
   if (medusaVersion === undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

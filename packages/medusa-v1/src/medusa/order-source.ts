@@ -4,7 +4,9 @@
  */
 import type { FulfillmentSnapshot, ItemLine, RefundSnapshot, ShippingLine } from "@klarna-order-sync/core"
 import type { OrderSource, SyncableOrder } from "@klarna-order-sync/core"
-import { currencyDecimals } from "@klarna-order-sync/core"
+import { currencyDecimals, shippingCompanyFor } from "@klarna-order-sync/core"
+
+export { shippingCompanyFor }
 import { klarnaPaymentOf } from "./klarna-payment-of"
 import type { KlarnaPluginOptions } from "./plugin-options"
 
@@ -226,19 +228,6 @@ function fulfillments(order: MedusaOrderLike, options: KlarnaPluginOptions): Ful
       canceled: Boolean(fulfillment.canceled_at),
       shipped: Boolean(fulfillment.shipped_at),
     }))
-}
-
-/** Per fulfillment `metadata.klarna_shipping_company` first, then the mapping by provider, then by shipping option name. */
-export function shippingCompanyFor(
-  fulfillment: Pick<FulfillmentLike, "metadata" | "provider_id">,
-  shippingOptionName: string | undefined,
-  options: Pick<KlarnaPluginOptions, "carrierMapping" | "defaultShippingCompany">,
-): string | undefined {
-  const fromMetadata = fulfillment.metadata?.klarna_shipping_company
-  if (typeof fromMetadata === "string" && fromMetadata.trim() !== "") return fromMetadata.trim()
-  if (fulfillment.provider_id && options.carrierMapping[fulfillment.provider_id]) return options.carrierMapping[fulfillment.provider_id]
-  if (shippingOptionName && options.carrierMapping[shippingOptionName]) return options.carrierMapping[shippingOptionName]
-  return options.defaultShippingCompany
 }
 
 /**

@@ -14,7 +14,7 @@
  * A claimed orphan is marked `cancelling`, and no order is placed on it any more.
  */
 import type { EntityManager } from "typeorm"
-import type { OrphanVerdict } from "@klarna-order-sync/core"
+import type { OrphanCandidate, OrphanVerdict } from "@klarna-order-sync/core"
 import { NotAllowedError } from "./not-allowed-error"
 
 /** Advisory lock class of "the order of one cart" (two-key form: class, hashtext(cart id)). */
@@ -92,11 +92,7 @@ export async function guardOrderInsert(manager: EntityManager, order: { id?: str
   )
 }
 
-export interface OrphanCandidate {
-  checkout_id: string
-  klarna_order_id: string
-  currency: string
-}
+export type { OrphanCandidate }
 
 /**
  * Authorizations of a cart that are no order's payment: after a failed completion. The cancel job checks

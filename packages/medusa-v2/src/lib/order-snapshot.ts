@@ -18,7 +18,7 @@ import type {
   ShippingLine,
   SyncableOrder,
 } from "@klarna-order-sync/core"
-import { currencyDecimals, klarnaOrderIdAt } from "@klarna-order-sync/core"
+import { currencyDecimals, klarnaOrderIdAt, shippingCompanyFor } from "@klarna-order-sync/core"
 import { allocateMinorUnits, parseV2Amount, roundHalfAwayFromZero, toMinorUnitDecimal, v2AmountToMinorUnits } from "../money/v2-amounts"
 
 /** The fields the order source asks query.graph for (checked against a 2.21.2 server: test fixture order-graph.json). */
@@ -335,19 +335,6 @@ function fulfillments(order: V2OrderGraph, options: SnapshotOptions): Fulfillmen
       canceled: Boolean(fulfillment.canceled_at),
       shipped: Boolean(fulfillment.shipped_at),
     }))
-}
-
-/** Per fulfillment `metadata.klarna_shipping_company` first, then the mapping by provider, then by shipping method name. */
-export function shippingCompanyFor(
-  fulfillment: Pick<V2Fulfillment, "metadata" | "provider_id">,
-  shippingOptionName: string | undefined,
-  options: Pick<KlarnaPluginOptions, "carrierMapping" | "defaultShippingCompany">,
-): string | undefined {
-  const fromMetadata = fulfillment.metadata?.klarna_shipping_company
-  if (typeof fromMetadata === "string" && fromMetadata.trim() !== "") return fromMetadata.trim()
-  if (fulfillment.provider_id && options.carrierMapping[fulfillment.provider_id]) return options.carrierMapping[fulfillment.provider_id]
-  if (shippingOptionName && options.carrierMapping[shippingOptionName]) return options.carrierMapping[shippingOptionName]
-  return options.defaultShippingCompany
 }
 
 /**

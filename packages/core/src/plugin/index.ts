@@ -1,0 +1,6 @@
+export { KlarnaPaymentPendingError, KlarnaRefundRefused, PluginSync } from "./plugin-sync"
+export type { OrphanCandidate, PlatformReads, PluginSyncDeps, SweepPage, SweepPosition } from "./plugin-sync"
+export { sweepPage } from "./sweep-query"
+export type { RunSql, SweepSource } from "./sweep-query"
+export { refundHeadroomOf } from "./refund-headroom-query"
+export type { PlatformRefunds } from "./refund-headroom-query"
