@@ -18,11 +18,12 @@ const CORE_DIR = path.join(REPO, "packages", "core")
 export const PLUGIN_PACKAGE = "@klarna-order-sync/medusa-v2"
 /**
  * Sources outside the plugin package that its admin bundle imports by relative path (Vite bundles them into
- * the plugin's admin build): the widget presentation shared with the v1 plugin, and the engine's pure
- * currency and carrier tables it formats with. Staged at the same place relative to the plugin, so the
- * relative imports resolve there as in the repository. Repository-relative paths.
+ * the plugin's admin build): the widget presentation shared with the v1 plugin, and the core's sources (the
+ * widget formats with its pure currency and carrier tables and types its answers with the order view's
+ * types). Staged at the same place relative to the plugin, so the relative imports resolve there as in the
+ * repository. Repository-relative paths.
  */
-const ADMIN_SHARED_SOURCES = ["packages/admin-widget/src", "packages/core/src/sync/currency.ts", "packages/core/src/sync/carriers.ts"]
+const ADMIN_SHARED_SOURCES = ["packages/admin-widget/src", "packages/core/src"]
 
 /** Every file under dir (sorted, relative), skipping tests and build output. */
 function filesOf(dir: string, skip: (relative: string) => boolean = () => false): string[] {
@@ -126,10 +127,43 @@ export async function buildAndInstallPlugin(
   copy(path.join(REPO, "scripts", "bundle-core.js"), path.join(stage, "scripts", "bundle-core.js"))
   installCore(path.join(projectDir, "node_modules"))
   await run(process.execPath, [medusaBin, "plugin:build"], stagedPlugin)
+  await typecheckAdmin(projectDir, stage, run)
   const target = path.join(projectDir, "node_modules", ...PLUGIN_PACKAGE.split("/"))
   fs.rmSync(target, { recursive: true, force: true })
   fs.mkdirSync(target, { recursive: true })
   fs.copyFileSync(path.join(stagedPlugin, "package.json"), path.join(target, "package.json"))
   fs.cpSync(path.join(stagedPlugin, ".medusa", "server"), path.join(target, ".medusa", "server"), { recursive: true })
   return stagedPlugin
+}
+
+/**
+ * `medusa plugin:build` type-checks the backend only: Vite transpiles src/admin without checking types. The
+ * widget (and the shared presentation, against the v2 dashboard's @medusajs/ui and React Query) is checked
+ * here, with the project's TypeScript and packages, so a type error fails the build as it does for the backend.
+ */
+async function typecheckAdmin(
+  projectDir: string,
+  root: string,
+  run: (command: string, args: string[], cwd: string) => Promise<string>,
+): Promise<void> {
+  const config = path.join(root, "tsconfig.admin.json")
+  const pluginDir = path.relative(REPO, PLUGIN_SOURCE_DIR)
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2021",
+        module: "ESNext",
+        moduleResolution: "bundler",
+        jsx: "react-jsx",
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        lib: ["ES2021", "DOM"],
+        types: ["node"],
+      },
+      include: [`${pluginDir}/src/admin/**/*`, "packages/admin-widget/src/**/*"],
+    }),
+  )
+  await run(process.execPath, [path.join(projectDir, "node_modules", "typescript", "bin", "tsc"), "-p", config], root)
 }

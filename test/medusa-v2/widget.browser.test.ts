@@ -90,17 +90,27 @@ describe("the Klarna widget on the v2 order page", () => {
     const jacket = placed.items["JKT-1"].id
 
     const first = await fulfill(stack, orderId, [{ id: tomato, quantity: 1 }])
-    await ship(stack, orderId, first, [{ id: tomato, quantity: 1 }], [
-      { tracking_number: "00370712345678901234", tracking_url: `${STORE_TRACKING_URL}00370712345678901234` },
-    ])
+    await ship(
+      stack,
+      orderId,
+      first,
+      [{ id: tomato, quantity: 1 }],
+      [{ tracking_number: "00370712345678901234", tracking_url: `${STORE_TRACKING_URL}00370712345678901234` }],
+    )
     const second = await fulfill(stack, orderId, [
       { id: tomato, quantity: 1 },
       { id: jacket, quantity: 1 },
     ])
-    await ship(stack, orderId, second, [
-      { id: tomato, quantity: 1 },
-      { id: jacket, quantity: 1 },
-    ], [{ tracking_number: "JJD000390007781234" }, { tracking_number: "JJD000390007785678" }])
+    await ship(
+      stack,
+      orderId,
+      second,
+      [
+        { id: tomato, quantity: 1 },
+        { id: jacket, quantity: 1 },
+      ],
+      [{ tracking_number: "JJD000390007781234" }, { tracking_number: "JJD000390007785678" }],
+    )
     await viewWhenV2(
       stack.admin,
       orderId,

@@ -35,7 +35,7 @@ const STORE_DEPENDENCIES = {
   typeorm: "0.3.16",
 }
 
-/** A string of the widget (src/admin/components/klarna-panel.tsx) that survives minification. */
+/** A string of the widget (packages/admin-widget/src/components/klarna-panel.tsx, bundled into src/admin) that survives minification. */
 const WIDGET_MARKER = "The Klarna details of this order could not be loaded"
 
 /** npm's tarball name for a package: `@scope/name` → `scope-name-<version>.tgz`. */

@@ -55,7 +55,6 @@ export { planRemainingCapture } from "./sync/plan-remaining"
 
 // The merchant's admin API (/admin/klarna/...), one behaviour for every Medusa plugin.
 export {
-  KlarnaRefundRefused,
   malformedIdReason,
   malformedPathReason,
   orderViewAnswer,

@@ -116,18 +116,7 @@ export interface KlarnaAdminService {
   listOrphans(limit: number): Promise<OrphanListing[]>
 }
 
-/** A refund from the Klarna panel that cannot be made; `status` is what the admin route answers. */
-export class KlarnaRefundRefused extends Error {
-  override readonly name = "KlarnaRefundRefused"
-  constructor(
-    readonly status: 400 | 409,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/** By shape, not class: each plugin bundles its own copy of the core. */
+/** A KlarnaRefundRefused (plugin/plugin-sync.ts), by shape: the routes need not load the sync service's module. */
 function refusalOf(error: unknown): { status: 400 | 409; message: string } | null {
   const candidate = error as { name?: unknown; status?: unknown; message?: unknown } | null
   if (candidate?.name !== "KlarnaRefundRefused" || (candidate.status !== 400 && candidate.status !== 409)) return null
