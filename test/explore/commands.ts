@@ -195,6 +195,35 @@ class RefundAmount extends Command {
   }
 }
 
+/**
+ * Refund the price of some units without a return (goodwill: the customer keeps them). Its amount is exactly
+ * what a return of those units would refund, so a platform that links refunds to returns by amount (Medusa v2)
+ * must not take it for the return's refund, nor a later return's refund for it.
+ */
+class RefundUnitsPrice extends Command {
+  constructor(
+    readonly itemIndex: number,
+    readonly quantity: number,
+  ) {
+    super()
+  }
+  check(s: Readonly<Sequence>) {
+    return !s.order.canceled
+  }
+  async apply(s: Sequence, env: ExploreEnvironment) {
+    const { amount: open } = await refundable(s, env)
+    const item = s.order.items[this.itemIndex % s.order.items.length]
+    const amount = Math.min(this.quantity, item.quantity) * (item.unitPrice - item.unitDiscount)
+    if (amount <= 0 || amount > open) return
+    const id = `ref_${s.order.orderId}_${++s.nextId}`
+    s.order.refunds.push({ id, amount, createdAt: new Date() })
+    await deliver(env, s, { kind: "refund_created", refundId: id })
+  }
+  toString() {
+    return `refundUnitsPrice(${this.itemIndex}, ${this.quantity})`
+  }
+}
+
 /** Cancel the order (Medusa: only once its fulfillments are canceled, and nothing refunded). */
 class CancelOrder extends Command {
   check(s: Readonly<Sequence>) {
@@ -391,6 +420,7 @@ export function commandArbitraries(options: { oddTrackingLengths: boolean }): fc
     fc.tuple(fc.nat(5), trackings(odd), company(odd)).map(([i, t, c]) => new Ship(i, t, c)),
     fc.tuple(fc.nat(5), fc.integer({ min: 1, max: 3 })).map(([i, q]) => new ReturnWithRefund(i, q)),
     fc.integer({ min: 1, max: 100 }).map((share) => new RefundAmount(share)),
+    fc.tuple(fc.nat(5), fc.integer({ min: 1, max: 2 })).map(([i, q]) => new RefundUnitsPrice(i, q)),
     fc.constant(new CancelOrder()),
     fc.constant(new CaptureRemaining()),
     fc.nat(20).map((i) => new DeliverAgain(i)),

@@ -17,6 +17,16 @@ import type { SyncLogger } from "../../packages/core/src/sync/ports"
 import { SyncWorker } from "../../packages/core/src/sync/worker"
 import { outboxDatabase, sleep, type OutboxDatabase } from "../outbox/support"
 import { snapshotOf, type ModelOrder } from "./platform-model"
+import { v2SnapshotOf } from "./v2-order-graph"
+
+/** Which platform adapter's order source the engine reads through. */
+export type ExploreSource = "v1" | "v2"
+export const EXPLORE_SOURCES: readonly ExploreSource[] = ["v1", "v2"]
+
+export function parseExploreSource(value: string): ExploreSource {
+  if (value === "v1" || value === "v2") return value
+  throw new Error(`unknown source ${JSON.stringify(value)} (use v1 or v2)`)
+}
 
 /** Klarna answers slower than this count as a timeout (the simulator's timeout fault holds longer). */
 export const CLIENT_TIMEOUT_MS = 400
@@ -26,6 +36,7 @@ const IDLE_TIMEOUT_MS = 30_000
 const quiet: SyncLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
 
 export interface ExploreEnvironment {
+  source: ExploreSource
   sim: RunningSimulator
   db: OutboxDatabase
   /** A query on the run's database over a pooled connection (the checks run thousands of them). */
@@ -45,7 +56,11 @@ export interface ExploreEnvironment {
 }
 
 /** `backoffMaxMs`: the longest retry wait (a Retry-After above it is cut to it); short by default, so sequences stay fast. */
-export async function startExploreEnvironment(options: { backoffMaxMs?: number } = {}): Promise<ExploreEnvironment> {
+export async function startExploreEnvironment(
+  options: { backoffMaxMs?: number; source?: ExploreSource } = {},
+): Promise<ExploreEnvironment> {
+  const source = options.source ?? "v1"
+  const snapshot = source === "v2" ? v2SnapshotOf : snapshotOf
   const sim = await startSimulator({ port: 0 })
   const db = await outboxDatabase("kos_explore")
   const orders = new Map<string, ModelOrder>()
@@ -67,7 +82,7 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
       orders: {
         loadOrder: async (id) => {
           const order = orders.get(id)
-          return order ? snapshotOf(order) : null
+          return order ? snapshot(order) : null
         },
       },
       klarna: { forCurrency: () => klarna },
@@ -154,6 +169,7 @@ export async function startExploreEnvironment(options: { backoffMaxMs?: number }
   }
 
   return {
+    source,
     sim,
     db,
     sql,

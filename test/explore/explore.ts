@@ -6,9 +6,10 @@
  */
 import fc from "fast-check"
 import { commandArbitraries, type Sequence } from "./commands"
-import type { ExploreEnvironment } from "./environment"
+import type { ExploreEnvironment, ExploreSource } from "./environment"
 import { checkInvariants } from "./invariants"
 import { orderTotal, type ModelItem, type ModelOrder } from "./platform-model"
+import { taxStep } from "./v2-order-graph"
 
 export interface ExploreOptions {
   runs: number
@@ -26,6 +27,7 @@ export interface ExploreReport {
   /** fast-check's report of the shrunk failing sequence, with its seed. */
   failure?: string
   seed: number
+  source: ExploreSource
 }
 
 export const oddTrackingFromEnv = (): boolean => process.env.EXPLORE_ODD_TRACKING !== "0"
@@ -43,7 +45,7 @@ interface OrderShape {
   giftCardShare: number
 }
 
-const orderShape: fc.Arbitrary<OrderShape> = fc.record({
+export const orderShape: fc.Arbitrary<OrderShape> = fc.record({
   currency: fc.constantFrom(...CURRENCIES),
   items: fc.array(
     fc.record({
@@ -58,27 +60,69 @@ const orderShape: fc.Arbitrary<OrderShape> = fc.record({
   giftCardShare: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 90 })),
 })
 
+/**
+ * Medusa v2's form of the same order: prices tax included or not, per line (`taxInclusive`, one flag per item
+ * then shipping), and no gift card (v2's order graph has none). A tax-exclusive price is moved to the nearest
+ * net amount v2 represents exactly at its rate (a multiple of taxStep: gross = net × (1 + rate) in whole minor
+ * units), so every unit still costs the same to the minor unit and the invariants' expected lines stay exact.
+ */
+interface V2OrderShape extends OrderShape {
+  taxInclusive: boolean[]
+}
+
+export const v2OrderShape: fc.Arbitrary<V2OrderShape> = fc
+  .tuple(orderShape, fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }))
+  .map(([shape, taxInclusive]) => ({ ...shape, giftCardShare: 0, taxInclusive }))
+
+/** The tax-exclusive net price nearest `gross` that v2 keeps exactly, at least one step; as gross minor units. */
+function v2ExactGross(gross: number, rate: number): { steps: number; gross: (steps: number) => number } {
+  const step = taxStep(rate)
+  const steps = Math.max(1, Math.round((gross * 10000) / (10000 + rate) / step))
+  return { steps, gross: (n) => (n * step * (10000 + rate)) / 10000 }
+}
+
+function v2Amounts(
+  item: OrderShape["items"][number],
+  taxInclusive: boolean,
+): Pick<ModelItem, "unitPrice" | "unitDiscount" | "taxInclusive"> {
+  if (taxInclusive) return { unitPrice: item.unitPrice, unitDiscount: discountOf(item.unitPrice, item.discountShare), taxInclusive }
+  const exact = v2ExactGross(item.unitPrice, item.taxRate)
+  return {
+    unitPrice: exact.gross(exact.steps),
+    unitDiscount: exact.gross(Math.floor(((exact.steps - 1) * item.discountShare) / 100)),
+    taxInclusive,
+  }
+}
+
+function v2ShippingAmount(shipping: { amount: number; taxRate: number }): number {
+  const exact = v2ExactGross(shipping.amount, shipping.taxRate)
+  return exact.gross(exact.steps)
+}
+
+const discountOf = (unitPrice: number, share: number) => Math.floor(((unitPrice - 1) * share) / 100)
+
 let orderCounter = 0
 const runToken = `${Date.now().toString(36)}${process.pid.toString(36)}`
 
-async function placeOrder(env: ExploreEnvironment, shape: OrderShape): Promise<ModelOrder> {
-  const token = `${runToken}_${++orderCounter}`
+/** The platform order of a generated shape (no Klarna order yet); ids carry `token`. */
+export function modelOrderOf(shape: OrderShape | V2OrderShape, token: string): ModelOrder {
+  const v2 = "taxInclusive" in shape ? shape.taxInclusive : undefined
   const items: ModelItem[] = shape.items.map((item, i) => ({
     id: `item_${token}_${i}`,
     name: `Item ${i} ${token}`,
     sku: `sku-${token}-${i}`,
     quantity: item.quantity,
-    unitPrice: item.unitPrice,
-    unitDiscount: Math.floor(((item.unitPrice - 1) * item.discountShare) / 100),
+    ...(v2 ? v2Amounts(item, v2[i]) : { unitPrice: item.unitPrice, unitDiscount: discountOf(item.unitPrice, item.discountShare) }),
     taxRate: item.taxRate,
   }))
+  const shipping = shape.shipping && v2 && !v2[3] ? { ...shape.shipping, amount: v2ShippingAmount(shape.shipping) } : shape.shipping
   const draft: ModelOrder = {
     orderId: `order_${token}`,
     klarnaOrderId: "",
     currency: shape.currency.currency,
     decimals: shape.currency.decimals,
     items,
-    ...(shape.shipping ? { shipping: { id: `ship_${token}`, ...shape.shipping } } : {}),
+    ...(shipping ? { shipping: { id: `ship_${token}`, ...shipping, ...(v2 ? { taxInclusive: v2[3] } : {}) } } : {}),
     fulfillments: [],
     refunds: [],
     canceled: false,
@@ -86,6 +130,11 @@ async function placeOrder(env: ExploreEnvironment, shape: OrderShape): Promise<M
   }
   const giftCard = Math.floor((orderTotal(draft) * shape.giftCardShare) / 100)
   if (giftCard > 0 && giftCard < orderTotal(draft)) draft.giftCard = { id: `gc_${token}`, code: `GIFT-${token}`, amount: giftCard }
+  return draft
+}
+
+async function placeOrder(env: ExploreEnvironment, shape: OrderShape | V2OrderShape): Promise<ModelOrder> {
+  const draft = modelOrderOf(shape, `${runToken}_${++orderCounter}`)
   const response = await fetch(`${env.sim.url}/__sim/orders`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -112,8 +161,9 @@ async function converge(env: ExploreEnvironment, order: ModelOrder): Promise<voi
 export async function runExploration(env: ExploreEnvironment, options: ExploreOptions): Promise<ExploreReport> {
   const totals = { sequences: 0, commands: 0, faults: 0, violations: 0 }
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
+  const shapes: fc.Arbitrary<OrderShape | V2OrderShape> = env.source === "v2" ? v2OrderShape : orderShape
   const property = fc.asyncProperty(
-    orderShape,
+    shapes,
     fc.commands(commandArbitraries({ oddTrackingLengths: options.oddTrackingLengths ?? oddTrackingFromEnv() }), {
       maxCommands: options.maxCommands ?? 15,
       size: "+1",
@@ -141,7 +191,7 @@ export async function runExploration(env: ExploreEnvironment, options: ExploreOp
     },
   )
   const result = await fc.check(property, { numRuns: options.runs, seed, endOnFailure: false })
-  const report: ExploreReport = { ...totals, seed }
+  const report: ExploreReport = { ...totals, seed, source: env.source }
   if (result.failed) {
     report.failure = fc.defaultReportMessage(result) ?? `failed (seed ${seed})`
     // Shrinking replays the failing sequence many times; count each distinct failing sequence once.
@@ -151,5 +201,5 @@ export async function runExploration(env: ExploreEnvironment, options: ExploreOp
 }
 
 export function summaryLine(report: ExploreReport): string {
-  return `explore: sequences=${report.sequences} commands=${report.commands} faults=${report.faults} violations=${report.violations}`
+  return `explore: sequences=${report.sequences} commands=${report.commands} faults=${report.faults} violations=${report.violations} source=${report.source}`
 }

@@ -4,6 +4,7 @@
  * readable violations; an empty list is a pass.
  */
 import type { KlarnaOrderLine, KlarnaShippingInfo } from "../../packages/core/src/klarna/types"
+import type { RefundSnapshot } from "../../packages/core/src/sync/order-model"
 import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
 import { jobKeys } from "../../packages/core/src/sync/job-keys"
 import { simOrder, simRequests, type SimOrder } from "../support/simulator-client"
@@ -162,6 +163,7 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     if (!platform) fail(`refund ${refund.refund_id} has reference ${reference}, which is no refund of the order`)
     else if (platform.amount !== refund.refunded_amount)
       fail(`refund ${reference}: Klarna ${refund.refunded_amount}, platform ${platform.amount}`)
+    if (platform) violations.push(...checkRefundLines(order, platform, refund))
   }
 
   // ---- Tracking -----------------------------------------------------------------------------------
@@ -266,6 +268,40 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
 function hasPaidCanceledSurplus(order: ModelOrder, paidCanceled: Map<string, number>): boolean {
   const active = activeUnits(order)
   return order.items.some((item) => (paidCanceled.get(item.id) ?? 0) > (active.get(item.id) ?? 0))
+}
+
+/**
+ * A refund's lines are what it pays back: the returned units, each line exactly the items it stands for
+ * (valued as captured), and nothing else when the refund is worth exactly those units; a refund without
+ * returned units carries no item line (one adjustment line). Either way the lines add up to the refund.
+ */
+function checkRefundLines(order: ModelOrder, platform: RefundSnapshot, refund: SimOrder["refunds"][number]): string[] {
+  const problems: string[] = []
+  const what = `refund ${platform.id}`
+  const lines = refund.order_lines ?? []
+  const sum = lines.reduce((s, l) => s + l.total_amount, 0)
+  if (sum !== refund.refunded_amount) problems.push(`${what}: lines add up to ${sum}, refunded ${refund.refunded_amount}`)
+  const returned = platform.returnedItems ?? []
+  const value = returned.reduce((s, l) => s + l.quantity * itemNet(order.items.find((i) => i.id === l.itemId) as ModelItem), 0)
+  for (const line of itemLines(lines)) {
+    const item = order.items.find((i) => i.sku === line.reference)
+    const units = returned.find((l) => l.itemId === item?.id)?.quantity ?? 0
+    if (line.quantity > units)
+      problems.push(`${what}: ${line.quantity} × ${line.reference ?? line.name} refunded as returned, ${units} returned`)
+  }
+  if (returned.length > 0 && platform.amount === value) {
+    const expected = returned.map((l) => ({ item: order.items.find((i) => i.id === l.itemId) as ModelItem, quantity: l.quantity }))
+    if (lines.length !== expected.length)
+      problems.push(
+        `${what}: ${lines.length} lines ${JSON.stringify(lines.map((l) => l.reference ?? l.name))}, the returned units are ${expected.length} items`,
+      )
+    for (const { item, quantity } of expected) {
+      const line = lines.find((l) => l.reference === item.sku)
+      if (!line) problems.push(`${what}: no line for the returned ${quantity} × ${item.sku}`)
+      else problems.push(...compareLine(what, line, expectedItemLine(item, quantity)))
+    }
+  }
+  return problems
 }
 
 const itemLines = (lines: KlarnaOrderLine[]) => lines.filter((l) => l.type === "physical" || l.type === "digital")

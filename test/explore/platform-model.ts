@@ -19,12 +19,16 @@ export interface ModelItem {
   /** Discount per unit, tax included. */
   unitDiscount: number
   taxRate: number
+  /** Medusa v2 only: the price is kept tax included (else net, with the tax in tax_lines: v2-order-graph.ts). */
+  taxInclusive?: boolean
 }
 
 export interface ModelShipping {
   id: string
   amount: number
   taxRate: number
+  /** Medusa v2 only, as ModelItem.taxInclusive. */
+  taxInclusive?: boolean
 }
 
 export interface ModelFulfillment {

@@ -1,5 +1,7 @@
 /**
- * `npm run explore -- --runs N [--seed S]`: the model-based exploration (test/explore/explore.ts) at any size.
+ * `npm run explore -- --runs N [--seed S] [--source=v1|v2]`: the model-based exploration (test/explore/explore.ts) at
+ * any size, reading the orders through the Medusa v1 snapshot (default) or the Medusa v2 plugin's order graph
+ * mapping (environment.ts). Flags take their value as `--flag value` or `--flag=value`.
  * PostgreSQL: DATABASE_URL if set (a fresh database is created on that server), otherwise an embedded
  * PostgreSQL is started for the run. EXPLORE_ODD_TRACKING=0 leaves out tracking values at and past
  * Klarna's length limits. Prints the shrunk failing sequence (with its seed) if any, then exactly one
@@ -8,18 +10,31 @@
 import os from "node:os"
 import path from "node:path"
 import { startPostgres, type RunningPostgres } from "../../scripts/postgres"
-import { startExploreEnvironment } from "./environment"
+import { parseExploreSource, startExploreEnvironment, type ExploreSource } from "./environment"
 import { runExploration, summaryLine } from "./explore"
 
-function parse(argv: string[]): { runs: number; seed?: number } {
-  const args: { runs: number; seed?: number } = { runs: 100 }
+interface Args {
+  runs: number
+  seed?: number
+  source: ExploreSource
+}
+
+function parse(argv: string[]): Args {
+  const args: Args = { runs: 100, source: "v1" }
+  const usage = "use --runs N [--seed S] [--source v1|v2]"
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]
-    const value = Number(argv[++i])
-    if (Number.isNaN(value)) throw new Error(`${flag} needs a number`)
-    if (flag === "--runs") args.runs = value
-    else if (flag === "--seed") args.seed = value
-    else throw new Error(`unknown argument ${flag} (use --runs N [--seed S])`)
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2)
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw new Error(`${flag} needs a value (${usage})`)
+    if (flag === "--source") {
+      args.source = parseExploreSource(value)
+      continue
+    }
+    const number = Number(value)
+    if (Number.isNaN(number)) throw new Error(`${flag} needs a number`)
+    if (flag === "--runs") args.runs = number
+    else if (flag === "--seed") args.seed = number
+    else throw new Error(`unknown argument ${flag} (${usage})`)
   }
   return args
 }
@@ -36,7 +51,7 @@ async function main(): Promise<number> {
       })
       process.env.DATABASE_URL = pg.url
     }
-    const env = await startExploreEnvironment()
+    const env = await startExploreEnvironment({ source: args.source })
     try {
       const report = await runExploration(env, args)
       if (report.failure) process.stderr.write(`${report.failure}\n`)

@@ -339,8 +339,10 @@ function fulfillments(order: V2OrderGraph, options: SnapshotOptions): Fulfillmen
 
 /**
  * The refunds of the Klarna payment (refunds of another payment never went through Klarna). v2 does not link
- * a refund to the return it pays for: a refund is paired with a received return of the same refund amount
- * (to the minor unit), each return once, in creation order; then Klarna gets the returned lines.
+ * a refund to the return it pays for: a refund is paired with a return of the same refund amount (to the
+ * minor unit) received before the refund was made, each return once, in creation order; then Klarna gets the
+ * returned lines. (A refund made before the return arrived, e.g. goodwill of the same amount, was already sent
+ * without them: pairing it afterwards would take the lines from the return's own refund.)
  */
 function refunds(order: V2OrderGraph, payment: V2Payment, currency: string): RefundSnapshot[] {
   const returns = [...(order.returns ?? [])]
@@ -355,7 +357,10 @@ function refunds(order: V2OrderGraph, payment: V2Payment, currency: string): Ref
     .map((refund) => {
       const amount = v2AmountToMinorUnits(refund.raw_amount ?? refund.amount, currency, `refund ${refund.id}`)
       const snapshot: RefundSnapshot = { id: refund.id, amount, createdAt: new Date(refund.created_at), note: refund.note ?? undefined }
-      const index = returnAmounts.findIndex((value, i) => value === amount && !paired.has(i))
+      const made = time(refund.created_at)
+      const index = returnAmounts.findIndex(
+        (value, i) => value === amount && !paired.has(i) && time(returns[i].received_at ?? returns[i].created_at) <= made,
+      )
       if (index >= 0) {
         paired.add(index)
         snapshot.returnedItems = (returns[index].items ?? [])

@@ -165,6 +165,31 @@ describe("refunds", () => {
   })
 })
 
+test("a goodwill refund made before a return was received is not taken for the return's refund (found by the v2 exploration)", () => {
+  // Refund 15 SEK of goodwill, then a tomato (15 SEK with tax) is returned and its 15 SEK refunded: v2 links a
+  // refund to its return only by amount, and the goodwill refund existed before the return was received.
+  const g = graph()
+  g.payment_collections![0].payments![0].refunds = [
+    { id: "ref_goodwill", amount: 15, raw_amount: { value: "15", precision: 20 }, created_at: "2026-12-05T08:00:00.000Z", note: null },
+    { id: "ref_return", amount: 15, raw_amount: { value: "15", precision: 20 }, created_at: "2026-12-05T08:10:00.000Z", note: null },
+  ]
+  g.returns = [
+    {
+      id: "ret_1",
+      status: "received",
+      created_at: "2026-12-05T08:05:00.000Z",
+      received_at: "2026-12-05T08:09:00.000Z",
+      refund_amount: 15,
+      items: [{ item_id: "ordli_01M92KENTRP9XSYKN96DWM5C5Q", quantity: 1, received_quantity: 1 }],
+    },
+  ]
+  const refunds = toSyncableOrder(g, options).refunds
+  expect(refunds.map((r) => [r.id, r.reason, r.returnedItems])).toEqual([
+    ["ref_goodwill", undefined, undefined],
+    ["ref_return", "return", [{ itemId: "ordli_01M92KENTRP9XSYKN96DWM5C5Q", quantity: 1 }]],
+  ])
+})
+
 // ---- Properties over random v2 orders --------------------------------------------------------------------
 
 /** An exact decimal with `scale` fraction digits, as text: units / 10^scale. */
