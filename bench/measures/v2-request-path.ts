@@ -7,8 +7,10 @@
  * subscribers find no Klarna order; its provider is not called). Each round sends one request of each kind in
  * a random order with a short random pause; warm-up rounds are dropped. Both kinds share the process, the
  * database and the 2 cores with the plugin's background sync alike, so the difference is what the plugin does
- * inside the request: for a fulfillment or a shipment nothing (the subscribers run after the response), for a
- * refund the provider's refundPayment (the refund headroom check) before Medusa records it.
+ * for a Klarna order while the request runs: for a fulfillment or a shipment its subscriber, which v2's local
+ * event bus starts (unawaited) as soon as the workflow releases its events, while the route still loads the
+ * order for its answer (on a pp_system_default order the subscriber only finds no Klarna payment); for a refund
+ * also the provider's refundPayment (the refund headroom check) before Medusa records it.
  *   POST /admin/orders/:id/fulfillments (one unit), POST .../fulfillments/:fid/shipments (one label),
  *   POST /admin/payments/:id/refund (1 SEK; the payments were captured first with Medusa's Capture button).
  * Goal (as v1's): p50 with the plugin's work <= 1.05 x p50 without.
@@ -133,9 +135,10 @@ export function v2RequestPathMeasure(samples: Samples): Measure {
     ...(missed.length
       ? {
           note:
-            `${missed.join(", ")} slower on Klarna orders than on pp_system_default orders of the same server. A fulfillment or ` +
-            `shipment request runs none of the plugin's code (its subscribers run after the response); a refund runs the ` +
-            `provider's refundPayment (refund headroom: order mapping + captures + refunds read from the plugin's tables)`,
+            `${missed.join(", ")} slower on Klarna orders than on pp_system_default orders of the same server. In the request ` +
+            `the plugin adds: its subscriber, which v2's local event bus starts (unawaited) once the workflow released its ` +
+            `events, overlapping the route's final order query (it loads the order and enqueues a job); for a refund the ` +
+            `provider's refundPayment (refund headroom read from the plugin's tables). Compare ratio_mean and p95 with n`,
         }
       : {}),
     requests: byOperation,

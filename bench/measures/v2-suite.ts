@@ -24,7 +24,7 @@ export async function runMedusaV2Measures(options: V2SuiteOptions): Promise<void
   const { sim, quick, parts, record } = options
   const sizes = quick
     ? { callOrders: 1, rounds: 8, warmup: 2, unitsPerOrder: 20 }
-    : { callOrders: 3, rounds: 40, warmup: 4, unitsPerOrder: 25 }
+    : { callOrders: 2, rounds: 40, warmup: 4, unitsPerOrder: 25 }
   progress("Medusa v2: the v2 project, a migrated database, the server with the plugin")
   const started = Date.now()
   const server: V2BenchServer = await startV2BenchServer(options.serverUrl, sim)
