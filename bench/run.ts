@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only=throughput,calls,request,view,memory]`
+ * `npm run bench -- --v2 [--quick] [--only=calls,request]`: the Medusa v2 plugin's measures instead
  *
  * Runs the benchmarks and prints one JSON object per measure on stdout, the last line a summary.
  * Progress goes to stderr. Everything the run starts (PostgreSQL, the simulator, redis-server, Medusa
@@ -11,39 +12,46 @@ import { machine, startBenchPostgres, startSimulatorProcess } from "./lib/infra"
 import { emit, progress, type Measure } from "./lib/report"
 import { syncThroughput } from "./measures/sync-throughput"
 import { runMedusaMeasures } from "./measures/medusa-suite"
+import { runMedusaV2Measures, V2_PARTS } from "./measures/v2-suite"
 
 const ALL = ["throughput", "request", "memory", "calls", "view"] as const
 type Part = (typeof ALL)[number]
 
-function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurrency: number } {
+function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurrency: number; v2: boolean } {
   let quick = false
+  // --v2: the Medusa v2 plugin's measures (calls, request) instead of v1's.
+  const v2 = argv.includes("--v2")
   // Measure 1 runs as many worker lanes as the plugin's worker does by default (worker.concurrency).
   let concurrency = DEFAULT_WORKER_OPTIONS.concurrency
   let only = new Set<Part>(ALL)
   for (const arg of argv) {
     if (arg === "--quick") quick = true
+    else if (arg === "--v2") continue
     else if (arg.startsWith("--concurrency=")) concurrency = Number(arg.slice("--concurrency=".length))
     else if (arg.startsWith("--only=")) {
       const wanted = arg
         .slice("--only=".length)
         .split(",")
         .map((part) => part.trim())
-      const unknown = wanted.filter((part) => !(ALL as readonly string[]).includes(part))
-      if (unknown.length) throw new Error(`unknown --only part(s): ${unknown.join(", ")} (known: ${ALL.join(", ")})`)
+      const known: readonly string[] = v2 ? V2_PARTS : ALL
+      const unknown = wanted.filter((part) => !known.includes(part))
+      if (unknown.length) throw new Error(`unknown --only part(s)${v2 ? " for --v2" : ""}: ${unknown.join(", ")} (known: ${known.join(", ")})`)
       only = new Set(wanted as Part[])
     } else if (arg === "--help" || arg === "-h") {
       process.stdout.write(
-        `usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=${DEFAULT_WORKER_OPTIONS.concurrency}]\n`,
+        `usage: npm run bench -- [--quick] [--only=${ALL.join(",")}] [--concurrency=${DEFAULT_WORKER_OPTIONS.concurrency}]\n` +
+          `       npm run bench -- --v2 [--quick] [--only=${V2_PARTS.join(",")}]   (the Medusa v2 plugin)\n`,
       )
       process.exit(0)
     } else throw new Error(`unknown argument ${arg}`)
   }
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error("--concurrency must be a positive integer")
-  return { quick, only, concurrency }
+  if (v2 && !argv.some((arg) => arg.startsWith("--only="))) only = new Set<Part>(V2_PARTS)
+  return { quick, only, concurrency, v2 }
 }
 
 async function main(): Promise<void> {
-  const { quick, only, concurrency } = parseArgs(process.argv.slice(2))
+  const { quick, only, concurrency, v2 } = parseArgs(process.argv.slice(2))
   const startedAt = Date.now()
   const machineAtStart = machine()
   const results: Measure[] = []
@@ -53,11 +61,26 @@ async function main(): Promise<void> {
   }
   const failures: { part: string; error: string }[] = []
 
-  progress(`starting PostgreSQL and the Klarna simulator (${quick ? "quick" : "full"} run)`)
+  progress(`starting PostgreSQL and the Klarna simulator (${quick ? "quick" : "full"}${v2 ? " Medusa v2" : ""} run)`)
   const pg = await startBenchPostgres()
   const sim = await startSimulatorProcess()
 
-  if (only.has("throughput")) {
+  if (v2) {
+    try {
+      await runMedusaV2Measures({
+        serverUrl: pg.url,
+        sim,
+        quick,
+        parts: only,
+        record,
+        fail: (part, error) => failures.push({ part, error: (error as Error).stack ?? String(error) }),
+      })
+    } catch (error) {
+      failures.push({ part: `v2 ${[...only].join(",")}`, error: (error as Error).stack ?? String(error) })
+    }
+  }
+
+  if (!v2 && only.has("throughput")) {
     progress("measure 1: sync throughput (engine vs bare client)")
     try {
       record(
@@ -74,7 +97,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const medusaParts = ALL.filter((part) => part !== "throughput" && only.has(part))
+  const medusaParts = v2 ? [] : ALL.filter((part) => part !== "throughput" && only.has(part))
   if (medusaParts.length > 0) {
     try {
       await runMedusaMeasures({
@@ -94,6 +117,7 @@ async function main(): Promise<void> {
   const summary = {
     summary: true,
     quick,
+    ...(v2 ? { medusa: "v2" } : {}),
     met: results.filter((r) => r.met).map((r) => r.measure),
     missed: results.filter((r) => !r.met).map((r) => r.measure),
     errors: failures.map((f) => ({ part: f.part, error: f.error.split("\n")[0] })),

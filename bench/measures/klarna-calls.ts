@@ -294,7 +294,7 @@ async function runScenario(server: BenchServer, sim: SimulatorProcess, scenario:
   return facts
 }
 
-type Kind =
+export type Kind =
   | "session_create"
   | "session_update"
   | "session_read"
@@ -309,7 +309,7 @@ type Kind =
   | "merchant_references"
   | "om_other"
 
-function kindOf(entry: SimLogEntry): Kind {
+export function kindOf(entry: SimLogEntry): Kind {
   const { method, path } = entry
   if (path.startsWith("/payments/")) {
     if (method === "POST" && /\/sessions$/.test(path)) return "session_create"
