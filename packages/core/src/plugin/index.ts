@@ -1,4 +1,4 @@
-export { KlarnaPaymentPendingError, PluginSync } from "./plugin-sync"
+export { KlarnaPaymentPendingError, KlarnaRefundRefused, PluginSync } from "./plugin-sync"
 export type { OrphanCandidate, PlatformReads, PluginSyncDeps, SweepPage, SweepPosition } from "./plugin-sync"
 export { sweepPage } from "./sweep-query"
 export type { RunSql, SweepSource } from "./sweep-query"

@@ -10,7 +10,6 @@ import { reconcileOrder, type ReconcileReport } from "../sync/reconcile"
 import { SyncEngine, type ConvergeOutcome, type EventOutcome } from "../sync/engine"
 import { SyncWorker } from "../sync/worker"
 import { refundRefusal, type RefundHeadroom } from "../sync/refund-headroom"
-import { KlarnaRefundRefused } from "../sync/admin-api"
 import type { JobRecord, OrderSource, PlatformPayments, SyncLogger } from "../sync/ports"
 import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
 import type { SqlSyncStore } from "../storage/sql-sync-store"
@@ -67,6 +66,17 @@ const CAPTURE_WAIT_MS = 30_000
 
 export class KlarnaPaymentPendingError extends Error {
   override readonly name = "KlarnaPaymentPendingError"
+}
+
+/** A refund from the Klarna panel that cannot be made; `status` is what the admin route answers. */
+export class KlarnaRefundRefused extends Error {
+  override readonly name = "KlarnaRefundRefused"
+  constructor(
+    readonly status: 400 | 409,
+    message: string,
+  ) {
+    super(message)
+  }
 }
 
 export class PluginSync {
