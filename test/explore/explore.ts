@@ -65,6 +65,7 @@ export const orderShape: fc.Arbitrary<OrderShape> = fc.record({
  * then shipping), and no gift card (v2's order graph has none). A tax-exclusive price is moved to the nearest
  * net amount v2 represents exactly at its rate (a multiple of taxStep: gross = net × (1 + rate) in whole minor
  * units), so every unit still costs the same to the minor unit and the invariants' expected lines stay exact.
+ * A tax-exclusive shipping price keeps v2's sub-minor gross (v2ExclusiveShipping).
  */
 interface V2OrderShape extends OrderShape {
   taxInclusive: boolean[]
@@ -94,9 +95,16 @@ function v2Amounts(
   }
 }
 
-function v2ShippingAmount(shipping: { amount: number; taxRate: number }): number {
-  const exact = v2ExactGross(shipping.amount, shipping.taxRate)
-  return exact.gross(exact.steps)
+/**
+ * A tax-exclusive shipping price as a merchant types it (a whole number of minor units, net), whose gross v2 keeps
+ * unrounded (49.01 SEK + 25 % = 61.2625 SEK): the order total then has a sub-minor remainder. All items being
+ * exact, the plugin's line allocation must give shipping its gross rounded half away from zero, the amount
+ * Klarna authorized is the rounded order total, and the model's shipping line is that rounded gross.
+ */
+function v2ExclusiveShipping(shipping: { amount: number; taxRate: number }): { amount: number; v2NetPrice: number } {
+  const net = Math.max(1, Math.round((shipping.amount * 10000) / (10000 + shipping.taxRate)))
+  const grossTenThousandths = net * (10000 + shipping.taxRate)
+  return { amount: Math.floor((2 * grossTenThousandths + 10000) / 20000), v2NetPrice: net }
 }
 
 const discountOf = (unitPrice: number, share: number) => Math.floor(((unitPrice - 1) * share) / 100)
@@ -115,7 +123,7 @@ export function modelOrderOf(shape: OrderShape | V2OrderShape, token: string): M
     ...(v2 ? v2Amounts(item, v2[i]) : { unitPrice: item.unitPrice, unitDiscount: discountOf(item.unitPrice, item.discountShare) }),
     taxRate: item.taxRate,
   }))
-  const shipping = shape.shipping && v2 && !v2[3] ? { ...shape.shipping, amount: v2ShippingAmount(shape.shipping) } : shape.shipping
+  const shipping = shape.shipping && v2 && !v2[3] ? { ...shape.shipping, ...v2ExclusiveShipping(shape.shipping) } : shape.shipping
   const draft: ModelOrder = {
     orderId: `order_${token}`,
     klarnaOrderId: "",

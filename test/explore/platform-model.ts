@@ -29,6 +29,11 @@ export interface ModelShipping {
   taxRate: number
   /** Medusa v2 only, as ModelItem.taxInclusive. */
   taxInclusive?: boolean
+  /**
+   * Medusa v2 only: the net price (minor units) of a tax-exclusive shipping method whose gross v2 keeps with a
+   * sub-minor part; `amount` is then that gross rounded half away from zero (explore.ts v2ExclusiveShipping).
+   */
+  v2NetPrice?: number
 }
 
 export interface ModelFulfillment {

@@ -8,7 +8,9 @@
  * for payments and refunds); a tax-exclusive item has a net `unit_price` and its tax in `tax_lines` (rate in
  * percent), a tax-inclusive one (`is_tax_inclusive`) a gross `unit_price`. The model's amounts are chosen so v2
  * represents them exactly (explore.ts: a tax-exclusive net price is a multiple of taxStep(rate), so gross =
- * net × (1 + rate) is a whole number of minor units), hence the invariants' expected lines hold unchanged.
+ * net × (1 + rate) is a whole number of minor units), hence the invariants' expected lines hold unchanged; a
+ * tax-exclusive shipping price keeps v2's unrounded gross (61.2625 SEK), so the order total, the amount the
+ * customer authorized and shipping carry a sub-minor part the plugin must round exactly once.
  *
  * A return received with its refund (ReturnWithRefund) is a received return carrying the returned units and
  * the value of those units as `refund_amount`, and a refund of the Klarna payment; v2 links the two only by
@@ -50,7 +52,17 @@ function major(minor: number, decimals: number): string {
 
 /** query.graph returns totals as JS numbers (BigNumber.numeric). Inexact derived fields (a tax-inclusive net) as floats. */
 const num = (minor: number, decimals: number): number => (Number.isInteger(minor) ? Number(major(minor, decimals)) : minor / 10 ** decimals)
-const raw = (minor: number, decimals: number) => ({ value: major(minor, decimals), precision: 20 })
+/**
+ * Exact amounts with a sub-minor part are counted in FINE units, 1/10000 of a minor unit (a tax rate in basis
+ * points times a net price in minor units): 612625 fine = 61.2625 SEK.
+ */
+const FINE = 10000
+const fineNum = (fine: number, decimals: number): number => Number(major(fine, decimals + 4))
+const fineRaw = (fine: number, decimals: number) => ({ value: major(fine, decimals + 4), precision: 20 })
+
+/** The shipping method's gross as v2 keeps it, in fine units: unrounded for a tax-exclusive net price. */
+const shippingGrossFine = (shipping: ModelShipping): number =>
+  shipping.v2NetPrice !== undefined ? shipping.v2NetPrice * (10000 + shipping.taxRate) : shipping.amount * FINE
 const percent = (rate: number) => rate / 100
 const taxLines = (rate: number) => (rate === 0 ? [] : [{ rate: percent(rate), code: `VAT${percent(rate)}` }])
 
@@ -83,17 +95,18 @@ function itemGraph(item: ModelItem, decimals: number): V2OrderItem & Record<stri
 }
 
 function shippingGraph(shipping: ModelShipping, decimals: number): V2ShippingMethod & Record<string, unknown> {
-  const net = netOf(shipping.amount, shipping.taxRate)
+  const gross = shippingGrossFine(shipping)
+  const net = shipping.v2NetPrice ?? netOf(shipping.amount, shipping.taxRate)
   return {
     id: shipping.id,
     name: "Standard",
     amount: shipping.taxInclusive ? num(shipping.amount, decimals) : num(net, decimals),
     is_tax_inclusive: Boolean(shipping.taxInclusive),
     subtotal: num(net, decimals),
-    total: num(shipping.amount, decimals),
-    original_total: num(shipping.amount, decimals),
+    total: fineNum(gross, decimals),
+    original_total: fineNum(gross, decimals),
     discount_total: 0,
-    tax_total: num(shipping.amount - net, decimals),
+    tax_total: num(gross / FINE - net, decimals),
     tax_lines: taxLines(shipping.taxRate),
   }
 }
@@ -102,8 +115,9 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
   const d = order.decimals
   const at = (date: Date) => date.toISOString()
   const placedAt = new Date(Date.now() - 60_000)
-  const total = orderTotal(order)
   const shipping = order.shipping
+  // The order total v2 keeps: exact, with shipping's sub-minor part (the model's orderTotal is it rounded).
+  const total = (orderTotal(order) - (shipping?.amount ?? 0)) * FINE + (shipping ? shippingGrossFine(shipping) : 0)
   const returns = order.refunds
     .filter((refund) => refund.returnedItems && refund.returnedItems.length > 0)
     .map((refund, i) => {
@@ -131,7 +145,7 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
     status: order.canceled ? "canceled" : "pending",
     currency_code: order.currency.toLowerCase(),
     canceled_at: order.canceled ? at(new Date()) : null,
-    total: num(total, d),
+    total: fineNum(total, d),
     items: order.items.map((item) => itemGraph(item, d)),
     shipping_methods: shipping ? [shippingGraph(shipping, d)] : [],
     fulfillments: order.fulfillments.map((f) => ({
@@ -152,8 +166,8 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
           {
             id: `pay_${order.orderId}`,
             provider_id: "pp_klarna_klarna",
-            amount: num(total, d),
-            raw_amount: raw(total, d),
+            amount: fineNum(total, d),
+            raw_amount: fineRaw(total, d),
             data: { order_id: order.klarnaOrderId, session_id: `payses_${order.orderId}` },
             created_at: at(placedAt),
             captured_at: null,
@@ -161,7 +175,7 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
             refunds: order.refunds.map((refund) => ({
               id: refund.id,
               amount: num(refund.amount, d),
-              raw_amount: raw(refund.amount, d),
+              raw_amount: fineRaw(refund.amount * FINE, d),
               created_at: at(refund.createdAt),
               note: null,
             })),
