@@ -35,7 +35,8 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurren
         .map((part) => part.trim())
       const known: readonly string[] = v2 ? V2_PARTS : ALL
       const unknown = wanted.filter((part) => !known.includes(part))
-      if (unknown.length) throw new Error(`unknown --only part(s)${v2 ? " for --v2" : ""}: ${unknown.join(", ")} (known: ${known.join(", ")})`)
+      if (unknown.length)
+        throw new Error(`unknown --only part(s)${v2 ? " for --v2" : ""}: ${unknown.join(", ")} (known: ${known.join(", ")})`)
       only = new Set(wanted as Part[])
     } else if (arg === "--help" || arg === "-h") {
       process.stdout.write(

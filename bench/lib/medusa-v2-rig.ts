@@ -69,7 +69,12 @@ export interface V2BenchOrder {
 }
 
 /** Places one order of `quantity` tomatoes paid with `provider`. */
-export async function placeV2Order(server: V2BenchServer, sim: SimulatorProcess, provider: V2Provider, quantity: number): Promise<V2BenchOrder> {
+export async function placeV2Order(
+  server: V2BenchServer,
+  sim: SimulatorProcess,
+  provider: V2Provider,
+  quantity: number,
+): Promise<V2BenchOrder> {
   const items = [{ sku: TOMATOES, quantity }]
   let orderId: string
   let klarna: { klarnaOrderId: string; klarnaSessionId: string } | undefined
@@ -154,7 +159,11 @@ export async function fulfillOneUnitV2(server: V2BenchServer, order: V2BenchOrde
 let labelCounter = 0
 export const benchLabel = () => {
   const tracking = `BENCHV2${Date.now().toString(36).toUpperCase()}${++labelCounter}`
-  return { tracking_number: tracking, tracking_url: `https://tracking.example.com/${tracking}`, label_url: `https://labels.example.com/${tracking}.pdf` }
+  return {
+    tracking_number: tracking,
+    tracking_url: `https://tracking.example.com/${tracking}`,
+    label_url: `https://labels.example.com/${tracking}.pdf`,
+  }
 }
 
 /** POST /admin/orders/:id/fulfillments/:fid/shipments with one label (v2's tracking number). */

@@ -175,7 +175,8 @@ export async function v2KlarnaCalls(options: { server: V2BenchServer; sim: Simul
   const perStep = (step: Step) => round(of(step).reduce((sum, s) => sum + calls(s), 0) / Math.max(of(step).length, 1), 3)
   const byKind = (step: Step) => {
     const total: Partial<Record<Kind, number>> = {}
-    for (const s of of(step)) for (const [kind, n] of Object.entries(s.kinds)) total[kind as Kind] = (total[kind as Kind] ?? 0) + (n as number)
+    for (const s of of(step))
+      for (const [kind, n] of Object.entries(s.kinds)) total[kind as Kind] = (total[kind as Kind] ?? 0) + (n as number)
     return total
   }
   const beyond: string[] = []
