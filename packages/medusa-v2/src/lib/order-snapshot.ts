@@ -30,6 +30,7 @@ export const ORDER_FIELDS = [
   "created_at",
   "canceled_at",
   "total",
+  "credit_line_total",
   "subtotal",
   "tax_total",
   "discount_total",
@@ -173,6 +174,11 @@ export interface V2OrderGraph {
   currency_code: string
   canceled_at?: When | null
   total: Amount
+  /**
+   * Medusa 2.21 records a refund the order does not owe (from the payment, not a return) as a credit line,
+   * and takes credit lines off `total`: what was sold is `total + credit_line_total`.
+   */
+  credit_line_total?: Amount | null
   items?: V2OrderItem[] | null
   shipping_methods?: V2ShippingMethod[] | null
   fulfillments?: V2Fulfillment[] | null
@@ -211,10 +217,12 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
   const methods = order.shipping_methods ?? []
   const lines = [...items, ...methods]
 
-  // Σ line totals = round(order total): the amount Klarna authorized, to the minor unit.
+  // Σ line totals = round(order total before credit lines): the amount Klarna authorized, to the minor unit.
+  // Refunds are the refunds' business (below), not a smaller sale.
+  const soldTotal = order.credit_line_total ? sumText([order.total, order.credit_line_total]) : order.total
   const totals = allocateMinorUnits(
     lines.map((line) => line.total),
-    order.total,
+    soldTotal,
     currency,
     `order ${order.id}`,
   )
@@ -298,7 +306,7 @@ function subtract(a: Amount, b: Amount): string {
   return decimalText(units, scale)
 }
 
-function sumText(values: string[]): string {
+function sumText(values: Amount[]): string {
   const parsed = values.map((v) => parseV2Amount(v))
   const scale = Math.max(0, ...parsed.map((p) => p.scale))
   return decimalText(
