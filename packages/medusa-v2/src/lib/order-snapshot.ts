@@ -88,6 +88,8 @@ export const ORDER_FIELDS = [
   "payment_collections.payments.refunds.raw_amount",
   "payment_collections.payments.refunds.created_at",
   "payment_collections.payments.refunds.note",
+  "credit_lines.amount",
+  "credit_lines.version",
   "returns.id",
   "returns.status",
   "returns.created_at",
@@ -177,6 +179,8 @@ export interface V2OrderGraph {
   shipping_methods?: V2ShippingMethod[] | null
   fulfillments?: V2Fulfillment[] | null
   payment_collections?: { id?: string; payments?: V2Payment[] | null }[] | null
+  /** Order credit lines; version 1 came from the cart, later ones from order changes (e.g. a refund's excess). */
+  credit_lines?: { amount: Amount; version?: number | null }[] | null
   returns?: V2Return[] | null
 }
 
@@ -211,10 +215,13 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
   const methods = order.shipping_methods ?? []
   const lines = [...items, ...methods]
 
-  // Σ line totals = round(order total): the amount Klarna authorized, to the minor unit.
+  // Σ line totals = round(order total): the amount Klarna authorized, to the minor unit. A credit line added after
+  // checkout (version > 1: an order change) does not change what was authorized: Medusa 2.21's refund of more
+  // than the order owes adds one for the excess, lowering order.total below the lines paid and captured.
+  const laterCredit = (order.credit_lines ?? []).filter((line) => Number(line.version ?? 1) > 1).map((line) => subtract(line.amount, 0))
   const totals = allocateMinorUnits(
     lines.map((line) => line.total),
-    order.total,
+    laterCredit.length > 0 ? sumText([subtract(order.total, 0), ...laterCredit]) : order.total,
     currency,
     `order ${order.id}`,
   )
