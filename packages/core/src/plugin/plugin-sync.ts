@@ -284,11 +284,26 @@ export class PluginSync {
    * Refuses a refund that Klarna would refuse, before the platform records it: a quick answer from
    * committed rows (Medusa v1 checks again inside its transaction: src/medusa/transaction-guards.ts).
    */
-  async assertRefundable(paymentData: Record<string, unknown>, amount: number): Promise<void> {
+  async assertRefundable(
+    paymentData: Record<string, unknown>,
+    amount: number,
+    options: {
+      /**
+       * The platform committed this refund before asking (Medusa v2 records the refund row, then calls the
+       * provider, then deletes the row if the provider throws): it is among the platform's refunds already and
+       * must not be counted twice.
+       */
+      alreadyRecorded?: boolean
+    } = {},
+  ): Promise<void> {
     const klarnaOrderId = klarnaOrderIdAt(paymentData, this.options.orderIdPath)
     const orderId = klarnaOrderId ? await this.orderIdOfKlarnaOrder(klarnaOrderId) : undefined
     if (!orderId) return
-    const headroom = await this.reads.refundHeadroom(orderId)
+    const counted = await this.reads.refundHeadroom(orderId)
+    const headroom =
+      counted && options.alreadyRecorded
+        ? { ...counted, refunded: counted.refunded - amount, refundable: counted.refundable + amount }
+        : counted
     const refusal = headroom && refundRefusal(headroom, amount)
     if (refusal) throw new Error(refusal)
   }

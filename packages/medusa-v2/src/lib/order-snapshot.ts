@@ -30,7 +30,6 @@ export const ORDER_FIELDS = [
   "created_at",
   "canceled_at",
   "total",
-  "credit_line_total",
   "subtotal",
   "tax_total",
   "discount_total",
@@ -89,6 +88,8 @@ export const ORDER_FIELDS = [
   "payment_collections.payments.refunds.raw_amount",
   "payment_collections.payments.refunds.created_at",
   "payment_collections.payments.refunds.note",
+  "credit_lines.amount",
+  "credit_lines.version",
   "returns.id",
   "returns.status",
   "returns.created_at",
@@ -174,15 +175,12 @@ export interface V2OrderGraph {
   currency_code: string
   canceled_at?: When | null
   total: Amount
-  /**
-   * Medusa 2.21 records a refund the order does not owe (from the payment, not a return) as a credit line,
-   * and takes credit lines off `total`: what was sold is `total + credit_line_total`.
-   */
-  credit_line_total?: Amount | null
   items?: V2OrderItem[] | null
   shipping_methods?: V2ShippingMethod[] | null
   fulfillments?: V2Fulfillment[] | null
   payment_collections?: { id?: string; payments?: V2Payment[] | null }[] | null
+  /** Order credit lines; version 1 came from the cart, later ones from order changes (e.g. a refund's excess). */
+  credit_lines?: { amount: Amount; version?: number | null }[] | null
   returns?: V2Return[] | null
 }
 
@@ -217,12 +215,13 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
   const methods = order.shipping_methods ?? []
   const lines = [...items, ...methods]
 
-  // Σ line totals = round(order total before credit lines): the amount Klarna authorized, to the minor unit.
-  // Refunds are the refunds' business (below), not a smaller sale.
-  const soldTotal = order.credit_line_total ? sumText([order.total, order.credit_line_total]) : order.total
+  // Σ line totals = round(order total): the amount Klarna authorized, to the minor unit. A credit line added after
+  // checkout (version > 1: an order change) does not change what was authorized: Medusa 2.21's refund of more
+  // than the order owes adds one for the excess, lowering order.total below the lines paid and captured.
+  const laterCredit = (order.credit_lines ?? []).filter((line) => Number(line.version ?? 1) > 1).map((line) => subtract(line.amount, 0))
   const totals = allocateMinorUnits(
     lines.map((line) => line.total),
-    soldTotal,
+    laterCredit.length > 0 ? sumText([subtract(order.total, 0), ...laterCredit]) : order.total,
     currency,
     `order ${order.id}`,
   )

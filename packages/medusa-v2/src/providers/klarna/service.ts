@@ -275,7 +275,8 @@ export default class KlarnaPaymentProviderService extends AbstractPaymentProvide
       if (!currency) throw new Error("the payment has no Klarna currency: it was not authorized through Klarna")
       // Exact: Klarna refunds whole minor units; Medusa must not record 10.005 SEK that Klarna would round.
       const amount = v2AmountToExactMinorUnits(input.amount, currency, "refund amount")
-      await providerSync().assertRefundable(data, amount)
+      // Medusa has committed this refund's row before calling us (and deletes it if we throw).
+      await providerSync().assertRefundable(data, amount, { alreadyRecorded: true })
       return { data }
     } catch (err) {
       throw this.failure("refunding the Klarna order", err)
