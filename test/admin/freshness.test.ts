@@ -1,11 +1,5 @@
 /** When the widget reads the Klarna view again: after the order changed, and while Klarna's answer is to come. */
-import {
-  awaitingKlarna,
-  orderFingerprint,
-  SETTLE_MS,
-  shouldPoll,
-  type WatchedOrder,
-} from "../../packages/admin-widget/src/lib/freshness"
+import { awaitingKlarna, orderFingerprint, SETTLE_MS, shouldPoll, type WatchedOrder } from "../../packages/admin-widget/src/lib/freshness"
 import type { KlarnaCapture, KlarnaJob, KlarnaOrder } from "../../packages/admin-widget/src/lib/types"
 
 function view(
