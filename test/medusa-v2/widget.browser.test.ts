@@ -5,8 +5,9 @@
  * (packages/admin-widget), as test/admin/widget.browser.test.ts reads it there.
  *
  * The merchant logs in to /app, opens a Klarna order with two shipped captures (tracking on both) and a
- * third capture Klarna refused, reads the widget, presses Retry and sees the capture go through; and sees no
- * Klarna section on an order paid otherwise. Screenshots go to test/artifacts/.
+ * third capture Klarna refused, reads the widget, presses Retry and sees the capture go through, resends a
+ * capture's customer communication; releases the remaining authorization of another order (confirming
+ * the dashboard's prompt); and sees no Klarna section on an order paid otherwise. Screenshots go to test/artifacts/.
  */
 import fs from "node:fs"
 import path from "node:path"
@@ -208,6 +209,41 @@ describe("the Klarna widget on the v2 order page", () => {
     await widget().screenshot({ path: path.join(ARTIFACTS, "v2-klarna-widget.png") })
     await page.screenshot({ path: path.join(ARTIFACTS, "v2-klarna-order-page.png"), fullPage: true })
     expect(pageErrors.filter((e) => /klarna/i.test(e))).toEqual([])
+  })
+
+  test("Release remaining asks for confirmation, then Klarna releases what will not be captured", async () => {
+    const placed = await placeKlarnaOrder(stack, [
+      { sku: "TOM-1", quantity: 1 },
+      { sku: "JKT-1", quantity: 1 },
+    ])
+    const { orderId, klarnaOrderId } = placed
+    await fulfill(stack, orderId, [{ id: placed.items["TOM-1"].id, quantity: 1 }])
+    const view = await viewWhenV2(
+      stack.admin,
+      orderId,
+      (v) => v.amounts.captured > 0 && v.jobs.every((j) => j.state !== "pending" && j.state !== "running"),
+      "the capture",
+    )
+    const remaining = view.amounts.remaining
+    expect(remaining).toBeGreaterThan(0)
+
+    await openOrder(orderId)
+    await widget().waitFor({ timeout: 20_000 })
+    const release = page.getByTestId("klarna-release")
+    await expectText(release, `Release remaining ${money(remaining)}`)
+    await release.click()
+    const dialog = page.getByRole("alertdialog")
+    await dialog.waitFor()
+    expect(await dialog.innerText()).toContain(money(remaining))
+    await dialog.getByRole("button", { name: "Release" }).click()
+    await eventually(async () => (await page.getByTestId("klarna-amount-released").innerText()).includes(money(remaining)), {
+      what: "released amount in the widget",
+      timeoutMs: 20_000,
+    })
+    await expectText(page.getByTestId("klarna-amount-remaining"), money(0))
+    expect((await simOrder(stack.simulator.url, klarnaOrderId)).remaining_authorized_amount).toBe(0)
+    await page.mouse.move(0, 0)
+    await widget().screenshot({ path: path.join(ARTIFACTS, "v2-klarna-widget-released.png") })
   })
 
   test("an order not paid with Klarna shows no Klarna section", async () => {
