@@ -27,9 +27,7 @@ export function RefundList({ refunds, currency }: { refunds: KlarnaRefund[]; cur
                   {[formatDateTime(refund.refunded_at), refund.refund_id].filter(Boolean).join(" · ")}
                 </div>
               </div>
-              <span className="txt-compact-small-plus text-ui-fg-base whitespace-nowrap">
-                −{formatMoney(refund.refunded_amount, currency)}
-              </span>
+              <span className="txt-compact-small-plus text-ui-fg-base whitespace-nowrap">−{formatMoney(refund.refunded_amount, currency)}</span>
             </div>
             {refund.order_lines.length > 0 && (
               <div className="mt-3">
