@@ -6,10 +6,7 @@
 import { spawn } from "node:child_process"
 import fs from "node:fs"
 import path from "node:path"
-import { v2AmountToMinorUnits } from "../../packages/medusa-v2/src/money/v2-amounts"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
-import { storeRequest } from "./medusa-v2-checkout"
-import { SWEDISH_ADDRESS } from "./store-api"
 import { DEFAULT_V2_SEED, seedV2Store, type V2SeededStore, type V2SeedOptions } from "./medusa-v2-seed"
 import { startMedusaV2Stack, type MedusaV2Stack } from "./medusa-v2-stack"
 
@@ -68,48 +65,6 @@ export async function startV2SyncStack(
     await simulator.close()
     throw error
   }
-}
-
-/**
- * INTERIM Klarna checkout until the provider's store-API helper exists (test/support/medusa-v2-klarna-checkout.ts,
- * helper v2-provider): the Klarna order is created in the simulator for the cart's exact total, and the
- * payment session of pp_klarna_klarna carries its id in `data.order_id`, where the real provider keeps it.
- */
-export async function checkoutWithKlarnaOrderId(
-  stack: V2SyncStack,
-  items: { sku: string; quantity: number }[],
-): Promise<{ orderId: string; klarnaOrderId: string; cartId: string }> {
-  const s = stack.store
-  const call = <T>(method: string, route: string, body?: unknown): Promise<T> => storeRequest<T>(stack.server.url, s, method, route, body)
-  const { cart } = await call<{ cart: { id: string } }>("POST", "/store/carts", {
-    region_id: s.regionId,
-    sales_channel_id: s.salesChannelId,
-  })
-  for (const item of items)
-    await call("POST", `/store/carts/${cart.id}/line-items`, { variant_id: s.variants[item.sku].variantId, quantity: item.quantity })
-  await call("POST", `/store/carts/${cart.id}`, {
-    email: "klarna@klarna-order-sync.test",
-    shipping_address: SWEDISH_ADDRESS,
-    billing_address: SWEDISH_ADDRESS,
-  })
-  await call("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: s.shippingOptionId })
-  const { cart: priced } = await call<{ cart: { total: number } }>("GET", `/store/carts/${cart.id}?fields=total`)
-  const created = await fetch(`${stack.simulator.url}/__sim/orders`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ order_amount: v2AmountToMinorUnits(priced.total, "sek"), purchase_currency: "SEK", purchase_country: "SE" }),
-  })
-  const { order_id: klarnaOrderId } = (await created.json()) as { order_id: string }
-  const { payment_collection: collection } = await call<{ payment_collection: { id: string } }>("POST", "/store/payment-collections", {
-    cart_id: cart.id,
-  })
-  await call("POST", `/store/payment-collections/${collection.id}/payment-sessions`, {
-    provider_id: "pp_klarna_klarna",
-    data: { order_id: klarnaOrderId },
-  })
-  const completed = await call<{ type: string; order?: { id: string } }>("POST", `/store/carts/${cart.id}/complete`)
-  if (completed.type !== "order" || !completed.order) throw new Error(`the cart did not complete: ${JSON.stringify(completed)}`)
-  return { orderId: completed.order.id, klarnaOrderId, cartId: cart.id }
 }
 
 /**

@@ -14,7 +14,7 @@
  * A claimed orphan is marked `cancelling`, and no order is placed on it any more.
  */
 import type { EntityManager } from "typeorm"
-import type { OrphanCandidate, OrphanVerdict } from "@klarna-order-sync/core"
+import { settleOrphanClaim, type OrphanCandidate, type OrphanVerdict } from "@klarna-order-sync/core"
 import { NotAllowedError } from "./not-allowed-error"
 
 /** Advisory lock class of "the order of one cart" (two-key form: class, hashtext(cart id)). */
@@ -45,20 +45,12 @@ export function claimOrphanedCheckout(
   return manager.transaction(async (tx) => {
     await lockCart(tx, cartId)
     const [order] = (await tx.query(ORDER_PAID_WITH_SQL, [cartId, klarnaOrderId])) as { id: string }[]
-    if (order) {
-      await tx.query(
-        `UPDATE klarna_authorization SET status = 'ordered', platform_order_id = $2, updated_at = now()
-          WHERE klarna_order_id = $1 AND status = 'authorized'`,
-        [klarnaOrderId, order.id],
-      )
-      return { orphan: false, reason: `cart ${cartId} became order ${order.id}` }
-    }
-    await tx.query(
-      `UPDATE klarna_authorization SET status = 'cancelling', reason = COALESCE(reason, $2), updated_at = now()
-        WHERE klarna_order_id = $1 AND status IN ('authorized', 'cancelling')`,
-      [klarnaOrderId, reason],
-    )
-    return { orphan: true }
+    return settleOrphanClaim((text, params) => tx.query(text, params) as Promise<unknown[]>, {
+      checkoutId: cartId,
+      klarnaOrderId,
+      orderId: order?.id,
+      reason,
+    })
   })
 }
 

@@ -8,8 +8,11 @@
  */
 import {
   refundHeadroomOf,
+  settleOrphanClaim,
   sweepPage,
   type KlarnaPluginOptions,
+  type OrphanCandidate,
+  type OrphanVerdict,
   type PlatformReads,
   type PlatformRefunds,
   type RefundHeadroom,
@@ -81,7 +84,7 @@ export class V2Tables implements PlatformReads {
   async orderIdOfKlarnaOrder(klarnaOrderId: string): Promise<string | undefined> {
     const [row] = await this.sql.query<{ order_id: string }>(
       `SELECT opc.order_id FROM ${ORDER_PAYMENTS} WHERE ${KLARNA_PAYMENT} AND p.data #>> $1 = $2 ORDER BY p.created_at LIMIT 1`,
-      [`{${this.options.orderIdPath.split(".").join(",")}}`, klarnaOrderId],
+      [this.orderIdPathArray(), klarnaOrderId],
     )
     return row?.order_id
   }
@@ -96,8 +99,60 @@ export class V2Tables implements PlatformReads {
     return row?.id
   }
 
+  /**
+   * Authorizations of a checkout whose cart became an order paid with their Klarna order are recorded as
+   * ordered (v2 has no hook inside its order creation: the order.placed subscriber and the sweep do it), so
+   * that only real orphans stay "authorized".
+   */
+  async markOrdered(orderId?: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE klarna_authorization a SET status = 'ordered', platform_order_id = paid.order_id, updated_at = now()
+         FROM (SELECT opc.order_id, p.data #>> $1 AS klarna_order_id FROM ${ORDER_PAYMENTS}
+                WHERE ${KLARNA_PAYMENT} AND ($2::text IS NULL OR opc.order_id = $2)) paid
+        WHERE a.platform = 'medusa' AND a.status = 'authorized' AND a.klarna_order_id = paid.klarna_order_id`,
+      [this.orderIdPathArray(), orderId ?? null],
+    )
+  }
+
+  /** Checkouts' Klarna orders with no order paid with them `graceMs` after they were created. */
+  async orphansPastGrace(graceMs: number, limit: number): Promise<OrphanCandidate[]> {
+    await this.markOrdered()
+    return this.sql.query<OrphanCandidate>(
+      `SELECT a.checkout_id, a.klarna_order_id, a.currency FROM klarna_authorization a
+        WHERE a.platform = 'medusa' AND a.status = 'authorized' AND a.created_at < now() - make_interval(secs => $1::float8 / 1000)
+        ORDER BY a.created_at
+        LIMIT $2`,
+      [graceMs, limit],
+    )
+  }
+
+  /**
+   * The cancel_orphan job's last check: an order paid with the Klarna order (then not an orphan: recorded as
+   * ordered), or none (then marked cancelling). In one transaction, so two workers agree.
+   */
+  claimOrphan(checkoutId: string, klarnaOrderId: string, reason: string): Promise<OrphanVerdict> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM klarna_authorization WHERE klarna_order_id = $1 FOR UPDATE`, [klarnaOrderId])
+      const [order] = await tx.query<{ order_id: string }>(
+        `SELECT opc.order_id FROM ${ORDER_PAYMENTS} WHERE ${KLARNA_PAYMENT} AND p.data #>> $1 = $2 LIMIT 1`,
+        [this.orderIdPathArray(), klarnaOrderId],
+      )
+      return settleOrphanClaim((text, params) => tx.query(text, params), {
+        checkoutId,
+        klarnaOrderId,
+        orderId: order?.order_id,
+        reason,
+      })
+    })
+  }
+
   async orderStatus(orderId: string): Promise<string | undefined> {
     const [row] = await this.sql.query<{ status: string }>(`SELECT status FROM "order" WHERE id = $1 AND deleted_at IS NULL`, [orderId])
     return row?.status
+  }
+
+  /** orderIdPath as a PostgreSQL text[] path for `#>>`. */
+  private orderIdPathArray(): string {
+    return `{${this.options.orderIdPath.split(".").join(",")}}`
   }
 }

@@ -69,7 +69,10 @@ export default class KlarnaSyncModuleService extends PluginSync {
       options: parsed,
       store: new SqlSyncStore(sql),
       orders: source,
-      payments: { onFullyCaptured: (orderId) => markMedusaPaymentCaptured(tables, self.service?.attached ?? null, logger, orderId) },
+      payments: {
+        onFullyCaptured: (orderId) => markMedusaPaymentCaptured(tables, self.service?.attached ?? null, logger, orderId),
+        claimOrphan: (cartId, klarnaOrderId, reason) => tables.claimOrphan(cartId, klarnaOrderId, reason),
+      },
       reads: tables,
       logger,
       userAgentSuffix: "medusa/2",
@@ -99,6 +102,13 @@ export default class KlarnaSyncModuleService extends PluginSync {
   /** The app's query once attached (the payment provider reads the cart of a payment session with it). */
   get query(): QueryGraph | null {
     return this.attached?.query ?? null
+  }
+
+  /** order.placed: the order's Klarna order is recorded, and its checkout authorization is no orphan. */
+  override async orderPlaced(orderId: string): Promise<EventOutcome> {
+    const outcome = await super.orderPlaced(orderId)
+    if (outcome.handled) await this.tables_.markOrdered(orderId)
+    return outcome
   }
 
   /**
