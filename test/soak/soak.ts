@@ -571,6 +571,8 @@ async function verify(context: {
     const key = request.headers["klarna-idempotency-key"]
     if (!key || !jobByKey.has(key)) {
       unknownKeys++
+      // Which call it was, for the investigation of a rare CI failure (a key that is no job's current key).
+      process.stderr.write(`[soak] a Klarna mutation with no job's key: POST ${request.path} key=${key ?? "(none)"}\n`)
       continue
     }
     sentPerKey.set(key, (sentPerKey.get(key) ?? 0) + 1)
