@@ -86,18 +86,19 @@ export async function klarnaView(api: StoreApi, orderId: string): Promise<Klarna
   return (await api.admin<KlarnaOrderViewBody>("GET", `/klarna/orders/${orderId}`)).klarna_order
 }
 
-async function waitForKlarna(
+export async function waitForKlarna(
   simulatorUrl: string,
   klarnaOrderId: string,
   what: string,
   condition: (order: KlarnaSimOrder) => boolean,
+  timeoutMs = 45_000,
 ): Promise<KlarnaSimOrder> {
   return eventually(
     async () => {
       const order = await simulatorOrder(simulatorUrl, klarnaOrderId)
       return condition(order) ? order : undefined
     },
-    { timeoutMs: 45_000, intervalMs: 250, what: `${what} (Klarna order ${klarnaOrderId})` },
+    { timeoutMs, intervalMs: 250, what: `${what} (Klarna order ${klarnaOrderId})` },
   )
 }
 
@@ -256,11 +257,12 @@ async function cancelledOrder(ctx: SeedContext, placed: CheckoutResult): Promise
   )
 }
 
-async function syncFailedOrder(ctx: SeedContext, placed: CheckoutResult): Promise<SeededOrder> {
-  const klarnaId = placed.klarnaOrderId as string
-  // Klarna refuses this order's next capture once (the simulator's fault API): a 4xx is not retried, so the
-  // sync job is parked as failed, with Klarna's error, until someone presses Retry.
-  const fault = await fetch(`${ctx.simulatorUrl}/__sim/faults`, {
+/**
+ * Klarna refuses the order's next capture once (the simulator's fault API): a 4xx is not retried, so the sync
+ * job is parked as failed, with Klarna's error, until someone presses Retry in the widget.
+ */
+export async function refuseNextCapture(simulatorUrl: string, klarnaId: string): Promise<void> {
+  const fault = await fetch(`${simulatorUrl}/__sim/faults`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({
@@ -277,6 +279,13 @@ async function syncFailedOrder(ctx: SeedContext, placed: CheckoutResult): Promis
     }),
   })
   if (!fault.ok) throw new Error(`the simulator refused the fault: ${fault.status} ${await fault.text()}`)
+}
+
+async function syncFailedOrder(ctx: SeedContext, placed: CheckoutResult): Promise<SeededOrder> {
+  const klarnaId = placed.klarnaOrderId as string
+  // Klarna refuses this order's next capture once (the simulator's fault API): a 4xx is not retried, so the
+  // sync job is parked as failed, with Klarna's error, until someone presses Retry.
+  await refuseNextCapture(ctx.simulatorUrl, klarnaId)
   await fulfill(
     ctx,
     placed.order.id,

@@ -4,7 +4,6 @@
  * the plugin's payment provider, driven into its state with the admin API so that the plugin did the Klarna part.
  * The record of what was seeded is kept in the store's metadata (a second start finds it and seeds nothing).
  */
-import crypto from "node:crypto"
 import { klarnaCheckoutV2 } from "../../test/support/medusa-v2-klarna-checkout"
 import {
   cancelV2Order,
@@ -19,7 +18,14 @@ import {
 import { seedV2Store, type V2SeededStore } from "../../test/support/medusa-v2-seed"
 import type { V2AdminApi } from "../../test/support/medusa-v2-stack"
 import { eventually } from "../../test/support/store-api"
-import { DEMO_METADATA_KEY, simulatorOrder, type DemoSeed, type KlarnaSimOrder } from "../seed"
+import {
+  DEMO_METADATA_KEY,
+  refuseNextCapture,
+  simulatorOrder,
+  waitForKlarna as waitForKlarnaOrder,
+  type DemoSeed,
+  type KlarnaSimOrder,
+} from "../seed"
 import type { DemoStore, SeededOrder, SeededOrderLabel } from "../state-file"
 
 export interface DemoV2Seed extends DemoSeed {
@@ -61,13 +67,7 @@ interface Placed {
 }
 
 function waitForKlarna(ctx: Ctx, klarnaOrderId: string, what: string, condition: (o: KlarnaSimOrder) => boolean): Promise<KlarnaSimOrder> {
-  return eventually(
-    async () => {
-      const order = await simulatorOrder(ctx.simulatorUrl, klarnaOrderId)
-      return condition(order) ? order : undefined
-    },
-    { timeoutMs: 60_000, intervalMs: 250, what: `${what} (Klarna order ${klarnaOrderId})` },
-  )
+  return waitForKlarnaOrder(ctx.simulatorUrl, klarnaOrderId, what, condition, 60_000)
 }
 
 function record(label: SeededOrderLabel, description: string, placed: Placed, status: string): SeededOrder {
@@ -157,23 +157,7 @@ async function syncFailed(ctx: Ctx, placed: Placed): Promise<SeededOrder> {
   const klarnaId = placed.klarnaOrderId
   // Klarna refuses this order's next capture once (the simulator's fault API): a 4xx is not retried, so the
   // sync job is parked as failed, with Klarna's error, until someone presses Retry in the widget.
-  const fault = await fetch(`${ctx.simulatorUrl}/__sim/faults`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      match: { method: "POST", path: `${klarnaId}/captures`, times: 1 },
-      fault: {
-        type: "http",
-        status: 403,
-        body: {
-          error_code: "CAPTURE_NOT_ALLOWED",
-          error_messages: ["Captured amount is higher than the remaining authorized amount. Capture not possible."],
-          correlation_id: crypto.randomUUID(),
-        },
-      },
-    }),
-  })
-  if (!fault.ok) throw new Error(`the simulator refused the fault: ${fault.status} ${await fault.text()}`)
+  await refuseNextCapture(ctx.simulatorUrl, klarnaId)
   await fulfillV2(ctx.admin, placed.order.id, ctx.seeded.stockLocationId, allItems(placed.order))
   await eventually(
     async () => {
