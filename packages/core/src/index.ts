@@ -46,6 +46,7 @@ export {
   klarnaLocale,
   paymentsOrderRequest,
   paymentsSessionRequest,
+  klarnaSessionData,
 } from "./sync/order-lines/payments-request"
 export type { CheckoutForKlarna, PostalAddressFields } from "./sync/order-lines/payments-request"
 export { taxIncluded } from "./sync/order-lines/tax"

@@ -36,7 +36,7 @@ import {
   type CartForKlarna,
   medusaAmount,
 } from "../medusa/payments-request"
-import { idempotencyKeyFor } from "@klarna-order-sync/core"
+import { idempotencyKeyFor, klarnaSessionData } from "@klarna-order-sync/core"
 
 /** What this processor needs from the sync service (src/services/klarna-sync.ts). */
 export interface KlarnaSyncForPayments {
@@ -161,16 +161,7 @@ class KlarnaPaymentProcessor extends AbstractPaymentProcessor {
     const amount = medusaAmount(context.amount)
     const body = buildPaymentsSessionRequest(cart, this.options_, currency, amount)
     const session = await this.client(currency).createPaymentSession(body)
-    return {
-      session_id: session.session_id,
-      client_token: session.client_token,
-      payment_method_categories: session.payment_method_categories ?? [],
-      cart_id: cart.id,
-      purchase_country: body.purchase_country,
-      purchase_currency: body.purchase_currency,
-      locale: body.locale,
-      order_amount: amount,
-    }
+    return klarnaSessionData(session, body, cart.id, amount)
   }
 
   async initiatePayment(context: PaymentProcessorContext): Promise<PaymentProcessorError | PaymentProcessorSessionResponse> {

@@ -8,7 +8,7 @@
  * total_amount = quantity * unit_price - total_discount_amount, and what Klarna authorizes is line for line
  * what the sync engine captures when everything ships together.
  */
-import type { KlarnaAddress, KlarnaOrderLine, PaymentsOrderRequest, PaymentsSessionRequest } from "../../klarna/types"
+import type { KlarnaAddress, KlarnaOrderLine, PaymentsOrderRequest, PaymentsSession, PaymentsSessionRequest } from "../../klarna/types"
 import type { OrderSnapshot } from "../order-model"
 import { captureLines, combineParts } from "./capture-lines"
 import { allocateOrder } from "./order-allocation"
@@ -132,4 +132,22 @@ export function paymentsOrderRequest(checkout: CheckoutForKlarna): PaymentsOrder
 /** POST /payments/v1/sessions. */
 export function paymentsSessionRequest(checkout: CheckoutForKlarna): PaymentsSessionRequest {
   return { ...paymentsOrderRequest(checkout), intent: "buy", acquiring_channel: "ECOMMERCE" }
+}
+
+/**
+ * What a platform keeps on its payment session once Klarna opened it: the storefront needs the client token
+ * and the payment method categories; the rest lets a later step (authorization, an amount check) rebuild
+ * the request without reading the cart again.
+ */
+export function klarnaSessionData(session: PaymentsSession, request: PaymentsSessionRequest, cartId: string, amount: number) {
+  return {
+    session_id: session.session_id,
+    client_token: session.client_token,
+    payment_method_categories: session.payment_method_categories ?? [],
+    cart_id: cartId,
+    purchase_country: request.purchase_country,
+    purchase_currency: request.purchase_currency,
+    locale: request.locale,
+    order_amount: amount,
+  }
 }

@@ -48,7 +48,7 @@ import type {
   UpdatePaymentOutput,
   WebhookActionResult,
 } from "@medusajs/framework/types"
-import { KlarnaError, idempotencyKeyFor } from "@klarna-order-sync/core"
+import { KlarnaError, idempotencyKeyFor, klarnaSessionData } from "@klarna-order-sync/core"
 import { formatExactDecimal, parseV2Amount, v2AmountToExactMinorUnits, v2AmountToMinorUnits } from "../../money/v2-amounts"
 import { checkoutOrderRequest, checkoutSessionRequest } from "../../lib/provider-checkout"
 import { StorefrontDataError, setDotPath, statusFromData, storefrontData, stringField } from "../../lib/provider-payment-data"
@@ -131,19 +131,7 @@ export default class KlarnaPaymentProviderService extends AbstractPaymentProvide
       const cart = await readCheckoutCart(checkoutQuery(), paymentSessionId)
       const body = checkoutSessionRequest(cart, providerSync().options, amount)
       const session = await providerSync().klarnaClientForCurrency(currency).createPaymentSession(body)
-      return {
-        id: session.session_id,
-        data: {
-          session_id: session.session_id,
-          client_token: session.client_token,
-          payment_method_categories: session.payment_method_categories ?? [],
-          cart_id: cart.id,
-          purchase_country: body.purchase_country,
-          purchase_currency: body.purchase_currency,
-          locale: body.locale,
-          order_amount: amount,
-        },
-      }
+      return { id: session.session_id, data: klarnaSessionData(session, body, cart.id, amount) }
     } catch (err) {
       throw this.failure("creating the Klarna Payments session", err)
     }
