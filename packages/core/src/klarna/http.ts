@@ -1,6 +1,6 @@
 /**
  * The one request function. It owns the base URL, HTTP Basic auth, User-Agent, JSON, the per-attempt
- * timeout, retries (retry.ts) and per-attempt observability; endpoints.ts says what to send and how to read it.
+ * timeout (the exchange itself is transport.ts), retries (retry.ts) and per-attempt observability; endpoints.ts says what to send and how to read it.
  *
  * Credentials live only in this closure: they are never put on an object that could be logged or
  * serialised, and every string leaving here (errors, log lines, events) is redacted.
@@ -18,14 +18,15 @@ import {
 } from "./config"
 import { describeNetworkError, KlarnaError, KustomDeprecatedCallError, parseErrorBody } from "./errors"
 import { kustomDeprecatedCall } from "./kustom"
-import type { KlarnaCallOptions, KlarnaHttpResponse, KlarnaOperation } from "./operation"
+import type { KlarnaCallOptions, KlarnaOperation } from "./operation"
 import { credentialSecrets, redact, redactOptional } from "./redact"
 import { isRetryableStatus, retryDelay, serverRequestedDelayMs, shouldRetry } from "./retry"
+import { createHttpTransport, type TransportOutcome } from "./transport"
 import { buildUserAgent } from "./version"
 
 export type KlarnaRequester = <T>(operation: KlarnaOperation<T>, options?: KlarnaCallOptions) => Promise<T>
 
-type AttemptOutcome = { kind: "response"; response: KlarnaHttpResponse } | { kind: "network"; error: unknown; timedOut: boolean }
+type AttemptOutcome = TransportOutcome
 
 export function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -52,6 +53,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
   const sleep = config.sleep ?? defaultSleep
   const random = config.random ?? Math.random
   const { logger, onResponse } = config
+  const transport = createHttpTransport()
 
   function report(event: KlarnaAttemptEvent, message: string): void {
     const line = redact(message, secrets)
@@ -66,31 +68,6 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
     } catch (hookError: unknown) {
       const text = hookError instanceof Error ? hookError.message : String(hookError)
       logger?.warn(`Klarna onResponse hook threw: ${redact(text, secrets)}`)
-    }
-  }
-
-  async function attempt(
-    url: string,
-    method: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    timeoutMs: number,
-  ): Promise<AttemptOutcome> {
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, timeoutMs)
-    try {
-      const res = await fetch(url, { method, headers, body, signal: controller.signal, redirect: "manual" })
-      // Read the whole body inside the timeout, so a stalled body counts as a timeout too.
-      const bodyText = await res.text()
-      return { kind: "response", response: { status: res.status, headers: res.headers, bodyText } }
-    } catch (error: unknown) {
-      return { kind: "network", error, timedOut }
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -125,7 +102,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
 
     for (let attemptNo = 1; ; attemptNo++) {
       const started = performance.now()
-      const outcome = await attempt(url, operation.method, headers, body, timeoutMs)
+      const outcome = await transport({ url, method: operation.method, headers, body, timeoutMs })
       const elapsedMs = Math.round(performance.now() - started)
       const base = {
         operation: operation.name,
