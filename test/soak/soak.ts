@@ -74,6 +74,8 @@ export interface SoakReport {
   trackingMismatches: string[]
   mirrorMismatches: string[]
   jobs: Record<string, number>
+  /** Klarna orders of checkouts whose completion failed (the driver retried them), cancelled as orphans. */
+  orphanCancels: number
   stuckJobs: number
   failedJobs: number
   attempts: { logged: number; interrupted: number; unaccounted: string[] }
@@ -539,11 +541,15 @@ async function verify(context: {
     idempotency_key: string
     state: string
     attempts: number
+    operation: string
     logged: number[] | null
   }>(
-    `SELECT j.id, j.job_key, j.idempotency_key, j.state, j.attempts,
+    `SELECT j.id, j.job_key, j.idempotency_key, j.state, j.attempts, j.operation,
             (SELECT array_agg(DISTINCT a.attempt ORDER BY a.attempt) FROM klarna_sync_attempt a WHERE a.job_id = j.id) AS logged
-       FROM klarna_sync_job j WHERE j.platform_order_id = ANY($1)`,
+       FROM klarna_sync_job j
+      -- An orphan's cancel is keyed by the cart whose completion failed (a checkout the driver then retried):
+      -- no order of the run, but a job whose Klarna call is legitimate and must be accounted like the others.
+      WHERE j.platform_order_id = ANY($1) OR j.operation = 'cancel_orphan'`,
     [orderIds],
   )
   const jobStates: Record<string, number> = {}
@@ -606,6 +612,7 @@ async function verify(context: {
     trackingMismatches,
     mirrorMismatches,
     jobs: jobStates,
+    orphanCancels: jobs.filter((job) => job.operation === "cancel_orphan").length,
     stuckJobs: (jobStates.pending ?? 0) + (jobStates.running ?? 0),
     failedJobs: jobStates.failed ?? 0,
     attempts: { logged: Number(attemptTotals.logged), interrupted: Number(attemptTotals.interrupted), unaccounted },
@@ -659,7 +666,7 @@ export function formatReport(report: SoakReport): string {
   const list = (title: string, items: string[]) =>
     items.length ? `${title} (${items.length}):\n  ${items.slice(0, 20).join("\n  ")}\n` : ""
   return (
-    `orders ${report.orders}; jobs ${JSON.stringify(report.jobs)}; attempts logged ${report.attempts.logged} ` +
+    `orders ${report.orders}; jobs ${JSON.stringify(report.jobs)} (orphan cancels ${report.orphanCancels}); attempts logged ${report.attempts.logged} ` +
     `(${report.attempts.interrupted} interrupted by the crash, taken over after the lease)\n` +
     `Klarna mutations ${report.klarna.mutations}: faulted ${report.klarna.faulted}, applied-then-dropped ${report.klarna.droppedAfterApply}, ` +
     `idempotent replays ${report.klarna.replayed}, unknown keys ${report.klarna.unknownKeys}\n` +
