@@ -30,6 +30,10 @@ let bus: V2RedisBus
 /** The environment of every server of this file: the plugin's options and Medusa's Redis event bus. */
 let serverEnv: Record<string, string>
 
+const started = Date.now()
+/** Progress with the seconds since the file started (the file's time budget is ~3 min). */
+const phase = (what: string) => process.stdout.write(`[v2 redis] ${((Date.now() - started) / 1000).toFixed(1)} s ${what}\n`)
+
 /** A Medusa server and its admin API. */
 interface Node {
   name: string
@@ -56,6 +60,7 @@ beforeAll(async () => {
   a = { name: "A", server: stack.server, admin: stack.admin }
   b = await startNode("B")
   bus = openV2RedisBus(stack.project.dir, redis.url)
+  phase("servers A and B up")
 })
 
 afterAll(async () => {
@@ -226,6 +231,7 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
   let interrupted = ""
 
   beforeAll(async () => {
+    phase("faults on, checkouts")
     await injectFaults()
     // Checkouts on both servers (the Klarna order is created through Klarna Payments, which is not faulted).
     const lines = await place(a, [
@@ -240,6 +246,7 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
     const canceled = await place(b, [{ sku: "JKT-1", quantity: 1 }])
     orders.push(lines, whole, split, canceled)
 
+    phase("fulfillments")
     const first = await fulfillOn(a, lines, { "TOM-1": 2 })
     await shipOn(b, lines, first, ["RB-Å1 ü"])
     await fulfillOn(b, split, { "TOM-1": 1 })
@@ -248,6 +255,7 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
     // bus or in a server's hands, their captures queued or running (leased to A) or not even queued yet.
     const wholeFulfillment = await fulfillOn(a, whole, { "JKT-1": 1, "TOM-1": 2 })
     await fulfillOn(a, split, { "TOM-1": 3 })
+    phase("SIGKILL A")
     process.kill(a.server.pid, "SIGKILL")
     const atKill = await stack.sql<{ state: string; n: number }>(
       `SELECT state, count(*)::int AS n FROM klarna_sync_job WHERE platform_order_id = ANY($1) GROUP BY state ORDER BY state`,
@@ -262,17 +270,20 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
     await shipOn(b, lines, second, ["RB-2a", "RB-2b"])
 
     // A comes back (a new process on the same database and Redis) and cancels the unshipped order.
+    phase("restarting A")
     a = await startNode("A again")
     await cancelV2Order(a.admin, canceled.orderId)
     canceled.canceled = true
 
     // Refunds, once Medusa holds the payments as captured (after every capture reached Klarna).
+    phase("waiting for the captures, refunds")
     await paymentCaptured(a, lines)
     await refundOn(a, lines, 100)
     await paymentCaptured(b, split)
     await refundOn(b, split, 15)
 
     // Every event of these orders put on the Redis bus twice more, as a redelivering bus would.
+    phase("duplicates through the bus")
     const again = async (name: string, data: Record<string, unknown>) => duplicateJobs.push(...(await bus.emit(name, data, 2)))
     for (const order of orders) {
       await again("order.placed", { id: order.orderId })
@@ -288,12 +299,13 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
       what: "the bus delivered every duplicate",
     })
 
-    // Everything settles: no job left to run, none parked, the bus empty.
+    phase("settling")
+    // Everything settles: no job left to run, none parked (failed), the bus empty.
     await eventually(
       async () => {
         const open = await stack.sql(
           `SELECT job_key, state, attempts, last_http_status, left(last_error, 300) AS error FROM klarna_sync_job
-            WHERE platform_order_id = ANY($1) AND state <> 'succeeded'`,
+            WHERE platform_order_id = ANY($1) AND state IN ('pending', 'running', 'failed')`,
           [orders.map((o) => o.orderId)],
         )
         const pending = await bus.pending()
@@ -303,6 +315,7 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
       { timeoutMs: 90_000, what: "every sync job succeeded and the bus drained" },
     )
     await simClearFaults(stack.simulator.url)
+    phase("settled")
   })
 
   test("the faults fired, the SIGKILL came mid-sync, the bus delivered every duplicate", async () => {
@@ -335,10 +348,13 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
       expect(keys.size).toBe(order.fulfillments.size)
     }
     // The plugin's outbox: one job per Klarna mutation, whatever the number of deliveries.
-    const jobKeys = await stack.sql<{ job_key: string }>(`SELECT job_key FROM klarna_sync_job WHERE platform_order_id = ANY($1)`, [
-      orders.map((o) => o.orderId),
-    ])
+    const jobKeys = await stack.sql<{ job_key: string; state: string }>(
+      `SELECT job_key, state FROM klarna_sync_job WHERE platform_order_id = ANY($1)`,
+      [orders.map((o) => o.orderId)],
+    )
     expect(new Set(jobKeys.map((j) => j.job_key)).size).toBe(jobKeys.length)
+    // None parked: every job succeeded, or found nothing left to do (a release once all was captured).
+    expect(jobKeys.filter((j) => !["succeeded", "skipped"].includes(j.state))).toEqual([])
   })
 
   test("what Klarna received for the order fulfilled in two parts, line by line", async () => {
@@ -366,24 +382,51 @@ describe("two servers on one database and one Redis, Klarna faults, a SIGKILL, e
 
 // --- the merchant's tools -----------------------------------------------------------------------------
 
-test("a capture Klarna refused is parked; the admin route retries it and it goes through once", async () => {
-  const order = await place(b, [{ sku: "JKT-1", quantity: 1 }])
-  await refuseNextCapture(stack.simulator.url, order.klarnaOrderId)
-  await fulfillOn(a, order, { "JKT-1": 1 })
-  const parked = await viewWhenV2(b.admin, order.orderId, (v) => v.has_failures, "the capture parked")
-  const job = parked.jobs.find((j) => j.operation === "capture")!
-  expect(job).toMatchObject({ state: "failed", attempts: 1, error: { http_status: 403, error_code: "CAPTURE_NOT_ALLOWED" } })
-  expect((await simOrder(stack.simulator.url, order.klarnaOrderId)).captures).toEqual([])
+describe("the merchant's tools on the Redis event bus", () => {
+  let order: Placed
 
-  const retried = await b.admin.request("POST", `/admin/klarna/jobs/${job.id}/retry`)
-  expect(retried).toEqual({ status: 202, body: { job: { id: job.id, operation: "capture", state: "pending" } } })
-  const done = await viewWhenV2(a.admin, order.orderId, (v) => settled(v) && !v.has_failures, "the retried capture")
-  expect(done.jobs.find((j) => j.id === job.id)?.attempts_log.map((l) => l.outcome)).toEqual(["failed", "succeeded"])
-  const klarna = await simOrderWhen(stack.simulator.url, order.klarnaOrderId, (o) => o.captures.length === 1, "the capture")
-  expect(klarna).toMatchObject({ status: "CAPTURED", captured_amount: 118500 })
-  expect(klarna.captures[0].order_lines?.map(lineFields).filter((l) => l.type === "physical")).toEqual([
-    klarnaLine("physical", "JKT-1", 1, 112375),
-  ])
-  // Retrying what is no longer parked is refused.
-  expect((await a.admin.request("POST", `/admin/klarna/jobs/${job.id}/retry`)).status).toBe(409)
+  test("a capture Klarna refused is parked; the admin route retries it and it goes through once", async () => {
+    order = await place(b, [{ sku: "JKT-1", quantity: 1 }])
+    await refuseNextCapture(stack.simulator.url, order.klarnaOrderId)
+    await fulfillOn(a, order, { "JKT-1": 1 })
+    const parked = await viewWhenV2(b.admin, order.orderId, (v) => v.has_failures, "the capture parked")
+    const job = parked.jobs.find((j) => j.operation === "capture")!
+    expect(job).toMatchObject({ state: "failed", attempts: 1, error: { http_status: 403, error_code: "CAPTURE_NOT_ALLOWED" } })
+    expect((await simOrder(stack.simulator.url, order.klarnaOrderId)).captures).toEqual([])
+
+    const retried = await b.admin.request("POST", `/admin/klarna/jobs/${job.id}/retry`)
+    expect(retried).toEqual({ status: 202, body: { job: { id: job.id, operation: "capture", state: "pending" } } })
+    const done = await viewWhenV2(a.admin, order.orderId, (v) => settled(v) && !v.has_failures, "the retried capture")
+    expect(done.jobs.find((j) => j.id === job.id)?.attempts_log.map((l) => l.outcome)).toEqual(["failed", "succeeded"])
+    const klarna = await simOrderWhen(stack.simulator.url, order.klarnaOrderId, (o) => o.captures.length === 1, "the capture")
+    expect(klarna).toMatchObject({ status: "CAPTURED", captured_amount: 118500 })
+    expect(klarna.captures[0].order_lines?.map(lineFields).filter((l) => l.type === "physical")).toEqual([
+      klarnaLine("physical", "JKT-1", 1, 112375),
+    ])
+    // Retrying what is no longer parked is refused.
+    expect((await a.admin.request("POST", `/admin/klarna/jobs/${job.id}/retry`)).status).toBe(409)
+  })
+
+  test("reconcile repairs drifted tables from Klarna's order, and calls no mutation", async () => {
+    const [fulfillmentId] = order.fulfillments.keys()
+    const [captured] = await stack.sql<{ capture_id: string }>(`SELECT capture_id FROM klarna_capture WHERE source_id = $1`, [
+      fulfillmentId,
+    ])
+    // Drift: as if the server died between Klarna's answer and our write.
+    await stack.sql(`UPDATE klarna_capture SET status = 'pending', capture_id = NULL WHERE source_id = $1`, [fulfillmentId])
+    await stack.sql(`UPDATE klarna_order SET captured_amount = 0, status = 'AUTHORIZED' WHERE platform_order_id = $1`, [order.orderId])
+    const mutations = async () => (await simRequests(stack.simulator.url, order.klarnaOrderId)).filter((r) => r.method !== "GET").length
+    const before = await mutations()
+
+    const { reconcile } = await b.admin.post<{ reconcile: { changes: string[] } }>(`/admin/klarna/orders/${order.orderId}/reconcile`)
+    expect(reconcile.changes).toEqual(
+      expect.arrayContaining([`capture ${captured.capture_id} (118500) recorded for ${fulfillmentId}`, "captured_amount: 0 -> 118500"]),
+    )
+    expect(await stack.sql(`SELECT status, capture_id FROM klarna_capture WHERE source_id = $1`, [fulfillmentId])).toEqual([
+      { status: "captured", capture_id: captured.capture_id },
+    ])
+    const again = await a.admin.post<{ reconcile: { changes: string[] } }>(`/admin/klarna/orders/${order.orderId}/reconcile`)
+    expect(again.reconcile.changes).toEqual([])
+    expect(await mutations()).toBe(before)
+  })
 })
