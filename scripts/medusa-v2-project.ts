@@ -57,6 +57,8 @@ loadEnv(process.env.NODE_ENV || "development", process.cwd())
 
 const cors = process.env.KOS_CORS || "http://127.0.0.1,http://localhost"
 const klarnaOptions = JSON.parse(process.env.KOS_KLARNA_OPTIONS || "{}")
+// Medusa's Redis event bus (what multi-server stores run) when KOS_REDIS_URL names a Redis; else the local bus.
+const redisUrl = process.env.KOS_REDIS_URL
 
 module.exports = defineConfig({
   projectConfig: {
@@ -85,6 +87,8 @@ module.exports = defineConfig({
         providers: [{ resolve: "@klarna-order-sync/medusa-v2/providers/klarna", id: "klarna", options: klarnaOptions }],
       },
     },
+    // Registered as the event_bus module (Medusa maps this package name to it), replacing event-bus-local.
+    ...(redisUrl ? [{ resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl } }] : []),
   ],
 })
 `

@@ -23,7 +23,14 @@ export interface V2SyncStack extends MedusaV2Stack {
 }
 
 export async function startV2SyncStack(
-  options: { name?: string; pluginOptions?: Record<string, unknown>; seed?: Partial<V2SeedOptions>; admin?: boolean } = {},
+  options: {
+    name?: string
+    pluginOptions?: Record<string, unknown>
+    seed?: Partial<V2SeedOptions>
+    admin?: boolean
+    /** More environment for the server (e.g. KOS_REDIS_URL: Medusa's Redis event bus). */
+    env?: Record<string, string | undefined>
+  } = {},
 ): Promise<V2SyncStack> {
   const simulator = await startSimulator({ port: 0 })
   const pluginOptions = {
@@ -36,7 +43,7 @@ export async function startV2SyncStack(
     stack = await startMedusaV2Stack({
       name: options.name ?? "v2_sync",
       admin: options.admin,
-      env: { KOS_KLARNA_OPTIONS: JSON.stringify(pluginOptions) },
+      env: { ...options.env, KOS_KLARNA_OPTIONS: JSON.stringify(pluginOptions) },
     })
   } catch (error) {
     await simulator.close()
