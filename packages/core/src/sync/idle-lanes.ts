@@ -11,6 +11,8 @@
  */
 import type { SyncLogger } from "./ports"
 
+const DUE_MARGIN_MS = 10
+
 export interface IdleLanesOptions {
   /** How often to look for due jobs when nothing can wake the lanes (no listener). */
   pollIntervalMs: number
@@ -115,7 +117,9 @@ export class IdleLanes {
       return
     }
     this.dueNowStreak = 0
-    if (ms !== null && ms < safetyMs) this.arm(ms, "wake")
+    // A few ms late rather than early: Node's timers count from the event loop's cached time, and a lane
+    // that wakes before run_at (the database's clock) claims nothing and looks again.
+    if (ms !== null && ms < safetyMs) this.arm(ms + DUE_MARGIN_MS, "wake")
     else this.arm(safetyMs, "look")
   }
 
