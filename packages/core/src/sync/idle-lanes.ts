@@ -31,10 +31,21 @@ export class IdleLanes {
   /** Looks in a row that said "due now" (see plan()). */
   private dueNowStreak = 0
   private stopped = false
-  /** Whether the listener is up (then notifications wake the lanes and the safety poll is slow). */
-  listening = false
+  private listening_ = false
 
   constructor(private readonly options: IdleLanesOptions) {}
+
+  /** Whether the listener is up (then notifications wake the lanes and the safety poll is slow). */
+  get listening(): boolean {
+    return this.listening_
+  }
+
+  set listening(up: boolean) {
+    const lost = this.listening_ && !up
+    this.listening_ = up
+    // The timer may be the slow safety poll: plan again, polling at pollIntervalMs until the listener is back.
+    if (lost && this.sleepers.length > 0) this.look()
+  }
 
   /** A lane found nothing to claim: wait until there may be something. */
   sleep(): Promise<void> {
