@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=throughput,calls,request,view,memory]`
+ * `npm run bench [-- --quick] [-- --only=throughput,calls,request,view,memory,idle]`
  * `npm run bench -- --v2 [--quick] [--only=calls,request]`: the Medusa v2 plugin's measures instead
  *
  * Runs the benchmarks and prints one JSON object per measure on stdout, the last line a summary.
@@ -14,7 +14,7 @@ import { syncThroughput } from "./measures/sync-throughput"
 import { runMedusaMeasures } from "./measures/medusa-suite"
 import { runMedusaV2Measures, V2_PARTS } from "./measures/v2-suite"
 
-const ALL = ["throughput", "request", "memory", "calls", "view"] as const
+const ALL = ["throughput", "request", "memory", "calls", "view", "idle"] as const
 type Part = (typeof ALL)[number]
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurrency: number; v2: boolean } {

@@ -32,6 +32,8 @@ export interface StartPostgresOptions {
   user?: string
   password?: string
   log?: (line: string) => void
+  /** More server settings, e.g. ["-c", "shared_preload_libraries=pg_stat_statements"]. */
+  flags?: string[]
 }
 
 type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => {
@@ -170,7 +172,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Runn
     password,
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "fsync=off", ...(options.flags ?? [])],
     onLog: (message: string) => log(String(message).trim()),
     onError: (message: unknown) => log(String(message).trim()),
   })

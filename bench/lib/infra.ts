@@ -16,7 +16,9 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..")
 
 export async function startBenchPostgres(): Promise<RunningPostgres> {
   const dataDir = path.join(os.tmpdir(), `klarna-order-sync-bench-pg-${process.pid}`)
-  const pg = await startPostgres({ dataDir, fresh: true, database: "kos_bench" })
+  // pg_stat_statements counts the statements each database receives (measure 6, idle_load).
+  const flags = ["-c", "shared_preload_libraries=pg_stat_statements"]
+  const pg = await startPostgres({ dataDir, fresh: true, database: "kos_bench", flags })
   onCleanup("postgres", async () => {
     await pg.stop()
     fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })

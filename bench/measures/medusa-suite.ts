@@ -1,6 +1,7 @@
 /**
- * Measures 2-5 on real Medusa servers, sharing them to keep the run short:
- *   start bare + plugin (+ plugin-redis) -> RSS idle -> request path (interleaved) -> capture latency ->
+ * Measures 2-6 on real Medusa servers, sharing them to keep the run short:
+ *   start bare + plugin (+ plugin-redis) -> RSS idle -> statements while idle, wake-up latency ->
+ *   request path (interleaved) -> capture latency ->
  *   more fulfillments up to N syncs on bare and plugin -> RSS after -> Klarna calls mix -> admin view.
  */
 import { checkout, createFulfillment } from "../../test/support/store-api"
@@ -18,6 +19,7 @@ import {
 import { progress, type Measure } from "../lib/report"
 import { waitUntil } from "../lib/stats"
 import { adminView } from "./admin-view"
+import { idleLoad, wakeLatency } from "./idle-load"
 import { klarnaCalls } from "./klarna-calls"
 import { fulfillMany, memoryMeasure, sampleMemory, waitForSyncDrained } from "./memory"
 import { captureLatencies, captureLatencyMeasure, quietRequests, requestPathMeasure, runRequestRounds } from "./request-path"
@@ -57,7 +59,8 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
   if (process.env.BENCH_CALL_SETS) sizes.callSets = Number(process.env.BENCH_CALL_SETS)
   const wantRequest = parts.has("request")
   const wantMemory = parts.has("memory")
-  const needBare = wantRequest || wantMemory
+  const wantIdle = parts.has("idle")
+  const needBare = wantRequest || wantMemory || wantIdle
 
   progress("Medusa: preparing the template database and starting servers")
   const servers: BenchServer[] = []
@@ -76,9 +79,18 @@ export async function runMedusaMeasures(options: SuiteOptions): Promise<void> {
   const idle = wantMemory ? await sampleMemory([bare as BenchServer, plugin]) : undefined
   if (idle) progress(`memory idle: ${describe(idle)}`)
 
+  if (wantIdle) {
+    await attempt("idle", async () => {
+      // After boot (the plugin's start-up sweep, Medusa's first jobs) and the memory samples: quiet.
+      await new Promise((resolve) => setTimeout(resolve, quick ? 10_000 : 20_000))
+      record(await idleLoad({ serverUrl, bare: bare as BenchServer, plugin, windowMs: quick ? 120_000 : 180_000 }))
+      record(await wakeLatency({ plugin, tries: 10 }))
+    })
+  }
+
   // Orders to fulfill, one unit per request.
   const orders = new Map<ServerKind, BenchOrder[]>()
-  if (needBare) {
+  if (wantRequest || wantMemory) {
     const units = Math.max(wantMemory ? sizes.syncs : 0, sizes.rounds + sizes.warmup)
     const count = Math.ceil(units / sizes.unitsPerOrder) + 1
     progress(`placing ${count} orders of ${sizes.unitsPerOrder} units on bare and plugin${redis ? ` (+ some on plugin-redis)` : ""}`)

@@ -431,6 +431,8 @@ describe("direct mode edge cases", () => {
       `INSERT INTO klarna_sync_job (id, platform, platform_order_id, queue_key, job_key, operation, idempotency_key)
        VALUES ('kjob_medusa_probe', 'medusa', 'order_probe', 'medusa:order_probe', 'medusa:capture:ful_probe', 'capture', 'k')`,
     )
+    // Wake the idle Shopify worker as a Shopify job would (it listens): it claims and looks, and still finds nothing of its own.
+    await h.sql(`SELECT pg_notify('klarna_sync_job', 'shopify')`)
     await new Promise((resolve) => setTimeout(resolve, 1000))
     expect(await h.sql(`SELECT state, attempts FROM klarna_sync_job WHERE id = 'kjob_medusa_probe'`)).toEqual([
       { state: "pending", attempts: 0 },

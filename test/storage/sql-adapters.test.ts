@@ -89,6 +89,47 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
     if (name) await dropTestDatabase(name)
   })
 
+  test("listens on a connection of its own: a new job (or a retry) NOTIFYs at commit, an existing one does not", async () => {
+    const heard: string[] = []
+    const states: string[] = []
+    const stop = await store.listenForJobs({
+      notification: (payload) => heard.push(payload),
+      listening: () => states.push("listening"),
+      lost: (error) => states.push(`lost ${error.message}`),
+    })
+    expect(stop).not.toBeNull()
+    expect(states).toEqual(["listening"])
+    const listening = await rowsOf<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+    )
+    expect(listening).toEqual([{ n: "1" }])
+    // Inside a transaction: delivered when it commits, never before.
+    await connection.sql.transaction(async (tx) => {
+      await new SqlSyncStore(tx).enqueue(intent("order_listen", "medusa:capture:ful_listen"))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(heard).toEqual([])
+    })
+    const deadline = Date.now() + 5000
+    while (heard.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(heard).toEqual(["medusa"])
+    // The same job again inserts nothing and wakes nobody.
+    const again = await store.enqueue(intent("order_listen", "medusa:capture:ful_listen"))
+    expect(again.created).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(heard).toEqual(["medusa"])
+    // Retry of a parked job: due at once, on whichever server is idle.
+    await rowsOf(`UPDATE klarna_sync_job SET state = 'failed' WHERE id = $1`, [again.job.id])
+    expect(await store.resetJob(again.job.id)).toMatchObject({ id: again.job.id, state: "pending" })
+    while (heard.length < 2 && Date.now() < deadline + 5000) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(heard).toEqual(["medusa", "medusa"])
+    await stop?.()
+    const after = await rowsOf<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+    )
+    expect(after).toEqual([{ n: "0" }])
+    await rowsOf(`DELETE FROM klarna_sync_job WHERE job_key = 'medusa:capture:ful_listen'`)
+  })
+
   test("enqueue, claim, complete with its attempt; a second completion is refused", async () => {
     const first = await store.enqueue(intent("order_a", "medusa:capture:ful_a", { lines: [{ sku: "KITE", quantity: 2 }] }))
     expect(first.created).toBe(true)

@@ -20,7 +20,10 @@ import { createWebhookVerifier, type WebhookVerifier } from "./verify-webhook"
 import { createShopifyWebhookHandler, type NodeHandler } from "./webhook-handler"
 
 export interface ShopifyWorkerOptions {
+  /** How often an idle worker looks for due jobs when it cannot listen for them. */
   pollIntervalMs: number
+  /** While listening for jobs (LISTEN/NOTIFY, when the SqlPort can), how often an idle worker looks anyway; 0: never listen. */
+  idlePollIntervalMs: number
   concurrency: number
   maxAttempts: number
   baseBackoffMs: number
@@ -30,6 +33,7 @@ export interface ShopifyWorkerOptions {
 
 export const DEFAULT_SHOPIFY_WORKER_OPTIONS: Readonly<ShopifyWorkerOptions> = {
   pollIntervalMs: 1000,
+  idlePollIntervalMs: 60_000,
   concurrency: 2,
   maxAttempts: 8,
   baseBackoffMs: 2000,
@@ -114,7 +118,12 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
     handler,
     startWorker() {
       if (worker || options.mode === "record_only") return
-      worker = new SyncWorker(engine, { pollIntervalMs: workerOptions.pollIntervalMs, concurrency: workerOptions.concurrency }, logger)
+      const { pollIntervalMs, idlePollIntervalMs, concurrency } = workerOptions
+      worker = new SyncWorker(
+        engine,
+        { pollIntervalMs, listeningPollIntervalMs: idlePollIntervalMs > 0 ? idlePollIntervalMs : undefined, concurrency },
+        logger,
+      )
       worker.start()
       logger.info(`klarna-order-sync: shopify sync worker ${worker.id} started (mode ${options.mode})`)
     },

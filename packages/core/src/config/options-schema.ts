@@ -115,9 +115,17 @@ export const KLARNA_OPTIONS_SCHEMA = {
           default: true,
         },
         pollIntervalMs: {
+          description: "How often an idle worker looks for due jobs when it cannot listen for them (ms).",
           type: "integer",
           minimum: 10,
           default: 1000,
+        },
+        idlePollIntervalMs: {
+          description:
+            "While the worker listens for jobs (LISTEN/NOTIFY: a job queued on any server wakes it), how often it looks anyway when idle (ms); 0: do not listen, poll every pollIntervalMs.",
+          type: "integer",
+          minimum: 0,
+          default: 60000,
         },
         maxAttempts: {
           type: "integer",

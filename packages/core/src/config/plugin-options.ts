@@ -30,7 +30,10 @@ export interface KlarnaCredentialsOption {
 
 export interface WorkerOptions {
   enabled: boolean
+  /** How often an idle worker looks for due jobs when it cannot listen for them. */
   pollIntervalMs: number
+  /** While listening for jobs (LISTEN/NOTIFY), how often an idle worker looks anyway; 0: never listen. */
+  idlePollIntervalMs: number
   maxAttempts: number
   baseBackoffMs: number
   maxBackoffMs: number
@@ -67,6 +70,7 @@ export interface KlarnaPluginOptions {
 export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = {
   enabled: true,
   pollIntervalMs: 1000,
+  idlePollIntervalMs: 60_000,
   maxAttempts: 8,
   baseBackoffMs: 2000,
   maxBackoffMs: 300_000,

@@ -127,11 +127,12 @@ export class PluginSync {
 
   startWorker(): void {
     if (this.worker || !this.options.worker.enabled) return
-    const { pollIntervalMs, sweepIntervalMs, concurrency } = this.options.worker
+    const { pollIntervalMs, idlePollIntervalMs, sweepIntervalMs, concurrency } = this.options.worker
     this.worker = new SyncWorker(
       this.engine,
       {
         pollIntervalMs,
+        listeningPollIntervalMs: idlePollIntervalMs > 0 ? idlePollIntervalMs : undefined,
         concurrency,
         sweep: sweepIntervalMs > 0 ? { intervalMs: sweepIntervalMs, run: async () => void (await this.sweep()) } : undefined,
       },

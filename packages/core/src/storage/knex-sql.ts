@@ -4,6 +4,7 @@
  * bindings, so they are rewritten first (positional-placeholders.ts). A transaction is Knex's
  * `transaction(async (trx) => …)`; a nested one is a savepoint (Knex's own nesting).
  */
+import { listenWithReconnect, type PgListenConnection } from "./pg-listener"
 import { toQuestionMarks } from "./positional-placeholders"
 import type { SqlPort } from "./sql-port"
 
@@ -11,10 +12,30 @@ import type { SqlPort } from "./sql-port"
 export interface KnexLike {
   raw(sql: string, bindings: readonly unknown[]): PromiseLike<unknown>
   transaction<T>(run: (trx: KnexLike) => Promise<T>): PromiseLike<T>
+  /** Knex's pg dialect: a connection of its own with the pool's settings, outside the pool (listen() uses it). */
+  client?: {
+    acquireRawConnection?(): Promise<unknown>
+    destroyRawConnection?(connection: unknown): Promise<void>
+  }
 }
 
 export function knexSql(knex: KnexLike): SqlPort {
+  const client = knex.client
+  const canListen = typeof client?.acquireRawConnection === "function" && typeof client.destroyRawConnection === "function"
   return {
+    ...(canListen
+      ? {
+          listen: (channel, handlers) =>
+            listenWithReconnect(
+              {
+                open: async () => (await client.acquireRawConnection?.()) as PgListenConnection,
+                close: async (connection) => client.destroyRawConnection?.(connection),
+              },
+              channel,
+              handlers,
+            ),
+        }
+      : {}),
     async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
       const statement = toQuestionMarks(text, params)
       return rowsOf<T>(await knex.raw(statement.text, statement.bindings))

@@ -3,6 +3,7 @@
  * on it. A transaction holds one pooled client from BEGIN to COMMIT/ROLLBACK; a nested transaction() is a
  * savepoint on that client.
  */
+import { listenWithReconnect, type PgListenConnection, type PgListenSource } from "./pg-listener"
 import type { SqlPort } from "./sql-port"
 
 export interface PgQueryable {
@@ -17,10 +18,33 @@ export interface PgPoolClientLike extends PgQueryable {
 /** What the adapter uses of a pg.Pool. */
 export interface PgPoolLike extends PgQueryable {
   connect(): Promise<PgPoolClientLike>
+  /** pg.Pool's settings and Client class: with both, listen() opens a connection of its own like the pool's. */
+  options?: unknown
+  Client?: new (config: never) => PgListenConnection & { connect(): Promise<unknown>; end(): Promise<void> }
+}
+
+/**
+ * A connection of its own with a pool's settings (pg-pool keeps the password as a hidden property of
+ * `options` and hands that very object to each new Client: so do we, never a copy). Undefined when the pool
+ * does not expose them.
+ */
+export function dedicatedConnections(pool: Pick<PgPoolLike, "options" | "Client"> | undefined): PgListenSource | undefined {
+  const Client = pool?.Client
+  if (!pool?.options || !Client) return undefined
+  return {
+    async open() {
+      const client = new Client(pool.options as never)
+      await client.connect()
+      return client
+    },
+    close: (connection) => (connection as InstanceType<typeof Client>).end(),
+  }
 }
 
 export function pgSql(pool: PgPoolLike): SqlPort {
+  const connections = dedicatedConnections(pool)
   return {
+    ...(connections ? { listen: (channel, handlers) => listenWithReconnect(connections, channel, handlers) } : {}),
     async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
       return (await pool.query(text, params)).rows as T[]
     },

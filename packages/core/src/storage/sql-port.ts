@@ -16,4 +16,20 @@ export interface SqlPort {
    * savepoint: a failure caught by the caller undoes only the inner work).
    */
   transaction<T>(fn: (tx: SqlPort) => Promise<T>): Promise<T>
+  /**
+   * Optional: LISTEN on `channel` over one dedicated connection (never one of the pool's, which it would hold
+   * forever). Reconnects after the connection is lost, with a growing pause; `handlers` hear of every state
+   * change. Resolves, once the first attempt has succeeded or failed, to a function that stops listening and
+   * closes the connection. An adapter without it: the caller polls.
+   */
+  listen?(channel: string, handlers: SqlListenHandlers): Promise<() => Promise<void>>
+}
+
+export interface SqlListenHandlers {
+  /** A NOTIFY on the channel (from any connection to the database, delivered when its transaction commits). */
+  notification(payload: string): void
+  /** Listening, at first or again after a loss: notifications sent meanwhile were missed. */
+  listening(): void
+  /** The connection was lost (or could not be made); reconnecting. The message never holds credentials. */
+  lost(error: Error): void
 }

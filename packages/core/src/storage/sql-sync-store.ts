@@ -5,7 +5,7 @@
  * as the SQL they are.
  */
 import { generateId } from "../utils/entity-id"
-import type { SqlPort } from "./sql-port"
+import type { SqlListenHandlers, SqlPort } from "./sql-port"
 import type {
   AttemptRecord,
   CaptureRecord,
@@ -28,10 +28,24 @@ import type { CheckoutAuthorizationRecord, CheckoutAuthorizationStore, OrphanLis
  */
 const CLAIM_LOCK_ID = 7_253_110
 
+/**
+ * Enqueueing a job NOTIFYs this channel (payload: the job's platform) in the same statement, so PostgreSQL
+ * delivers it when the insert commits: a listener never wakes before the row is visible. Every worker on the
+ * database listens (SyncWorker): a job queued on one server starts at once on an idle other.
+ */
+export const JOB_CHANNEL = "klarna_sync_job"
+
 type ClaimedRow = JobRecord & {
   __previous_state: string
   __previous_worker: string | null
 }
+
+/**
+ * The rows of the `inserted` CTE, each NOTIFYing JOB_CHANNEL with its platform: pg_notify as a function in
+ * FROM runs once per row (a volatile call the planner never drops), and the rows come back as RETURNING *
+ * gives them.
+ */
+const SELECT_NOTIFYING = `SELECT inserted.* FROM inserted CROSS JOIN LATERAL pg_notify('${JOB_CHANNEL}', inserted.platform) AS notified`
 
 export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   constructor(private readonly sql: SqlPort) {}
@@ -51,12 +65,15 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async enqueue(intent: JobIntent & { idempotencyKey: string; queueKey: string; maxAttempts: number }) {
+    // A job that already existed (the conflict) inserts nothing and notifies nobody.
     const inserted = await this.one<JobRecord>(
-      `INSERT INTO klarna_sync_job
-         (id, platform, platform_order_id, queue_key, job_key, operation, idempotency_key, payload, max_attempts, run_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()))
-       ON CONFLICT (job_key) DO NOTHING
-       RETURNING *`,
+      `WITH inserted AS (
+         INSERT INTO klarna_sync_job
+           (id, platform, platform_order_id, queue_key, job_key, operation, idempotency_key, payload, max_attempts, run_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()))
+         ON CONFLICT (job_key) DO NOTHING
+         RETURNING *)
+       ${SELECT_NOTIFYING}`,
       [
         generateId("kjob"),
         intent.platform,
@@ -123,6 +140,38 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
       }
       return job as JobRecord
     })
+  }
+
+  /**
+   * How long until claimNextJob could find a job, in one statement, read when a worker runs out of work: 0
+   * when one is due now, null when no job is pending or running. The same conditions as the claim: a pending
+   * job is due at its run_at unless another job of its order runs with a live lease (then that job's lease
+   * expiry, or its completion, which its own worker follows by claiming again), a running one when its lease
+   * runs out. Times are the database's (no clock skew between servers).
+   */
+  async nextClaimInMs(leaseMs: number, platform?: Platform): Promise<number | null> {
+    const row = await this.one<{ wait_ms: number | null }>(
+      `SELECT ceil(EXTRACT(EPOCH FROM (least(
+                (SELECT j.run_at FROM klarna_sync_job j
+                  WHERE j.state = 'pending' AND ($2::text IS NULL OR j.platform = $2)
+                    AND NOT EXISTS (
+                      SELECT 1 FROM klarna_sync_job r
+                      WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id
+                        AND r.locked_at >= now() - make_interval(secs => $1::float8 / 1000))
+                  ORDER BY j.run_at LIMIT 1),
+                (SELECT min(j.locked_at) + make_interval(secs => $1::float8 / 1000) FROM klarna_sync_job j
+                  WHERE j.state = 'running' AND ($2::text IS NULL OR j.platform = $2))
+              ) - now())) * 1000)::float8 AS wait_ms`,
+      [leaseMs, platform ?? null],
+    )
+    // No job at all: least() of two NULLs is NULL.
+    return row?.wait_ms === null || row?.wait_ms === undefined ? null : Math.max(0, Number(row.wait_ms))
+  }
+
+  /** LISTEN for jobs enqueued by any server (JOB_CHANNEL); null when the SQL port cannot listen. */
+  async listenForJobs(handlers: SqlListenHandlers): Promise<(() => Promise<void>) | null> {
+    if (!this.sql.listen) return null
+    return this.sql.listen(JOB_CHANNEL, handlers)
   }
 
   async extendLease(jobId: string, workerId: string): Promise<boolean> {
@@ -231,14 +280,17 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async resetJob(jobId: string, restart?: { idempotencyKey: string } | { replan: true }): Promise<JobRecord | null> {
+    // Due at once, on whichever server is idle: notified like a new job.
     const list = await this.rows<JobRecord>(
-      `UPDATE klarna_sync_job
-          SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, locked_at = NULL, locked_by = NULL,
-              request = CASE WHEN $2 THEN NULL ELSE request END,
-              idempotency_key = COALESCE($3, idempotency_key),
-              updated_at = now()
-        WHERE id = $1 AND state = 'failed'
-        RETURNING *`,
+      `WITH inserted AS (
+         UPDATE klarna_sync_job
+            SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL, locked_at = NULL, locked_by = NULL,
+                request = CASE WHEN $2 THEN NULL ELSE request END,
+                idempotency_key = COALESCE($3, idempotency_key),
+                updated_at = now()
+          WHERE id = $1 AND state = 'failed'
+          RETURNING *)
+       ${SELECT_NOTIFYING}`,
       [jobId, restart !== undefined, restart && "idempotencyKey" in restart ? restart.idempotencyKey : null],
     )
     return list[0] ?? null

@@ -3,16 +3,31 @@
  * imported, so the core does not depend on it. A transaction's EntityManager is wrapped the same way; its
  * own transaction() is a savepoint in TypeORM's PostgreSQL driver.
  */
+import { listenWithReconnect } from "./pg-listener"
+import { dedicatedConnections, type PgPoolLike } from "./pg-sql"
 import type { SqlPort } from "./sql-port"
 
 /** What the adapter uses of an EntityManager (or a DataSource). */
 export interface TypeormManagerLike {
   query(query: string, parameters?: unknown[]): Promise<unknown>
   transaction<T>(runInTransaction: (manager: TypeormManagerLike) => Promise<T>): Promise<T>
+  /**
+   * The DataSource (an EntityManager's `connection`): its PostgresDriver keeps the pg.Pool as `master`, whose
+   * settings open the listening connection (a connection of Medusa's pool would be held forever).
+   */
+  connection?: { driver?: object }
 }
+
+type PostgresDriverLike = { master?: Pick<PgPoolLike, "options" | "Client"> }
 
 export function typeormSql(manager: TypeormManagerLike): SqlPort {
   return {
+    listen(channel, handlers) {
+      // The pool exists once the DataSource is initialized (Medusa's is by the time a worker starts).
+      const connections = dedicatedConnections((manager.connection?.driver as PostgresDriverLike | undefined)?.master)
+      if (!connections) return Promise.reject(new Error("typeormSql: no pg pool behind this manager to listen with"))
+      return listenWithReconnect(connections, channel, handlers)
+    },
     async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
       return unwrapUpdateRows<T>(await manager.query(text, params))
     },

@@ -27,6 +27,7 @@ import { chargedUnitsOf, withPaidUnits } from "./paid-units"
 import { isFullyCaptured, requiredJobs, type PlanReason, type ReasonReadingJobs } from "./required-jobs"
 import type {
   JobIntent,
+  JobListenHandlers,
   JobOperation,
   JobRecord,
   KlarnaOrderRecord,
@@ -271,6 +272,30 @@ export class SyncEngine {
     if (!job) return false
     await this.run(job, workerId)
     return true
+  }
+
+  /**
+   * How long until processNext could find a job (ms; 0: now; null: none pending or running); undefined when
+   * the store cannot tell (the worker then polls).
+   */
+  nextClaimInMs(): Promise<number | null> | undefined {
+    return this.deps.store.nextClaimInMs?.(this.deps.options.leaseMs, this.platform)
+  }
+
+  /**
+   * Hears of this platform's jobs enqueued by any server (SyncStore.listenForJobs); `onJob` also runs after
+   * the listener reconnected (notifications may have been missed). Null when the store cannot listen.
+   */
+  listenForJobs(handlers: JobListenHandlers): Promise<(() => Promise<void>) | null> {
+    const { store } = this.deps
+    if (!store.listenForJobs) return Promise.resolve(null)
+    return store.listenForJobs({
+      ...handlers,
+      // Another platform's worker on the same database claims its own jobs.
+      notification: (platform) => {
+        if (platform === this.platform || platform === "") handlers.notification(platform)
+      },
+    })
   }
 
   /** Waits until a job has finished (succeeded, skipped or failed), e.g. for a synchronous button. */

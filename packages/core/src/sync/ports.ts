@@ -168,6 +168,16 @@ export interface JobFailure {
 }
 
 /** Storage of mappings, outbox and audit log. Every method is atomic on its own. */
+/** What a store's listener tells (storage's SqlListenHandlers, as the engine sees them). */
+export interface JobListenHandlers {
+  /** A job was enqueued or reset; the payload is its platform. */
+  notification(payload: string): void
+  /** Listening, at first or again after a loss (notifications meanwhile were missed). */
+  listening(): void
+  /** Not listening any more; reconnecting. */
+  lost(error: Error): void
+}
+
 export interface SyncStore {
   /** Inserts the job unless one with the same job key exists; returns the stored job either way. */
   enqueue(
@@ -179,6 +189,17 @@ export interface SyncStore {
    * With `platform`, only that platform's jobs (a Medusa and a Shopify worker may share one database).
    */
   claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null>
+  /**
+   * Optional: how long until claimNextJob could find a job (ms; 0: now; null: no job pending or running), in
+   * one statement: an idle worker sleeps that long instead of polling.
+   */
+  nextClaimInMs?(leaseMs: number, platform?: Platform): Promise<number | null>
+  /**
+   * Optional: hear of jobs enqueued (or reset for a retry) by any server on the database (LISTEN/NOTIFY;
+   * the notification carries the job's platform). Resolves to a function that stops listening, or null when
+   * the database connection cannot listen (the worker then polls).
+   */
+  listenForJobs?(handlers: JobListenHandlers): Promise<(() => Promise<void>) | null>
   /**
    * Renews the lease of a job `workerId` is running (its heartbeat), so that a call slower than `leaseMs`
    * (a long Retry-After, slow timeouts) is never mistaken for a dead worker. False when the job is no

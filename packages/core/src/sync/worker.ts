@@ -1,15 +1,23 @@
 /**
- * The outbox worker: drains due jobs, then sleeps until the next poll or until a job is enqueued in
- * this process. Several workers (in this process or on other servers) may run against one database:
- * claims are exclusive (see SqlSyncStore.claimNextJob).
+ * The outbox worker: drains due jobs, then sleeps (idle-lanes.ts) until a job is enqueued on any server
+ * (LISTEN/NOTIFY, or in this process), the next job is due, or a slow safety poll. Several workers (in this
+ * process or on other servers) may run against one database: claims are exclusive (see
+ * SqlSyncStore.claimNextJob); notifications are only hints.
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
 import type { SyncEngine } from "./engine"
+import { IdleLanes } from "./idle-lanes"
 import type { SyncLogger } from "./ports"
 
 export interface SyncWorkerOptions {
+  /** How often an idle worker looks for due jobs when nothing can wake it (not listening). */
   pollIntervalMs: number
+  /**
+   * Listen for jobs enqueued by any server (LISTEN/NOTIFY, when the store can) and then look only this often
+   * while idle (a safety net for a lost notification). Undefined: no listening, poll every pollIntervalMs.
+   */
+  listeningPollIntervalMs?: number
   /** Jobs run at once by this process (different orders; one order's jobs never overlap). */
   concurrency: number
   /**
@@ -22,7 +30,8 @@ export interface SyncWorkerOptions {
 export class SyncWorker {
   readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
   private running = false
-  private wake: (() => void) | null = null
+  private readonly idle: IdleLanes
+  private listener: Promise<(() => Promise<void>) | null> | null = null
   private loops: Promise<void>[] = []
   private unsubscribe: (() => void) | null = null
   private sweepTimer: ReturnType<typeof setTimeout> | null = null
@@ -32,12 +41,25 @@ export class SyncWorker {
     private readonly engine: SyncEngine,
     private readonly options: SyncWorkerOptions,
     private readonly logger: SyncLogger,
-  ) {}
+  ) {
+    this.idle = new IdleLanes({
+      pollIntervalMs: options.pollIntervalMs,
+      listeningPollMs: options.listeningPollIntervalMs ?? options.pollIntervalMs,
+      nextClaimInMs: () => engine.nextClaimInMs(),
+      logger,
+    })
+  }
 
   start(): void {
     if (this.running) return
     this.running = true
-    this.unsubscribe = this.engine.onEnqueue(() => this.nudge())
+    this.idle.resume()
+    // While listening, this process's own jobs arrive as notifications too (at commit): waking on both
+    // would claim twice for each.
+    this.unsubscribe = this.engine.onEnqueue(() => {
+      if (!this.idle.listening) this.idle.wakeOne()
+    })
+    if (this.options.listeningPollIntervalMs !== undefined) this.listener = this.listen()
     for (let i = 0; i < Math.max(1, this.options.concurrency); i++) this.loops.push(this.loop(`${this.id}#${i}`))
     if (this.options.sweep) this.scheduleSweep(0)
   }
@@ -47,9 +69,39 @@ export class SyncWorker {
     this.unsubscribe?.()
     if (this.sweepTimer) clearTimeout(this.sweepTimer)
     this.sweepTimer = null
-    this.nudge()
-    await Promise.all([...this.loops, this.sweeping])
+    this.idle.stop()
+    const stopListening = await this.listener
+    this.listener = null
+    await Promise.all([...this.loops, this.sweeping, stopListening?.()])
     this.loops = []
+  }
+
+  /** One listening connection per worker; every notification or reconnection wakes a lane. */
+  private async listen(): Promise<(() => Promise<void>) | null> {
+    let warned = false
+    try {
+      return await this.engine.listenForJobs({
+        notification: () => this.idle.wakeOne(),
+        listening: () => {
+          warned = false
+          this.idle.listening = true
+          // Notifications may have been missed before (or while not) listening: look once.
+          this.idle.wakeOne()
+        },
+        lost: (error) => {
+          // Once per outage: the listener retries with a growing pause, and the lanes poll meanwhile.
+          if (!warned)
+            this.logger.warn(
+              `klarna-order-sync: worker ${this.id} is not listening for jobs (${error.message}); polling until it reconnects`,
+            )
+          warned = true
+          this.idle.listening = false
+        },
+      })
+    } catch (error) {
+      this.logger.warn(`klarna-order-sync: worker ${this.id} cannot listen for jobs (${(error as Error).message}); polling instead`)
+      return null
+    }
   }
 
   private scheduleSweep(delayMs: number): void {
@@ -70,9 +122,7 @@ export class SyncWorker {
 
   /** Run now rather than at the next poll. */
   nudge(): void {
-    const wake = this.wake
-    this.wake = null
-    wake?.()
+    this.idle.wakeAll()
   }
 
   private async loop(workerId: string): Promise<void> {
@@ -84,16 +134,9 @@ export class SyncWorker {
         // The database may be briefly unreachable: keep the loop alive and try again at the next poll.
         this.logger.error(`klarna-order-sync: worker ${workerId} could not process a job: ${(error as Error).message}`)
       }
-      if (worked || !this.running) continue
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollIntervalMs)
-        const previous = this.wake
-        this.wake = () => {
-          clearTimeout(timer)
-          previous?.()
-          resolve()
-        }
-      })
+      if (!this.running) continue
+      if (worked) this.idle.worked()
+      else await this.idle.sleep()
     }
   }
 }
