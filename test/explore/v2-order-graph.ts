@@ -12,9 +12,12 @@
  * tax-exclusive shipping price keeps v2's unrounded gross (61.2625 SEK), so the order total, the amount the
  * customer authorized and shipping carry a sub-minor part the plugin must round exactly once.
  *
- * A return received with its refund (ReturnWithRefund) is a received return carrying the returned units and
- * the value of those units as `refund_amount`, and a refund of the Klarna payment; v2 links the two only by
- * amount (order-snapshot.ts pairs them).
+ * A return received with its refund (ReturnWithRefund) is a received return carrying the returned units, and a
+ * refund of the Klarna payment; v2 links the two by nothing but amounts (order-snapshot.ts pairs them). Both of
+ * v2's flows are modelled, alternately: the dashboard's (request, receive, Refund on the payment) leaves
+ * `refund_amount` null; createAndCompleteReturnOrderWorkflow records the units' value there. As on a 2.21.2
+ * server, a received return takes its units out of the item's `total` / `original_total` and the order's `total`,
+ * and reports them in `detail.return_received_quantity` and `return_received_total`.
  */
 import { parseKlarnaOptions } from "../../packages/core/src/config/plugin-options"
 import type { SyncableOrder } from "../../packages/core/src/sync/ports"
@@ -66,8 +69,18 @@ const shippingGrossFine = (shipping: ModelShipping): number =>
 const percent = (rate: number) => rate / 100
 const taxLines = (rate: number) => (rate === 0 ? [] : [{ rate: percent(rate), code: `VAT${percent(rate)}` }])
 
-function itemGraph(item: ModelItem, decimals: number): V2OrderItem & Record<string, unknown> {
-  const q = item.quantity
+/** Units of each item the order's returns brought back (every return is received before its refund). */
+function returnedUnits(order: ModelOrder): Map<string, number> {
+  const units = new Map<string, number>()
+  for (const line of order.refunds.flatMap((refund) => refund.returnedItems ?? [])) {
+    units.set(line.itemId, (units.get(line.itemId) ?? 0) + line.quantity)
+  }
+  return units
+}
+
+function itemGraph(item: ModelItem, decimals: number, returned: number): V2OrderItem & Record<string, unknown> {
+  // v2's totals are those of the units not returned.
+  const q = item.quantity - returned
   const total = q * itemNet(item)
   const original = q * item.unitPrice
   const net = netOf(total, item.taxRate)
@@ -82,7 +95,7 @@ function itemGraph(item: ModelItem, decimals: number): V2OrderItem & Record<stri
     product_handle: item.sku,
     thumbnail: null,
     requires_shipping: true,
-    quantity: q,
+    quantity: item.quantity,
     unit_price: item.taxInclusive ? num(item.unitPrice, decimals) : num(netOf(item.unitPrice, item.taxRate), decimals),
     is_tax_inclusive: Boolean(item.taxInclusive),
     subtotal: num(netOf(original, item.taxRate), decimals),
@@ -91,6 +104,9 @@ function itemGraph(item: ModelItem, decimals: number): V2OrderItem & Record<stri
     discount_total: num(original - total, decimals),
     tax_total: num(total - net, decimals),
     tax_lines: taxLines(item.taxRate),
+    detail: { return_received_quantity: returned, return_dismissed_quantity: 0 },
+    return_received_total: num(returned * itemNet(item), decimals),
+    return_dismissed_total: 0,
   }
 }
 
@@ -118,6 +134,9 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
   const shipping = order.shipping
   // The order total v2 keeps: exact, with shipping's sub-minor part (the model's orderTotal is it rounded).
   const total = (orderTotal(order) - (shipping?.amount ?? 0)) * FINE + (shipping ? shippingGrossFine(shipping) : 0)
+  // What v2's order.total says once returns are received: without the returned units.
+  const returned = returnedUnits(order)
+  const returnedValue = order.items.reduce((sum, item) => sum + (returned.get(item.id) ?? 0) * itemNet(item), 0)
   const returns = order.refunds
     .filter((refund) => refund.returnedItems && refund.returnedItems.length > 0)
     .map((refund, i) => {
@@ -131,7 +150,7 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
         status: "received",
         created_at: at(received),
         received_at: at(received),
-        refund_amount: num(value, d),
+        refund_amount: i % 2 === 0 ? null : num(value, d),
         items: (refund.returnedItems ?? []).map((line) => ({
           item_id: line.itemId,
           quantity: line.quantity,
@@ -145,8 +164,8 @@ export function v2GraphOf(order: ModelOrder): V2OrderGraph {
     status: order.canceled ? "canceled" : "pending",
     currency_code: order.currency.toLowerCase(),
     canceled_at: order.canceled ? at(new Date()) : null,
-    total: fineNum(total, d),
-    items: order.items.map((item) => itemGraph(item, d)),
+    total: fineNum(total - returnedValue * FINE, d),
+    items: order.items.map((item) => itemGraph(item, d, returned.get(item.id) ?? 0)),
     shipping_methods: shipping ? [shippingGraph(shipping, d)] : [],
     fulfillments: order.fulfillments.map((f) => ({
       id: f.id,

@@ -10,6 +10,7 @@ import fs from "node:fs"
 import { simOrder, simOrderWhen, simRequests } from "../support/simulator-client"
 import { KLARNA_V2_PROVIDER_ID, klarnaCheckoutV2, type KlarnaCheckoutV2Result } from "../support/medusa-v2-klarna-checkout"
 import { prepareV2Cart } from "../support/medusa-v2-checkout"
+import { DEFAULT_V2_SEED } from "../support/medusa-v2-seed"
 import { startV2SyncStack, type V2SyncStack } from "../support/medusa-v2-sync-stack"
 
 jest.setTimeout(600_000)
@@ -19,7 +20,11 @@ let stack: V2SyncStack
 beforeAll(async () => {
   // Inherited by the server process: the provider logs each call Medusa makes.
   process.env.KOS_KLARNA_PROVIDER_TRACE = "1"
-  stack = await startV2SyncStack({ name: "v2_provider" })
+  // Socks at 9.99 SEK + 25 % tax: 12.4875 SEK a unit, so three cost 37.46 SEK and a unit's value depends on which unit.
+  stack = await startV2SyncStack({
+    name: "v2_provider",
+    seed: { products: [...DEFAULT_V2_SEED.products, { title: "Socks", price: 9.99, sku: "SCK-1" }] },
+  })
 })
 
 afterAll(async () => {
@@ -117,6 +122,53 @@ async function klarnaCalls(klarnaOrderId: string): Promise<{ method: string; pat
   return (await simRequests(stack.simulator.url, klarnaOrderId)).map(({ method, path, status }) => ({ method, path, status }))
 }
 const isRelease = (c: { method: string; path: string }) => /release-remaining-authorization|\/cancel$/.test(c.path)
+
+/**
+ * A Klarna checkout of `lines`, every unit fulfilled: the engine captures the whole order in Klarna and then marks
+ * Medusa's payment captured (Medusa's capture workflow, whose capturePayment finds nothing left to capture).
+ */
+async function shippedOrder(lines: { sku: string; quantity: number }[]): Promise<{ order: KlarnaCheckoutV2Result; items: V2OrderItem[] }> {
+  const order = await checkout(lines)
+  const { items } = await orderOf(order.orderId)
+  await fulfill(
+    order.orderId,
+    lines.map((l) => ({ id: itemId(items, l.sku), quantity: l.quantity })),
+  )
+  await simOrderWhen(stack.simulator.url, order.klarnaOrderId, (o) => o.status === "CAPTURED", "the whole order captured")
+  await waitFor(async () => Boolean((await orderOf(order.orderId)).payments[0].captured_at), "Medusa's payment captured")
+  return { order, items }
+}
+
+/** What the dashboard's refund form pre-fills for the payment: min(|pending difference|, payment amount). */
+async function dashboardRefundAmount(orderId: string, paymentId: string): Promise<number> {
+  const { order } = await stack.admin.get<{
+    order: { summary: { pending_difference: number }; payment_collections: { payments: { id: string; amount: number }[] }[] }
+  }>(`/admin/orders/${orderId}?fields=id,summary.*,payment_collections.payments.id,payment_collections.payments.amount`)
+  const payment = order.payment_collections.flatMap((c) => c.payments).find((p) => p.id === paymentId)
+  const pending = Number(order.summary.pending_difference)
+  return pending < 0 ? Math.min(-pending, Number(payment?.amount)) : Number(payment?.amount)
+}
+
+/** Refunds `amount` (major units) from the payment and returns the Klarna refund it became, line by line. */
+async function refundFromPayment(order: KlarnaCheckoutV2Result, amount: number) {
+  const before = (await simOrder(stack.simulator.url, order.klarnaOrderId)).refunds.length
+  const refunded = await stack.admin.request("POST", `/admin/payments/${order.paymentId}/refund`, { amount })
+  expect([refunded.status, refunded.body]).toEqual([200, expect.anything()])
+  const klarna = await simOrderWhen(stack.simulator.url, order.klarnaOrderId, (o) => o.refunds.length > before, `refund of ${amount}`)
+  const refund = klarna.refunds[before]
+  return {
+    refunded_amount: refund.refunded_amount,
+    lines: (refund.order_lines ?? []).map((l) => ({
+      type: l.type,
+      reference: l.reference,
+      quantity: l.quantity,
+      unit_price: l.unit_price,
+      total_amount: l.total_amount,
+      total_tax_amount: l.total_tax_amount,
+      total_discount_amount: l.total_discount_amount ?? 0,
+    })),
+  }
+}
 
 // --- checkout ------------------------------------------------------------------------------------------
 
@@ -321,22 +373,14 @@ test("the cancelPayment a return makes Medusa call leaves the partly captured Kl
   await simOrderWhen(stack.simulator.url, result.klarnaOrderId, (o) => o.captured_amount === 123000, "the jacket's capture")
 })
 
-let returnRefund: { klarnaOrderId: string } | undefined
+let returnRefund: { order: KlarnaCheckoutV2Result; items: V2OrderItem[] } | undefined
 
 test("a return received and refunded from the payment: one Klarna refund of the refund's amount", async () => {
-  const result = await checkout([
+  const { order: result, items } = await shippedOrder([
     { sku: "TOM-1", quantity: 3 },
     { sku: "JKT-1", quantity: 1 },
   ])
-  const { items } = await orderOf(result.orderId)
-  await fulfill(result.orderId, [
-    { id: itemId(items, "TOM-1"), quantity: 3 },
-    { id: itemId(items, "JKT-1"), quantity: 1 },
-  ])
-  await simOrderWhen(stack.simulator.url, result.klarnaOrderId, (o) => o.captured_amount === 123000, "the whole order captured")
-  // Klarna holds the whole amount: the engine marks Medusa's payment captured (Medusa's capture workflow, whose
-  // capturePayment finds nothing left to capture in Klarna).
-  await waitFor(async () => Boolean((await orderOf(result.orderId)).payments[0].captured_at), "Medusa's payment captured")
+  expect((await simOrder(stack.simulator.url, result.klarnaOrderId)).captured_amount).toBe(123000)
   expect((await simOrder(stack.simulator.url, result.klarnaOrderId)).captures).toHaveLength(1)
 
   const mark = logMark()
@@ -345,24 +389,102 @@ test("a return received and refunded from the payment: one Klarna refund of the 
   expect(providerCalls(mark).filter((c) => c.method === "cancelPayment")).toEqual([])
   // Measured: the dashboard's return flow leaves return.refund_amount unset (see the known defect below).
   expect(await stack.sql("SELECT refund_amount FROM return WHERE id = $1", [returnId])).toEqual([{ refund_amount: null }])
-  // The tomato's price with its tax: 15 SEK.
+  // The tomato's price with its tax: 15 SEK, what the dashboard's refund form pre-fills.
+  expect(await dashboardRefundAmount(result.orderId, result.paymentId)).toBe(15)
   await stack.admin.post(`/admin/payments/${result.paymentId}/refund`, { amount: 15 })
   const klarna = await simOrderWhen(stack.simulator.url, result.klarnaOrderId, (o) => o.refunded_amount === 1500, "the return's refund")
   await new Promise((resolve) => setTimeout(resolve, 1500))
   const settled = await simOrder(stack.simulator.url, result.klarnaOrderId)
   expect(settled.refunds).toHaveLength(1)
   expect(klarna.refunds[0].refunded_amount).toBe(1500)
-  returnRefund = { klarnaOrderId: result.klarnaOrderId }
+  returnRefund = { order: result, items }
 })
 
-// KNOWN DEFECT (v2-sync's order mapping, src/lib/order-snapshot.ts refunds()): a refund is paired with its
-// return only when the return's refund_amount equals it, but Medusa 2.21 sets return.refund_amount only in
-// createAndCompleteReturnOrderWorkflow; the dashboard's flow (request → receive → Refund on the payment) leaves
-// it null, so Klarna gets one "refund-adjustment" line instead of the tomato's. Remove `.failing` once fixed.
-test.failing("…and that Klarna refund carries the returned item's line (TOM-1 × 1, 15 SEK incl. 3 SEK tax)", async () => {
+// Was a defect (issue #15): a refund was paired with its return only when the return's refund_amount equalled
+// it, but Medusa 2.21 sets return.refund_amount only in createAndCompleteReturnOrderWorkflow; the dashboard's flow
+// (request → receive → Refund on the payment) leaves it null, so Klarna got one "refund-adjustment" line instead
+// of the tomato's. Now a refund pairs with a return when it is what the returned units are worth
+// (src/lib/order-snapshot.ts refunds()).
+test("…and that Klarna refund carries the returned item's line (TOM-1 × 1, 15 SEK incl. 3 SEK tax)", async () => {
   if (!returnRefund) throw new Error("the previous test did not run")
-  const klarna = await simOrder(stack.simulator.url, returnRefund.klarnaOrderId)
+  const klarna = await simOrder(stack.simulator.url, returnRefund.order.klarnaOrderId)
   expect(klarna.refunds[0].order_lines?.map((l) => [l.reference, l.quantity, l.unit_price, l.total_amount, l.total_tax_amount])).toEqual([
     ["TOM-1", 1, 1500, 1500, 300],
   ])
+})
+
+const line = (
+  reference: string,
+  quantity: number,
+  unit_price: number,
+  total_amount: number,
+  total_tax_amount: number,
+  total_discount_amount = 0,
+) => ({
+  type: "physical",
+  reference,
+  quantity,
+  unit_price,
+  total_amount,
+  total_tax_amount,
+  total_discount_amount,
+})
+const adjustment = (amount: number) => ({
+  type: "discount",
+  reference: "refund-adjustment",
+  quantity: 1,
+  unit_price: amount,
+  total_amount: amount,
+  total_tax_amount: 0,
+  total_discount_amount: 0,
+})
+
+test("two returns received, then two refunds in the other order: each carries its own return's lines (TOM-1 × 2, then JKT-1)", async () => {
+  if (!returnRefund) throw new Error("the return test did not run")
+  const { order, items } = returnRefund
+  await returnItems(order.orderId, [{ id: itemId(items, "JKT-1"), quantity: 1 }])
+  await returnItems(order.orderId, [{ id: itemId(items, "TOM-1"), quantity: 2 }])
+  // The dashboard pre-fills both returns' value at once (2 × 15 + 1123.75 SEK); the merchant refunds each.
+  expect(await dashboardRefundAmount(order.orderId, order.paymentId)).toBe(1153.75)
+  expect(await refundFromPayment(order, 30)).toEqual({ refunded_amount: 3000, lines: [line("TOM-1", 2, 1500, 3000, 600)] })
+  expect(await refundFromPayment(order, 1123.75)).toEqual({ refunded_amount: 112375, lines: [line("JKT-1", 1, 112375, 112375, 22475)] })
+})
+
+let socks: { order: KlarnaCheckoutV2Result; items: V2OrderItem[] } | undefined
+
+test("returning 1 of 3 socks: the dashboard pre-fills 12.4875 SEK (refused: not whole öre); refunded as the form shows it, 12.49 SEK, Klarna gets SCK-1 × 1", async () => {
+  // Socks: 3 × 12.4875 = 37.4625 SEK, captured as 37.46 (3746 öre): a unit is worth 1248 or 1249 öre.
+  const { order, items } = await shippedOrder([
+    { sku: "SCK-1", quantity: 3 },
+    { sku: "TOM-1", quantity: 1 },
+  ])
+  socks = { order, items }
+
+  await returnItems(order.orderId, [{ id: itemId(items, "SCK-1"), quantity: 1 }])
+  const prefilled = await dashboardRefundAmount(order.orderId, order.paymentId)
+  expect(prefilled).toBe(12.4875)
+  // The form sends the unrounded amount when the merchant does not retype it: Klarna cannot refund 0.75 öre.
+  const refused = await stack.admin.request<{ message: string }>("POST", `/admin/payments/${order.paymentId}/refund`, { amount: prefilled })
+  expect([refused.status, refused.body.message]).toEqual([400, expect.stringMatching(/12.4875 SEK has more than 2 decimals/)])
+  // The unit is worth 1248 öre as the core numbers units (floor(3746 × 1/3)); 12.49 SEK is the öre of rounding
+  // the core absorbs in the line, without an adjustment line.
+  expect(await refundFromPayment(order, 12.49)).toEqual({ refunded_amount: 1249, lines: [line("SCK-1", 1, 1249, 1249, 250)] })
+})
+
+test("returning 2 of 3 socks: refunded at the form's 24.97 SEK, Klarna gets SCK-1 × 2", async () => {
+  if (!socks) throw new Error("the previous test did not run")
+  const { order, items } = socks
+  await returnItems(order.orderId, [{ id: itemId(items, "SCK-1"), quantity: 2 }])
+  // v2 keeps the 0.0025 SEK the first refund paid too much as a credit: 2 × 12.4875 − 0.0025.
+  expect(await dashboardRefundAmount(order.orderId, order.paymentId)).toBe(24.9725)
+  // Units 2 and 3 of 3746 öre: 3746 − 1248 = 2498; 24.97 SEK is one öre under.
+  expect(await refundFromPayment(order, 24.97)).toEqual({ refunded_amount: 2497, lines: [line("SCK-1", 2, 1249, 2497, 499, 1)] })
+})
+
+test("a goodwill refund of another amount after a return carries no item lines; the return's own refund then does", async () => {
+  if (!socks) throw new Error("the previous test did not run")
+  const { order, items } = socks
+  await returnItems(order.orderId, [{ id: itemId(items, "TOM-1"), quantity: 1 }])
+  expect(await refundFromPayment(order, 5)).toEqual({ refunded_amount: 500, lines: [adjustment(500)] })
+  expect(await refundFromPayment(order, 15)).toEqual({ refunded_amount: 1500, lines: [line("TOM-1", 1, 1500, 1500, 300)] })
 })

@@ -53,6 +53,7 @@ export { taxIncluded } from "./sync/order-lines/tax"
 export { allocateOrder } from "./sync/order-lines/order-allocation"
 export { captureLines, combineParts } from "./sync/order-lines/capture-lines"
 export { planRemainingCapture } from "./sync/plan-remaining"
+export { refundPaysForReturnedItems } from "./sync/order-lines/refund-lines"
 
 // The merchant's admin API (/admin/klarna/...), one behaviour for every Medusa plugin.
 export {

@@ -9,6 +9,10 @@
  * allocated over the order's rounded `total` (src/money allocateMinorUnits: Σ lines = round(total) exactly,
  * each line within one minor unit of its exact value); each line's discount (original_total − total) is
  * allocated the same way over the sum of the discounts, so original = total + discount stays exact.
+ *
+ * Returns: v2 reports an item's totals (and the order's) for the units NOT returned; once a return is
+ * received they drop by the returned units' value. Klarna captured every unit, and the core numbers refunded
+ * units within the whole item, so the snapshot keeps the item as ordered (wholeItemTotals).
  */
 import type {
   FulfillmentSnapshot,
@@ -18,7 +22,7 @@ import type {
   ShippingLine,
   SyncableOrder,
 } from "@klarna-order-sync/core"
-import { currencyDecimals, klarnaOrderIdAt, shippingCompanyFor } from "@klarna-order-sync/core"
+import { currencyDecimals, klarnaOrderIdAt, refundPaysForReturnedItems, shippingCompanyFor } from "@klarna-order-sync/core"
 import { allocateMinorUnits, parseV2Amount, roundHalfAwayFromZero, toMinorUnitDecimal, v2AmountToMinorUnits } from "../money/v2-amounts"
 
 /** The fields the order source asks query.graph for (checked against a 2.21.2 server: test fixture order-graph.json). */
@@ -55,6 +59,10 @@ export const ORDER_FIELDS = [
   "items.tax_total",
   "items.tax_lines.rate",
   "items.tax_lines.code",
+  "items.detail.return_received_quantity",
+  "items.detail.return_dismissed_quantity",
+  "items.return_received_total",
+  "items.return_dismissed_total",
   "shipping_methods.id",
   "shipping_methods.name",
   "shipping_methods.amount",
@@ -90,14 +98,23 @@ export const ORDER_FIELDS = [
   "payment_collections.payments.refunds.note",
   "credit_lines.amount",
   "credit_lines.version",
-  "returns.id",
-  "returns.status",
-  "returns.created_at",
-  "returns.received_at",
-  "returns.refund_amount",
-  "returns.items.item_id",
-  "returns.items.quantity",
-  "returns.items.received_quantity",
+]
+
+/**
+ * The order's returns, read with `query.graph({ entity: "return", fields: RETURN_FIELDS, filters: { order_id } })`
+ * into V2OrderGraph.returns. Not through the order: Medusa 2.21's order module rewrites every requested field
+ * containing "items." to the line item ("returns.items.quantity" becomes "returns.items.item.quantity"), so the
+ * return items' own quantities never come back that way (measured: undefined).
+ */
+export const RETURN_FIELDS = [
+  "id",
+  "status",
+  "created_at",
+  "received_at",
+  "refund_amount",
+  "items.item_id",
+  "items.quantity",
+  "items.received_quantity",
 ]
 
 type Amount = unknown
@@ -121,9 +138,15 @@ export interface V2OrderItem {
   requires_shipping?: boolean | null
   quantity: Amount
   unit_price?: Amount
+  is_tax_inclusive?: boolean | null
   total: Amount
   original_total?: Amount
   tax_lines?: V2TaxLine[] | null
+  /** Units returned (received, or dismissed as damaged): no longer in total / original_total. */
+  detail?: { return_received_quantity?: Amount; return_dismissed_quantity?: Amount } | null
+  /** What those units were worth (v2: the whole item's total per unit × their quantity). */
+  return_received_total?: Amount
+  return_dismissed_total?: Amount
 }
 export interface V2ShippingMethod {
   id: string
@@ -181,6 +204,7 @@ export interface V2OrderGraph {
   payment_collections?: { id?: string; payments?: V2Payment[] | null }[] | null
   /** Order credit lines; version 1 came from the cart, later ones from order changes (e.g. a refund's excess). */
   credit_lines?: { amount: Amount; version?: number | null }[] | null
+  /** Read separately (RETURN_FIELDS). */
   returns?: V2Return[] | null
 }
 
@@ -213,15 +237,18 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
   const klarna = klarnaPaymentOf(order, options)
   const items = order.items ?? []
   const methods = order.shipping_methods ?? []
-  const lines = [...items, ...methods]
+  const lines = [...items.map(wholeItemTotals), ...methods]
 
   // Σ line totals = round(order total): the amount Klarna authorized, to the minor unit. A credit line added after
   // checkout (version > 1: an order change) does not change what was authorized: Medusa 2.21's refund of more
-  // than the order owes adds one for the excess, lowering order.total below the lines paid and captured.
+  // than the order owes adds one for the excess, lowering order.total below the lines paid and captured. Nor does
+  // a return: the returned units' value, gone from order.total, is added back as it is to their items.
   const laterCredit = (order.credit_lines ?? []).filter((line) => Number(line.version ?? 1) > 1).map((line) => subtract(line.amount, 0))
+  const returnedValue = items.map(returnedUnitsTotal).filter((value) => value !== undefined)
+  const addedBack = [...laterCredit, ...returnedValue]
   const totals = allocateMinorUnits(
     lines.map((line) => line.total),
-    laterCredit.length > 0 ? sumText([subtract(order.total, 0), ...laterCredit]) : order.total,
+    addedBack.length > 0 ? sumText([subtract(order.total, 0), ...addedBack]) : order.total,
     currency,
     `order ${order.id}`,
   )
@@ -252,7 +279,7 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
     }
   })
 
-  return {
+  const snapshot: SyncableOrder = {
     platform: "medusa",
     orderId: order.id,
     displayId: order.display_id !== undefined && order.display_id !== null ? String(order.display_id) : undefined,
@@ -263,12 +290,53 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
     shippingLines,
     giftCards: [],
     fulfillments: fulfillments(order, options),
-    refunds: klarna ? refunds(order, klarna.payment, currency) : [],
+    refunds: [],
     canceled: order.status === "canceled" || Boolean(order.canceled_at),
     klarnaOrderId: klarna?.klarnaOrderId,
     authorizedAmount: klarna
       ? v2AmountToMinorUnits(klarna.payment.raw_amount ?? klarna.payment.amount, currency, "payment amount")
       : undefined,
+  }
+  if (klarna) snapshot.refunds = refunds(order, klarna.payment, snapshot)
+  return snapshot
+}
+
+/** Units of the item returned: received, or dismissed (received damaged). */
+function returnedQuantity(item: V2OrderItem): number {
+  const received = item.detail?.return_received_quantity ?? 0
+  const dismissed = item.detail?.return_dismissed_quantity ?? 0
+  return (
+    wholeNumber(received, `item ${item.id} return_received_quantity`) + wholeNumber(dismissed, `item ${item.id} return_dismissed_quantity`)
+  )
+}
+
+/** The value v2 took off the item's total for its returned units (exact decimal text), or undefined: none returned. */
+function returnedUnitsTotal(item: V2OrderItem): string | undefined {
+  if (returnedQuantity(item) === 0) return undefined
+  if (item.return_received_total == null && item.return_dismissed_total == null) {
+    throw new Error(`item ${item.id}: units were returned but the order graph has no return_received_total (ORDER_FIELDS)`)
+  }
+  return sumText([item.return_received_total ?? 0, item.return_dismissed_total ?? 0])
+}
+
+/**
+ * The item's total and original total for all its units, as ordered. v2 reports them for the units not
+ * returned; the returned units are added back: their total as v2 valued them (return_received_total +
+ * return_dismissed_total: the whole item's total per unit × units), their original total at unit_price with the
+ * tax v2 adds to a tax-exclusive price (Σ rate %), as v2 computes original_total.
+ */
+function wholeItemTotals(item: V2OrderItem): { total: Amount; original_total: Amount } {
+  const returned = returnedUnitsTotal(item)
+  if (returned === undefined) return { total: item.total, original_total: item.original_total ?? item.total }
+  const quantity = returnedQuantity(item)
+  const ratePercent = sumText((item.is_tax_inclusive ? [] : (item.tax_lines ?? [])).map((line) => line.rate))
+  // unit_price × quantity × (100 + Σ rate) / 100, exactly.
+  const price = parseV2Amount(item.unit_price, `item ${item.id} unit_price`)
+  const grossFactor = parseV2Amount(sumText([100, ratePercent]))
+  const returnedOriginal = decimalText(price.units * BigInt(quantity) * grossFactor.units, price.scale + grossFactor.scale + 2)
+  return {
+    total: sumText([item.total, returned]),
+    original_total: sumText([item.original_total ?? item.total, returnedOriginal]),
   }
 }
 
@@ -345,39 +413,56 @@ function fulfillments(order: V2OrderGraph, options: SnapshotOptions): Fulfillmen
 }
 
 /**
- * The refunds of the Klarna payment (refunds of another payment never went through Klarna). v2 does not link
- * a refund to the return it pays for: a refund is paired with a return of the same refund amount (to the
- * minor unit) received before the refund was made, each return once, in creation order; then Klarna gets the
- * returned lines. (A refund made before the return arrived, e.g. goodwill of the same amount, was already sent
- * without them: pairing it afterwards would take the lines from the return's own refund.)
+ * The refunds of the Klarna payment (refunds of another payment never went through Klarna), each paired with
+ * the return it pays for, if any, whose lines Klarna then gets. v2 links a refund to nothing: the dashboard's
+ * flow (request a return, receive it, Refund on the payment) leaves return.refund_amount null, and only
+ * createAndCompleteReturnOrderWorkflow sets it. So a refund, in creation order, takes the first return (in
+ * received order) that was received before it was made, is not taken yet, and that it pays for:
+ * - a return with a refund_amount: the refund's amount is that, to the minor unit;
+ * - a return without: the refund's amount is what the core values the returned units at, as it would send them
+ *   (its unit numbering after the earlier refunds' returns, up to the rounding it absorbs without an adjustment
+ *   line: core refundPaysForReturnedItems). The dashboard pre-fills |pending difference|, v2's unrounded value
+ *   of the units (12.4875 SEK); the merchant sends it rounded to the currency, one minor unit off the core's.
+ * A refund of another amount (goodwill, a fee kept) pairs with nothing and carries no item lines; so does a
+ * refund made before the return arrived (pairing it afterwards would take the lines from the return's own
+ * refund).
  */
-function refunds(order: V2OrderGraph, payment: V2Payment, currency: string): RefundSnapshot[] {
+function refunds(order: V2OrderGraph, payment: V2Payment, snapshot: SyncableOrder): RefundSnapshot[] {
+  const currency = snapshot.currency
   const returns = [...(order.returns ?? [])]
     .filter((ret) => ret.status === "received" || ret.status === "partially_received")
     .sort((a, b) => time(a.received_at ?? a.created_at) - time(b.received_at ?? b.created_at))
-  const returnAmounts = returns.map((ret) =>
-    ret.refund_amount == null ? null : v2AmountToMinorUnits(ret.refund_amount, currency, "return refund"),
-  )
   const paired = new Set<number>()
-  return [...(payment.refunds ?? [])]
-    .sort((a, b) => time(a.created_at) - time(b.created_at) || a.id.localeCompare(b.id))
-    .map((refund) => {
-      const amount = v2AmountToMinorUnits(refund.raw_amount ?? refund.amount, currency, `refund ${refund.id}`)
-      const snapshot: RefundSnapshot = { id: refund.id, amount, createdAt: new Date(refund.created_at), note: refund.note ?? undefined }
-      const made = time(refund.created_at)
-      const index = returnAmounts.findIndex(
-        (value, i) => value === amount && !paired.has(i) && time(returns[i].received_at ?? returns[i].created_at) <= made,
-      )
-      if (index >= 0) {
-        paired.add(index)
-        snapshot.returnedItems = (returns[index].items ?? [])
-          .map((item) => ({
-            itemId: item.item_id,
-            quantity: wholeNumber(item.received_quantity ?? item.quantity, `return ${returns[index].id} quantity`),
-          }))
-          .filter((item) => item.quantity > 0)
-        snapshot.reason = "return"
-      }
-      return snapshot
-    })
+  const result: RefundSnapshot[] = []
+  const sorted = [...(payment.refunds ?? [])].sort((a, b) => time(a.created_at) - time(b.created_at) || a.id.localeCompare(b.id))
+  for (const refund of sorted) {
+    const amount = v2AmountToMinorUnits(refund.raw_amount ?? refund.amount, currency, `refund ${refund.id}`)
+    const current: RefundSnapshot = { id: refund.id, amount, createdAt: new Date(refund.created_at), note: refund.note ?? undefined }
+    result.push(current)
+    const paysFor = (ret: V2Return): boolean => {
+      if (ret.refund_amount != null) return v2AmountToMinorUnits(ret.refund_amount, currency, `return ${ret.id} refund`) === amount
+      current.returnedItems = returnedItemsOf(ret)
+      if (refundPaysForReturnedItems({ ...snapshot, refunds: result }, result.length - 1)) return true
+      delete current.returnedItems
+      return false
+    }
+    const made = time(refund.created_at)
+    const index = returns.findIndex((ret, i) => !paired.has(i) && time(ret.received_at ?? ret.created_at) <= made && paysFor(ret))
+    if (index >= 0) {
+      paired.add(index)
+      current.returnedItems = returnedItemsOf(returns[index])
+      current.reason = "return"
+    }
+  }
+  return result
+}
+
+/** The units a return brought back (received ones, for a return partly received). */
+function returnedItemsOf(ret: V2Return): { itemId: string; quantity: number }[] {
+  return (ret.items ?? [])
+    .map((item) => ({
+      itemId: item.item_id,
+      quantity: wholeNumber(item.received_quantity ?? item.quantity, `return ${ret.id} quantity`),
+    }))
+    .filter((item) => item.quantity > 0)
 }

@@ -3,7 +3,7 @@
  * attach(): a module's own container has none) and maps it with the pure toSyncableOrder (src/lib).
  */
 import type { KlarnaPluginOptions, OrderSource, SyncableOrder } from "@klarna-order-sync/core"
-import { ORDER_FIELDS, toSyncableOrder, type V2OrderGraph } from "../lib/order-snapshot"
+import { ORDER_FIELDS, RETURN_FIELDS, toSyncableOrder, type V2OrderGraph } from "../lib/order-snapshot"
 
 /** What the source uses of Medusa's Query (structural, so this file needs no @medusajs types). */
 export interface QueryGraph {
@@ -30,6 +30,9 @@ export class QueryOrderSource implements OrderSource {
       throw new Error("klarna-order-sync: the order source is not attached yet (no subscriber, job or request has run since boot)")
     }
     const { data } = await this.query.graph({ entity: "order", fields: ORDER_FIELDS, filters: { id: orderId } })
-    return (data[0] as V2OrderGraph | undefined) ?? null
+    const order = (data[0] as V2OrderGraph | undefined) ?? null
+    if (!order) return null
+    const { data: returns } = await this.query.graph({ entity: "return", fields: RETURN_FIELDS, filters: { order_id: orderId } })
+    return { ...order, returns: returns as V2OrderGraph["returns"] }
   }
 }

@@ -2,6 +2,7 @@ import type { KlarnaOrderLine } from "../../klarna/types"
 import { ceilDiv, mulMinorUnits, sumMinorUnits } from "../money"
 import type { OrderSnapshot } from "../order-model"
 import { refundAdjustmentLine } from "./adjustment-lines"
+import { OrderSnapshotError } from "./errors"
 import { itemShareLine } from "./item-lines"
 import { shippingRefundLine } from "./shipping-lines"
 import { type ItemShare, returnedItemShares } from "./unit-allocation"
@@ -56,6 +57,24 @@ export function refundContent(order: OrderSnapshot, refundIndex: number): Refund
   const adjustmentAmount = difference - roundingAmount
   if (adjustmentAmount !== 0) lines.push(refundAdjustmentLine(adjustmentAmount))
   return { lines, returnedItemsAmount: capturedValue, shippingAmount, roundingAmount, adjustmentAmount }
+}
+
+/**
+ * Whether refund `refundIndex` is exactly what its returned items (and shipping) are worth as this core values
+ * them (the units numbered as refundContent numbers them, after the earlier refunds' returns), up to the
+ * platform rounding refundContent absorbs: its Klarna refund then carries their lines and no adjustment line.
+ * For a platform that does not link a refund to the return it pays for (Medusa v2), to tell which one it is.
+ * False when the refund returns nothing, or its returns do not fit the order (more units than it has).
+ */
+export function refundPaysForReturnedItems(order: OrderSnapshot, refundIndex: number): boolean {
+  const refund = order.refunds[refundIndex]
+  if (!refund || !(refund.returnedItems ?? []).some((r) => r.quantity > 0)) return false
+  try {
+    return refundContent(order, refundIndex).adjustmentAmount === 0
+  } catch (error) {
+    if (error instanceof OrderSnapshotError) return false
+    throw error
+  }
 }
 
 /**
