@@ -294,3 +294,11 @@ describe("captureOn: shipment", () => {
     }
   })
 })
+
+test("the worker listens for jobs on a connection of its own (v2's Knex), so an idle server does not poll", async () => {
+  // pg_stat_activity shows each backend's last statement: the listener's is its LISTEN, and it stays idle.
+  const listeners = await stack.sql(
+    `SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "klarna_sync_job"'`,
+  )
+  expect(listeners).toEqual([{ state: "idle", query: 'LISTEN "klarna_sync_job"' }])
+})
