@@ -51,7 +51,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
   const defaultMaxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES
   const sleep = config.sleep ?? defaultSleep
   const random = config.random ?? Math.random
-  const { logger, onResponse } = config
+  const { logger, onResponse, gate } = config
 
   function report(event: KlarnaAttemptEvent, message: string): void {
     const line = redact(message, secrets)
@@ -124,9 +124,14 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
     const label = `Klarna ${operation.name} ${operation.method} ${path}`
 
     for (let attemptNo = 1; ; attemptNo++) {
+      const ticket = gate ? await gate.acquire() : undefined
       const started = performance.now()
       const outcome = await attempt(url, operation.method, headers, body, timeoutMs)
       const elapsedMs = Math.round(performance.now() - started)
+      if (gate && ticket) {
+        const answered = outcome.kind === "response" ? outcome.response : undefined
+        gate.release(ticket, { status: answered?.status, headers: answered?.headers, elapsedMs })
+      }
       const base = {
         operation: operation.name,
         method: operation.method,

@@ -14,7 +14,7 @@ import type { JobRecord, OrderSource, PlatformPayments, SyncLogger } from "../sy
 import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
 import type { SqlSyncStore } from "../storage/sql-sync-store"
 import type { KlarnaClient, KlarnaProvider } from "../klarna"
-import { clientForCurrency, type PlatformLoggerLike } from "../config/klarna-clients"
+import { clientForCredentials, clientForCurrency, type PlatformLoggerLike } from "../config/klarna-clients"
 import { klarnaOrderIdAt, providerForCurrency, type KlarnaPluginOptions } from "../config/plugin-options"
 
 /** Where the next lost-event sweep continues: after this change (the database's text of it) and order id. */
@@ -120,25 +120,42 @@ export class PluginSync {
 
   /** The Klarna client serving a currency (the payment processor's Klarna Payments calls use it too). */
   klarnaClientForCurrency(currency: string): KlarnaClient {
-    return clientForCurrency(this.options, currency, { logger: this.logger, userAgentSuffix: this.userAgentSuffix })
+    return clientForCurrency(this.options, currency, this.clientFactory())
+  }
+
+  private clientFactory() {
+    return { logger: this.logger, userAgentSuffix: this.userAgentSuffix }
   }
 
   // ---- Lifecycle -----------------------------------------------------------------------------
 
   startWorker(): void {
     if (this.worker || !this.options.worker.enabled) return
-    const { pollIntervalMs, sweepIntervalMs, concurrency } = this.options.worker
+    const { pollIntervalMs, sweepIntervalMs, concurrency, maxConcurrency } = this.options.worker
     this.worker = new SyncWorker(
       this.engine,
       {
         pollIntervalMs,
         concurrency,
+        capacity: () => Math.min(Math.max(concurrency, maxConcurrency), concurrency + this.klarnaCallsAllowed()),
         sweep: sweepIntervalMs > 0 ? { intervalMs: sweepIntervalMs, run: async () => void (await this.sweep()) } : undefined,
       },
       this.logger,
     )
     this.worker.start()
     this.logger.info(`klarna-order-sync: sync worker ${this.worker.id} started`)
+  }
+
+  /**
+   * Klarna calls its gates let in at once, over all credentials: the worker runs that many jobs beyond
+   * `concurrency`, which covers the jobs busy with the database rather than with Klarna.
+   */
+  private klarnaCallsAllowed(): number {
+    let calls = 0
+    for (let index = 0; index < this.options.credentials.length; index++) {
+      calls += clientForCredentials(this.options, index, this.clientFactory()).gate?.inFlightLimit ?? 0
+    }
+    return calls
   }
 
   async stopWorker(): Promise<void> {

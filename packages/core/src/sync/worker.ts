@@ -13,6 +13,12 @@ export interface SyncWorkerOptions {
   /** Jobs run at once by this process (different orders; one order's jobs never overlap). */
   concurrency: number
   /**
+   * Jobs worth running at once now (default: concurrency), read after each job: e.g. what Klarna's pace
+   * allows (KlarnaCallGate). Above `concurrency`, extra lanes join while jobs are due and leave as soon as
+   * they find none, so they never poll.
+   */
+  capacity?: () => number
+  /**
    * A periodic catch-up (e.g. the Medusa adapter's sweep for orders whose events were lost): run once when
    * the worker starts, then every intervalMs. Runs never overlap.
    */
@@ -24,6 +30,10 @@ export class SyncWorker {
   private running = false
   private wake: (() => void) | null = null
   private loops: Promise<void>[] = []
+  /** Lanes running (the fixed ones and the extra ones), and the extra ones' promises. */
+  private lanes = 0
+  private readonly extraLanes = new Set<Promise<void>>()
+  private extraLaneSeq = 0
   private unsubscribe: (() => void) | null = null
   private sweepTimer: ReturnType<typeof setTimeout> | null = null
   private sweeping: Promise<void> | null = null
@@ -49,6 +59,7 @@ export class SyncWorker {
     this.sweepTimer = null
     this.nudge()
     await Promise.all([...this.loops, this.sweeping])
+    await Promise.all([...this.extraLanes])
     this.loops = []
   }
 
@@ -76,14 +87,10 @@ export class SyncWorker {
   }
 
   private async loop(workerId: string): Promise<void> {
+    this.lanes++
     while (this.running) {
-      let worked = false
-      try {
-        worked = await this.engine.processNext(workerId)
-      } catch (error) {
-        // The database may be briefly unreachable: keep the loop alive and try again at the next poll.
-        this.logger.error(`klarna-order-sync: worker ${workerId} could not process a job: ${(error as Error).message}`)
-      }
+      const worked = await this.processNext(workerId)
+      if (worked) this.addLanes()
       if (worked || !this.running) continue
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.pollIntervalMs)
@@ -94,6 +101,40 @@ export class SyncWorker {
           resolve()
         }
       })
+    }
+    this.lanes--
+  }
+
+  private async processNext(workerId: string): Promise<boolean> {
+    try {
+      return await this.engine.processNext(workerId)
+    } catch (error) {
+      // The database may be briefly unreachable: keep the loop alive and try again at the next poll.
+      this.logger.error(`klarna-order-sync: worker ${workerId} could not process a job: ${(error as Error).message}`)
+      return false
+    }
+  }
+
+  /** Jobs were due: lanes up to capacity(). */
+  private addLanes(): void {
+    const capacity = this.options.capacity
+    if (!capacity) return
+    while (this.running && this.lanes < capacity()) {
+      this.lanes++
+      const lane: Promise<void> = this.extraLane(`${this.id}#+${++this.extraLaneSeq}`).finally(() => {
+        this.lanes--
+        this.extraLanes.delete(lane)
+      })
+      this.extraLanes.add(lane)
+    }
+  }
+
+  /** An extra lane: runs due jobs while there are some and the capacity holds it, then ends (it never sleeps). */
+  private async extraLane(workerId: string): Promise<void> {
+    await Promise.resolve()
+    while (this.running && this.lanes <= (this.options.capacity?.() ?? 0)) {
+      if (!(await this.processNext(workerId))) return
+      this.addLanes()
     }
   }
 }
