@@ -17,7 +17,7 @@ import { IdempotencyStore } from "./idempotency"
 import { newUuid } from "./ids"
 import { loadSimState, saveSimState } from "./persistence"
 import { KlarnaPipeline } from "./pipeline"
-import { NO_REMOTE, RateLimiter, responseDelayMs } from "./remote"
+import { NO_REMOTE, RateLimiter, rateLimitHeaders, responseDelayMs } from "./remote"
 import { RequestLog, loggableHeaders } from "./request-log"
 import { SimState } from "./state"
 import { RequestValidator } from "./validation"
@@ -158,7 +158,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         rawBody,
         baseUrl: `http://${req.headers.host ?? new URL(url).host}`,
       })
-      response = result.response
+      response = { ...result.response, headers: { ...rateLimitHeaders(rate), ...result.response.headers } }
       merchant = result.merchant
       replayed = result.replayed
     }

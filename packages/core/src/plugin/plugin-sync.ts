@@ -8,6 +8,7 @@
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 import { reconcileOrder, type ReconcileReport } from "../sync/reconcile"
 import { SyncEngine, type ConvergeOutcome, type EventOutcome } from "../sync/engine"
+import { workerCapacity } from "../sync/capacity"
 import { SyncWorker } from "../sync/worker"
 import { refundRefusal, type RefundHeadroom } from "../sync/refund-headroom"
 import type { JobRecord, OrderSource, PlatformPayments, SyncLogger } from "../sync/ports"
@@ -137,7 +138,7 @@ export class PluginSync {
       {
         pollIntervalMs,
         concurrency,
-        capacity: () => Math.min(Math.max(concurrency, maxConcurrency), concurrency + this.klarnaCallsAllowed()),
+        capacity: () => workerCapacity({ concurrency, maxConcurrency }, this.klarnaCallsAllowed()),
         sweep: sweepIntervalMs > 0 ? { intervalMs: sweepIntervalMs, run: async () => void (await this.sweep()) } : undefined,
       },
       this.logger,
@@ -147,8 +148,7 @@ export class PluginSync {
   }
 
   /**
-   * Klarna calls its gates let in at once, over all credentials: the worker runs that many jobs beyond
-   * `concurrency`, which covers the jobs busy with the database rather than with Klarna.
+   * Klarna calls its gates let in at once, over all credentials (the worker's capacity follows them: workerCapacity).
    */
   private klarnaCallsAllowed(): number {
     let calls = 0

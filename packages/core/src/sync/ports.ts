@@ -179,6 +179,8 @@ export interface SyncStore {
    * With `platform`, only that platform's jobs (a Medusa and a Shopify worker may share one database).
    */
   claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null>
+  /** Up to `limit` jobs of different orders at once, each claimed as claimNextJob claims one (optional). */
+  claimJobs?(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<JobRecord[]>
   /**
    * Renews the lease of a job `workerId` is running (its heartbeat), so that a call slower than `leaseMs`
    * (a long Retry-After, slow timeouts) is never mistaken for a dead worker. False when the job is no

@@ -6,7 +6,7 @@
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
 import type { SyncEngine } from "./engine"
-import type { SyncLogger } from "./ports"
+import type { JobRecord, SyncLogger } from "./ports"
 
 export interface SyncWorkerOptions {
   pollIntervalMs: number
@@ -34,6 +34,9 @@ export class SyncWorker {
   private lanes = 0
   private readonly extraLanes = new Set<Promise<void>>()
   private extraLaneSeq = 0
+  /** Lanes waiting for the claim in flight (takeJob). */
+  private waitingLanes: { resolve: (job: JobRecord | null) => void; reject: (error: unknown) => void }[] = []
+  private claiming = false
   private unsubscribe: (() => void) | null = null
   private sweepTimer: ReturnType<typeof setTimeout> | null = null
   private sweeping: Promise<void> | null = null
@@ -105,13 +108,46 @@ export class SyncWorker {
     this.lanes--
   }
 
+  /** Claims a job (together with the other lanes waiting for one) and runs it. False when none was due. */
   private async processNext(workerId: string): Promise<boolean> {
     try {
-      return await this.engine.processNext(workerId)
+      const job = await this.takeJob(workerId)
+      if (!job) return false
+      await this.engine.runClaimed(job)
+      return true
     } catch (error) {
       // The database may be briefly unreachable: keep the loop alive and try again at the next poll.
       this.logger.error(`klarna-order-sync: worker ${workerId} could not process a job: ${(error as Error).message}`)
       return false
+    }
+  }
+
+  /**
+   * Lanes that want a job at the same moment share one claim of as many jobs (SqlSyncStore.claimJobs): with
+   * many lanes, one claim transaction instead of one each. Lanes that ask while a claim is out wait for the
+   * next one.
+   */
+  private takeJob(laneId: string): Promise<JobRecord | null> {
+    return new Promise((resolve, reject) => {
+      this.waitingLanes.push({ resolve, reject })
+      if (!this.claiming) void this.claimForWaitingLanes(laneId)
+    })
+  }
+
+  private async claimForWaitingLanes(laneId: string): Promise<void> {
+    this.claiming = true
+    try {
+      while (this.waitingLanes.length > 0) {
+        const lanes = this.waitingLanes.splice(0)
+        try {
+          const jobs = await this.engine.claimJobs(laneId, lanes.length)
+          lanes.forEach((lane, i) => lane.resolve(jobs[i] ?? null))
+        } catch (error) {
+          for (const lane of lanes) lane.reject(error)
+        }
+      }
+    } finally {
+      this.claiming = false
     }
   }
 
