@@ -103,19 +103,22 @@ async function main(): Promise<void> {
   }
 
   if (!v2 && only.has("drain")) {
+    const drain = {
+      serverUrl: pg.url,
+      sim,
+      captures: quick ? 600 : 3000,
+      outageAfterQueueMs: quick ? 5000 : 15_000,
+      latencyMs: 150,
+      jitterMs: 50,
+      rateLimit: 50,
+    }
     await engineMeasure(
       "drain",
       "measure 6: backlog drain (captures queued while Klarna is down, then Klarna at 150 ms and 50 requests/s)",
-      () =>
-        backlogDrain({
-          serverUrl: pg.url,
-          sim,
-          captures: quick ? 600 : 3000,
-          outageAfterQueueMs: quick ? 5000 : 15_000,
-          latencyMs: 150,
-          jitterMs: 50,
-          rateLimit: 50,
-        }),
+      () => backlogDrain(drain),
+    )
+    await engineMeasure("drain on two servers", "measure 6b: backlog drain, two servers sharing the credentials", () =>
+      backlogDrain({ ...drain, servers: 2 }),
     )
   }
 

@@ -12,7 +12,15 @@ import { DEFAULT_HTTP_OPTIONS, DEFAULT_WORKER_OPTIONS } from "../../packages/cor
 import { KlarnaCallGate, KlarnaClient } from "../../packages/core/src/klarna"
 import { workerCapacity } from "../../packages/core/src/sync/capacity"
 import type { SyncableOrder } from "../../packages/core/src/sync/ports"
-import { authorizeAtSimulator, benchOrderId, buildSnapshot, CountingLogger, engineRig, openDataSource } from "../lib/engine-harness"
+import {
+  authorizeAtSimulator,
+  benchOrderId,
+  buildSnapshot,
+  CountingLogger,
+  engineRig,
+  openDataSource,
+  type EngineRig,
+} from "../lib/engine-harness"
 import { createDatabase, simControl, sql, type SimLogEntry, type SimulatorProcess } from "../lib/infra"
 import { progress, type Measure } from "../lib/report"
 import { pool, round } from "../lib/stats"
@@ -26,6 +34,11 @@ export interface DrainOptions {
   latencyMs: number
   jitterMs: number
   rateLimit: number
+  /**
+   * Servers sharing the credentials and the database: each its own connection pool, worker and gate (as two
+   * Medusa processes would have). Default 1.
+   */
+  servers?: number
 }
 
 const SHAPE = { items: 3, fulfillments: 1, tracking: true }
@@ -42,33 +55,59 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
   const dataSource = await openDataSource(url, counter)
   await dataSource.runMigrations({ transaction: "each" })
   const worker = DEFAULT_WORKER_OPTIONS
-  // The plugin's own client settings: http.maxRetries and timeout, and a gate as clientForCredentials makes it.
-  const gate = new KlarnaCallGate({ initialInFlight: worker.concurrency, maxInFlight: worker.maxConcurrency })
-  const client = new KlarnaClient({
-    username: sim.username,
-    password: sim.password,
-    baseUrl: sim.url,
-    timeoutMs: DEFAULT_HTTP_OPTIONS.timeoutMs,
-    maxRetries: DEFAULT_HTTP_OPTIONS.maxRetries,
-    userAgentSuffix: "bench",
-    gate,
-  })
-  const rig = engineRig(dataSource, sim, worker.concurrency, {
-    client,
-    engine: {
-      maxAttempts: worker.maxAttempts,
-      backoff: { baseMs: worker.baseBackoffMs, maxMs: worker.maxBackoffMs },
-      leaseMs: worker.leaseMs,
+  const servers = await Promise.all(
+    Array.from({ length: options.servers ?? 1 }, async (_, index) => {
+      const source = index === 0 ? dataSource : await openDataSource(url, counter)
+      // The plugin's own client settings: http.maxRetries and timeout, and a gate as clientForCredentials makes it.
+      const gate = new KlarnaCallGate({ initialInFlight: worker.concurrency, maxInFlight: worker.maxConcurrency })
+      const client = new KlarnaClient({
+        username: sim.username,
+        password: sim.password,
+        baseUrl: sim.url,
+        timeoutMs: DEFAULT_HTTP_OPTIONS.timeoutMs,
+        maxRetries: DEFAULT_HTTP_OPTIONS.maxRetries,
+        userAgentSuffix: "bench",
+        gate,
+      })
+      const rig = engineRig(source, sim, worker.concurrency, {
+        client,
+        engine: {
+          maxAttempts: worker.maxAttempts,
+          backoff: { baseMs: worker.baseBackoffMs, maxMs: worker.maxBackoffMs },
+          leaseMs: worker.leaseMs,
+        },
+        capacity: () => workerCapacity(worker, gate.inFlightLimit),
+      })
+      return { source, gate, rig }
+    }),
+  )
+  const rig = servers[0].rig
+  const gates = servers.map((server) => server.gate)
+  const gate = {
+    /** The gates of all servers together: calls and 429s summed, windows and paces per server. */
+    state: () => {
+      const states = gates.map((one) => one.state())
+      const sum = (pick: (state: (typeof states)[number]) => number) => states.reduce((total, state) => total + pick(state), 0)
+      return {
+        inFlight: sum((state) => state.inFlight),
+        waiting: sum((state) => state.waiting),
+        window: sum((state) => state.window),
+        calls: sum((state) => state.calls),
+        rateLimited: sum((state) => state.rateLimited),
+        outage: states.every((state) => state.outage),
+        ratePerS: states.every((state) => state.ratePerS !== null) ? sum((state) => state.ratePerS ?? 0) : null,
+        announcedLimit: states[0].announcedLimit,
+      }
     },
-    capacity: () => workerCapacity(worker, gate.inFlightLimit),
-  })
+  }
+  const eachWorker = (act: (worker: EngineRig["worker"]) => unknown) => Promise.all(servers.map((server) => act(server.rig.worker)))
   let faultId: string | undefined
   try {
     await simControl(sim.url, "POST", "/__sim/config", { latencyMs: 0, jitterMs: 0, rateLimit: null })
     progress(`backlog_drain: ${captures} orders at the simulator`)
     const orders: SyncableOrder[] = Array.from({ length: captures }, () => buildSnapshot(benchOrderId("drain"), SHAPE))
     await pool(orders, 8, (order) => authorizeAtSimulator(sim, order))
-    for (const order of orders) rig.orders.orders.set(order.orderId, order)
+    for (const server of servers) for (const order of orders) server.rig.orders.orders.set(order.orderId, order)
 
     // Klarna is down: every OM call 503.
     const fault = await simControl<{ id: string }>(sim.url, "POST", "/__sim/faults", {
@@ -76,7 +115,7 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
       fault: { type: "http", status: 503 },
     })
     faultId = fault.id
-    rig.worker.start()
+    await eachWorker((one) => one.start())
     progress(`backlog_drain: queueing ${captures} captures while Klarna answers 503`)
     const queueStarted = performance.now()
     await pool(orders, 8, (order) => rig.engine.fulfillmentCreated(order.orderId, order.fulfillments[0].id))
@@ -102,7 +141,7 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
     const recovered = performance.now()
     await simControl(sim.url, "DELETE", `/__sim/faults/${faultId}`)
     faultId = undefined
-    rig.worker.nudge()
+    await eachWorker((one) => one.nudge())
     // What the gate looks like during the drain: calls in flight, calls waiting for a slot or the pace.
     const samples: { inFlight: number; waiting: number; window: number }[] = []
     const sampler = setInterval(() => samples.push(gate.state()), 200)
@@ -121,7 +160,7 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
     const drainedMs = performance.now() - recovered
     clearInterval(sampler)
     const sqlStatements = counter.queries - sqlBefore
-    await rig.worker.stop()
+    await eachWorker((one) => one.stop())
 
     const calls = await simControl<(SimLogEntry & { at: string; rate_limited?: boolean })[]>(
       sim.url,
@@ -157,8 +196,9 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
     if (!exact) misses.push(`${capturesAtKlarna} captures at Klarna for ${captures} (doubled ${doubled}, missing ${missing})`)
     if (states.failed > 0) misses.push(`${states.failed} jobs parked`)
     return {
-      measure: "backlog_drain",
+      measure: servers.length > 1 ? "backlog_drain_two_servers" : "backlog_drain",
       captures,
+      servers: servers.length,
       klarna_latency_ms: options.latencyMs,
       klarna_jitter_ms: options.jitterMs,
       rate_limit_per_s: options.rateLimit,
@@ -193,6 +233,7 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
       },
       gate_at_end: {
         window: gateAtEnd.window,
+        // Summed over the servers.
         pace_per_s: gateAtEnd.ratePerS === null ? null : round(gateAtEnd.ratePerS, 1),
         announced_limit: gateAtEnd.announcedLimit,
         calls: gateAtEnd.calls,
@@ -202,9 +243,9 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
       ...(misses.length > 0 ? { note: misses.join("; ") } : {}),
     }
   } finally {
-    await rig.worker.stop()
+    await eachWorker((one) => one.stop())
     if (faultId) await simControl(sim.url, "DELETE", `/__sim/faults/${faultId}`).catch(() => undefined)
     await simControl(sim.url, "POST", "/__sim/config", { latencyMs: 0, jitterMs: 0, rateLimit: null }).catch(() => undefined)
-    await dataSource.destroy()
+    for (const server of servers) await server.source.destroy()
   }
 }
