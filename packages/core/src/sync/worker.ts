@@ -1,7 +1,7 @@
 /**
  * The outbox worker: drains due jobs, then sleeps until the next poll or until a job is enqueued in
  * this process. Several workers (in this process or on other servers) may run against one database:
- * claims are exclusive (see SqlSyncStore.claimNextJob).
+ * claims are exclusive (see SqlSyncStore.claimJobs).
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
