@@ -112,6 +112,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
       const controlResponse = control.handle(method, path, parsed.searchParams, rawBody)
+      // A reset forgets the merchants' rate-limit buckets too, and a limit set anew starts with a full one.
+      if (method === "POST" && (path === `${CONTROL_PREFIX}/reset` || path === `${CONTROL_PREFIX}/config`)) rateLimiter.clear()
       persist(method)
       send(res, controlResponse)
       return
