@@ -50,6 +50,16 @@ export class ObservedStore extends SqlSyncStore {
   failures: { jobId: string; failure: JobFailure; retrying: boolean }[] = []
   private waiters: { target: number; resolve: () => void }[] = []
 
+  /** Claim statements made and jobs they returned (batched claims: jobs / claims per statement). */
+  claims = { statements: 0, jobs: 0 }
+
+  override async claimJobs(...args: Parameters<SqlSyncStore["claimJobs"]>) {
+    const jobs = await super.claimJobs(...args)
+    this.claims.statements++
+    this.claims.jobs += jobs.length
+    return jobs
+  }
+
   override async completeJob(...args: Parameters<SqlSyncStore["completeJob"]>) {
     const done = await super.completeJob(...args)
     if (done) this.bump()

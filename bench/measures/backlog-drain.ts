@@ -138,6 +138,7 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
     })
     await simControl(sim.url, "DELETE", "/__sim/requests")
     const sqlBefore = counter.queries
+    const claimsBefore = servers.map((server) => ({ ...server.rig.store.claims }))
     const recovered = performance.now()
     await simControl(sim.url, "DELETE", `/__sim/faults/${faultId}`)
     faultId = undefined
@@ -160,6 +161,13 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
     const drainedMs = performance.now() - recovered
     clearInterval(sampler)
     const sqlStatements = counter.queries - sqlBefore
+    const claims = servers.reduce(
+      (total, server, i) => ({
+        statements: total.statements + server.rig.store.claims.statements - claimsBefore[i].statements,
+        jobs: total.jobs + server.rig.store.claims.jobs - claimsBefore[i].jobs,
+      }),
+      { statements: 0, jobs: 0 },
+    )
     await eachWorker((one) => one.stop())
 
     const calls = await simControl<(SimLogEntry & { at: string; rate_limited?: boolean })[]>(
@@ -217,6 +225,9 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
       jobs_retried: Number(attempts[0]?.retried ?? 0),
       max_attempts_of_a_job: Number(attempts[0]?.max ?? 0),
       sql_per_sync: round(sqlStatements / captures, 1),
+      // Claim transactions (4 statements each) since recovery, and the jobs they returned (empty claims count).
+      claim_transactions: claims.statements,
+      jobs_per_claim: round(claims.jobs / Math.max(claims.statements, 1), 2),
       queue_s: round(queueMs / 1000, 1),
       outage: {
         // During the outage: jobs that were tried (and burnt an attempt), and what the gate let through.
