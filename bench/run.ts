@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=throughput,calls,request,view,memory,idle]`
+ * `npm run bench [-- --quick] [-- --only=throughput,drain,calls,request,view,memory,idle]`
  * `npm run bench -- --v2 [--quick] [--only=calls,request]`: the Medusa v2 plugin's measures instead
  *
  * Runs the benchmarks and prints one JSON object per measure on stdout, the last line a summary.
@@ -11,10 +11,11 @@ import { cleanupAll } from "./lib/processes"
 import { machine, startBenchPostgres, startSimulatorProcess } from "./lib/infra"
 import { emit, progress, type Measure } from "./lib/report"
 import { syncThroughput } from "./measures/sync-throughput"
+import { backlogDrain } from "./measures/backlog-drain"
 import { runMedusaMeasures } from "./measures/medusa-suite"
 import { runMedusaV2Measures, V2_PARTS } from "./measures/v2-suite"
 
-const ALL = ["throughput", "request", "memory", "calls", "view", "idle"] as const
+const ALL = ["throughput", "drain", "request", "memory", "calls", "view", "idle"] as const
 type Part = (typeof ALL)[number]
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Part>; concurrency: number; v2: boolean } {
@@ -81,24 +82,47 @@ async function main(): Promise<void> {
     }
   }
 
-  if (!v2 && only.has("throughput")) {
-    progress("measure 1: sync throughput (engine vs bare client)")
+  /** One engine measure: its result recorded, its failure kept for the summary. */
+  const engineMeasure = async (part: string, title: string, run: () => Promise<Measure>) => {
+    progress(title)
     try {
-      record(
-        await syncThroughput({
-          serverUrl: pg.url,
-          sim,
-          rounds: quick ? 2 : 4,
-          perRound: quick ? 60 : 300,
-          concurrency,
-        }),
-      )
+      record(await run())
     } catch (error) {
-      failures.push({ part: "throughput", error: (error as Error).stack ?? String(error) })
+      failures.push({ part, error: (error as Error).stack ?? String(error) })
     }
   }
 
-  const medusaParts = v2 ? [] : ALL.filter((part) => part !== "throughput" && only.has(part))
+  if (!v2 && only.has("throughput")) {
+    const throughput = { serverUrl: pg.url, sim, rounds: quick ? 2 : 4, concurrency }
+    await engineMeasure("throughput", "measure 1: sync throughput (engine vs bare client)", () =>
+      syncThroughput({ ...throughput, perRound: quick ? 60 : 300 }),
+    )
+    await engineMeasure("throughput at latency", "measure 1b: sync throughput at Klarna's latency (150 ms ± 50 ms)", () =>
+      syncThroughput({ ...throughput, perRound: quick ? 40 : 120, latency: { ms: 150, jitterMs: 50 } }),
+    )
+  }
+
+  if (!v2 && only.has("drain")) {
+    const drain = {
+      serverUrl: pg.url,
+      sim,
+      captures: quick ? 600 : 3000,
+      outageAfterQueueMs: quick ? 5000 : 15_000,
+      latencyMs: 150,
+      jitterMs: 50,
+      rateLimit: 50,
+    }
+    await engineMeasure(
+      "drain",
+      "measure 6: backlog drain (captures queued while Klarna is down, then Klarna at 150 ms and 50 requests/s)",
+      () => backlogDrain(drain),
+    )
+    await engineMeasure("drain on two servers", "measure 6b: backlog drain, two servers sharing the credentials", () =>
+      backlogDrain({ ...drain, servers: 2 }),
+    )
+  }
+
+  const medusaParts = v2 ? [] : ALL.filter((part) => part !== "throughput" && part !== "drain" && only.has(part))
   if (medusaParts.length > 0) {
     try {
       await runMedusaMeasures({

@@ -9,7 +9,7 @@ import { KlarnaClient } from "../../packages/core/src/klarna"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
 import { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
 import { typeormSql } from "../../packages/core/src/storage/typeorm-sql"
-import { SyncEngine } from "../../packages/core/src/sync/engine"
+import { SyncEngine, type SyncEngineOptions } from "../../packages/core/src/sync/engine"
 import type { FulfillmentSnapshot, ItemLine } from "../../packages/core/src/sync/order-model"
 import { planCapture } from "../../packages/core/src/sync/plan-capture"
 import type { JobFailure, OrderSource, SyncableOrder, SyncLogger } from "../../packages/core/src/sync/ports"
@@ -49,6 +49,16 @@ export class ObservedStore extends SqlSyncStore {
   finished = 0
   failures: { jobId: string; failure: JobFailure; retrying: boolean }[] = []
   private waiters: { target: number; resolve: () => void }[] = []
+
+  /** Claim statements made and jobs they returned (batched claims: jobs / claims per statement). */
+  claims = { statements: 0, jobs: 0 }
+
+  override async claimJobs(...args: Parameters<SqlSyncStore["claimJobs"]>) {
+    const jobs = await super.claimJobs(...args)
+    this.claims.statements++
+    this.claims.jobs += jobs.length
+    return jobs
+  }
 
   override async completeJob(...args: Parameters<SqlSyncStore["completeJob"]>) {
     const done = await super.completeJob(...args)
@@ -181,11 +191,20 @@ export interface EngineRig {
   orders: MemoryOrders
 }
 
+export interface RigSettings {
+  /** The Klarna client (default: klarnaClient(sim), no gate). */
+  client?: KlarnaClient
+  /** Engine options over the bench's (fast backoff), e.g. the plugin's production retry policy. */
+  engine?: Partial<SyncEngineOptions>
+  /** The worker's capacity() (default: fixed at concurrency). */
+  capacity?: () => number
+}
+
 /** The engine as the Medusa service configures it (capture on fulfillment), minus auto-release. */
-export function engineRig(dataSource: DataSource, sim: SimulatorProcess, concurrency: number): EngineRig {
+export function engineRig(dataSource: DataSource, sim: SimulatorProcess, concurrency: number, settings: RigSettings = {}): EngineRig {
   const store = new ObservedStore(typeormSql(dataSource.manager))
   const orders = new MemoryOrders()
-  const client = klarnaClient(sim)
+  const client = settings.client ?? klarnaClient(sim)
   const engine = new SyncEngine({
     store,
     orders,
@@ -198,8 +217,9 @@ export function engineRig(dataSource: DataSource, sim: SimulatorProcess, concurr
       leaseMs: 60_000,
       autoRelease: false,
       captureOn: "fulfillment",
+      ...settings.engine,
     },
   })
-  const worker = new SyncWorker(engine, { pollIntervalMs: 1000, concurrency }, silentLogger)
+  const worker = new SyncWorker(engine, { pollIntervalMs: 1000, concurrency, capacity: settings.capacity }, silentLogger)
   return { engine, worker, store, orders }
 }

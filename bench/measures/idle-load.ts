@@ -60,7 +60,7 @@ export async function idleLoad(options: { serverUrl: string; bare: BenchServer; 
   await sql(postgres, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
   const read = () => Promise.all([statementsOf(serverUrl, databaseOf(bare)), statementsOf(serverUrl, databaseOf(plugin))])
   const [bareBefore, pluginBefore] = await read()
-  progress(`measure 6: counting statements on bare and plugin over ${Math.round(windowMs / 1000)} s of quiet`)
+  progress(`measure 7: counting statements on bare and plugin over ${Math.round(windowMs / 1000)} s of quiet`)
   const started = Date.now()
   await sleep(windowMs)
   const [bareAfter, pluginAfter] = await read()
@@ -101,7 +101,7 @@ export async function wakeLatency(options: { plugin: BenchServer; tries: number 
   const store = new SqlSyncStore(pgSql(pool))
   const latencies: number[] = []
   try {
-    progress(`measure 6: ${tries} jobs queued from another connection on the idle plugin server`)
+    progress(`measure 7: ${tries} jobs queued from another connection on the idle plugin server`)
     for (let i = 0; i < tries; i++) {
       // Idle again: the lanes ran out of work and sleep (1.5-2.5 s, not in step with anything).
       await sleep(1500 + Math.random() * 1000)

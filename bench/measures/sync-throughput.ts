@@ -21,7 +21,7 @@ import {
   klarnaClient,
   openDataSource,
 } from "../lib/engine-harness"
-import { createDatabase, type SimulatorProcess } from "../lib/infra"
+import { createDatabase, simControl, type SimulatorProcess } from "../lib/infra"
 import { pool, round } from "../lib/stats"
 import type { Measure } from "../lib/report"
 
@@ -32,6 +32,11 @@ export interface ThroughputOptions {
   perRound: number
   /** Worker lanes = client concurrency. The Medusa service runs its worker with worker.concurrency (default 4). */
   concurrency: number
+  /**
+   * The simulator answers at Klarna's pace (fixed latency ± jitter): measure `sync_throughput_at_latency`,
+   * goal >= 0.9 (the engine's bookkeeping is then a small part of each sync).
+   */
+  latency?: { ms: number; jitterMs: number }
 }
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000
@@ -135,6 +140,8 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     engineRuns.push({ ms, n: count, sql, cpuMs: cpuUsed, dbMs })
   }
 
+  const latency = options.latency
+  if (latency) await simControl(sim.url, "POST", "/__sim/config", { latencyMs: latency.ms, jitterMs: latency.jitterMs })
   try {
     // One trivial statement through the same TypeORM manager: the price of each of the engine's round trips.
     for (let i = 0; i < 50; i++) await dataSource.manager.query("SELECT 1")
@@ -157,6 +164,7 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
       }
     }
   } finally {
+    if (latency) await simControl(sim.url, "POST", "/__sim/config", { latencyMs: 0, jitterMs: 0 })
     await dataSource.destroy()
   }
 
@@ -172,8 +180,14 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
   const projected = 150 / (150 + Math.max(overheadMs, 0))
   const dbWaitPerSync = engineRuns.reduce((sum, run) => sum + run.dbMs, 0) / n
   const lanePerSync = (concurrency * 1000) / enginePerS
-  const note =
-    ratio >= 0.5
+  const goal = latency ? 0.9 : 0.5
+  const note = latency
+    ? ratio >= goal
+      ? undefined
+      : `at ${latency.ms} ms ± ${latency.jitterMs} ms a sync holds a lane ${round(lanePerSync, 1)} ms against ${round((concurrency * 1000) / clientPerS, 1)} ms ` +
+        `for the bare capture: the ${round(sqlPerSync, 0)} SQL statements (${round(dbWaitPerSync, 1)} ms in all) and ` +
+        `the CPU are what the engine adds`
+    : ratio >= 0.5
       ? undefined
       : `a sync holds a worker lane ${round(lanePerSync, 1)} ms against ${round((concurrency * 1000) / clientPerS, 1)} ms for the ` +
         `bare capture; per sync the engine waits ${round(dbWaitPerSync, 1)} ms in all on its ${round(sqlPerSync, 0)} SQL ` +
@@ -182,12 +196,13 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
         `CPU: the bookkeeping, not Klarna, sets the pace. Fix: fewer statements per sync and more worker lanes ` +
         `(bench/README.md); against a Klarna answering in 150 ms the same overhead gives ~${round(projected, 2)}`
   return {
-    measure: "sync_throughput",
+    measure: latency ? "sync_throughput_at_latency" : "sync_throughput",
+    ...(latency ? { klarna_latency_ms: latency.ms, klarna_jitter_ms: latency.jitterMs } : {}),
     engine_per_s: round(enginePerS, 1),
     client_per_s: round(clientPerS, 1),
     ratio: round(ratio, 3),
-    goal: ">=0.5",
-    met: ratio >= 0.5,
+    goal: `>=${goal}`,
+    met: ratio >= goal,
     n,
     concurrency,
     rounds: options.rounds,
@@ -207,7 +222,7 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     engine_lane_ms_per_sync: round(lanePerSync, 2),
     client_ms_per_capture: round((concurrency * 1000) / clientPerS, 2),
     // What the ratio would be if Klarna answered in 150 ms (the simulator answers in ~1 ms).
-    projected_ratio_at_150ms_klarna: round(projected, 3),
+    ...(latency ? {} : { projected_ratio_at_150ms_klarna: round(projected, 3) }),
     job_failures: failures,
     ...(note ? { note } : {}),
   }

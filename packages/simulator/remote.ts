@@ -23,7 +23,8 @@ export function responseDelayMs(config: RemoteConfig, random: () => number = Mat
   return Math.max(0, Math.round(config.latencyMs + jitter))
 }
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; resetSeconds: number; limit: number }
+export type RateDecision =
+  { allowed: true; limit?: number; remaining?: number } | { allowed: false; retryAfterSeconds: number; resetSeconds: number; limit: number }
 
 /** One token bucket per API username; refilled continuously at `rateLimit` tokens per second. */
 export class RateLimiter {
@@ -42,7 +43,7 @@ export class RateLimiter {
     this.buckets.set(merchant, bucket)
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
-      return { allowed: true }
+      return { allowed: true, limit, remaining: Math.floor(bucket.tokens) }
     }
     const waitSeconds = (1 - bucket.tokens) / limit
     // Retry-After is whole seconds (RFC 9110); X-Ratelimit-Reset says the same, as Klarna's gateway does.
@@ -52,6 +53,20 @@ export class RateLimiter {
 
   clear(): void {
     this.buckets.clear()
+  }
+}
+
+/**
+ * Klarna's rate-limit headers, which it sends on every response (docs.klarna.com/api/rate-limit): the limit
+ * per one-second window, what is left of it, and when it is full again.
+ */
+export function rateLimitHeaders(decision: RateDecision): Record<string, string> {
+  if (decision.limit === undefined) return {}
+  const remaining = decision.allowed ? (decision.remaining ?? 0) : 0
+  return {
+    "X-Ratelimit-Limit": `${decision.limit}, ${decision.limit};w=1`,
+    "X-Ratelimit-Remaining": String(remaining),
+    "X-Ratelimit-Reset": "1",
   }
 }
 

@@ -17,7 +17,7 @@ import { IdempotencyStore } from "./idempotency"
 import { newUuid } from "./ids"
 import { loadSimState, saveSimState } from "./persistence"
 import { KlarnaPipeline } from "./pipeline"
-import { NO_REMOTE, RateLimiter, responseDelayMs } from "./remote"
+import { NO_REMOTE, RateLimiter, rateLimitHeaders, responseDelayMs } from "./remote"
 import { RequestLog, loggableHeaders } from "./request-log"
 import { SimState } from "./state"
 import { RequestValidator } from "./validation"
@@ -112,6 +112,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
 
     if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
       const controlResponse = control.handle(method, path, parsed.searchParams, rawBody)
+      // A reset forgets the merchants' rate-limit buckets too, and a limit set anew starts with a full one.
+      if (method === "POST" && (path === `${CONTROL_PREFIX}/reset` || path === `${CONTROL_PREFIX}/config`)) rateLimiter.clear()
       persist(method)
       send(res, controlResponse)
       return
@@ -158,7 +160,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         rawBody,
         baseUrl: `http://${req.headers.host ?? new URL(url).host}`,
       })
-      response = result.response
+      response = { ...result.response, headers: { ...rateLimitHeaders(rate), ...result.response.headers } }
       merchant = result.merchant
       replayed = result.replayed
     }

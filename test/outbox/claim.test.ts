@@ -95,6 +95,66 @@ describe("claiming jobs", () => {
     expect((await b.claimNextJob("b", HOUR))?.id).toBe(second.id)
   })
 
+  test("a batched claim takes each order's oldest due job, oldest first, never a second job of an order nor one of a busy order", async () => {
+    const store = await db.server()
+    const busy = await addJob(store, "order_busy", "medusa:capture:busy")
+    expect((await store.claimNextJob("other", HOUR))?.id).toBe(busy.id)
+    await addJob(store, "order_busy", "medusa:refund:busy", { operation: "refund" })
+    const expected: string[] = []
+    for (let o = 0; o < 6; o++) {
+      for (let j = 0; j < 3; j++) {
+        const job = await addJob(store, `order_${o}`, `medusa:capture:ful_${o}_${j}`, { payload: { seq: j } })
+        if (j === 0) expected.push(job.id)
+      }
+    }
+    await addJob(store, "order_later", "medusa:capture:later", { runAt: new Date(Date.now() + HOUR) })
+
+    const first = await store.claimJobs("batch-1", HOUR, 4)
+    expect(first.map((job) => job.id)).toEqual(expected.slice(0, 4))
+    expect(first.every((job) => job.state === "running" && job.locked_by === "batch-1" && job.attempts === 1)).toBe(true)
+    // Asked for more than there are free orders: the two left, one job each.
+    const second = await store.claimJobs("batch-2", HOUR, 10)
+    expect(second.map((job) => job.id)).toEqual(expected.slice(4))
+    expect(await store.claimJobs("batch-3", HOUR, 10)).toEqual([])
+    // Every write stays guarded by the claimer.
+    expect(await store.completeJob(first[0].id, "batch-2", "succeeded", {})).toBe(false)
+    expect(await store.completeJob(first[0].id, "batch-1", "succeeded", {})).toBe(true)
+    expect((await store.claimJobs("batch-3", HOUR, 10)).map((job) => job.payload.seq)).toEqual([1])
+  })
+
+  test("batched claims from two servers at once never share a job nor run two jobs of one order", async () => {
+    const servers = [await db.server(6), await db.server(6)]
+    for (let j = 0; j < 3; j++) for (let o = 0; o < 40; o++) await addJob(servers[0], `order_${o}`, `medusa:capture:ful_${o}_${j}`)
+    const running = new Set<string>()
+    const seen: string[] = []
+    const overlaps: string[] = []
+    const loop = async (store: SqlSyncStore, worker: string) => {
+      for (let idle = 0; idle < 10;) {
+        const jobs = await store.claimJobs(worker, HOUR, 7)
+        if (jobs.length === 0) {
+          idle++
+          await sleep(5)
+          continue
+        }
+        idle = 0
+        for (const job of jobs) {
+          if (running.has(job.queue_key)) overlaps.push(job.queue_key)
+          running.add(job.queue_key)
+          seen.push(job.id)
+        }
+        await sleep(Math.random() * 5)
+        for (const job of jobs) {
+          running.delete(job.queue_key)
+          expect(await store.completeJob(job.id, worker, "succeeded", {})).toBe(true)
+        }
+      }
+    }
+    await Promise.all(servers.flatMap((store, s) => [0, 1].map((w) => loop(store, `server${s}#${w}`))))
+    expect(overlaps).toEqual([])
+    expect(new Set(seen).size).toBe(seen.length)
+    expect(seen).toHaveLength(120)
+  })
+
   test("jobs that are not due yet, finished or parked are not claimed", async () => {
     const store = await db.server()
     await addJob(store, "order_1", "medusa:capture:later", { runAt: new Date(Date.now() + HOUR) })

@@ -18,7 +18,7 @@ import type { KlarnaOm } from "../../packages/core/src/sync/klarna-port"
 import type { JobRecord, SyncableOrder, SyncStore } from "../../packages/core/src/sync/ports"
 import { fulfillment, item, order, refund, shipping } from "../../packages/core/src/sync/__tests__/__fixtures__/order-builder"
 import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
-import { simFault, simClearFaults, simOrder, simRequests } from "../support/simulator-client"
+import { simCreateOrder, simFault, simClearFaults, simOrder, simRequests } from "../support/simulator-client"
 import { outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
 jest.setTimeout(60_000)
@@ -86,16 +86,11 @@ async function placeOrder(
     fulfillments: parts.fulfillments,
     refunds: parts.refunds,
   })
-  const response = await fetch(`${sim.url}/__sim/orders`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ order_amount: base.totalAmount, purchase_currency: "EUR", purchase_country: "DE" }),
-  })
-  const created = (await response.json()) as { order_id: string }
+  const klarnaOrderId = await simCreateOrder(sim.url, base.totalAmount)
   const platformOrder: SyncableOrder = {
     ...base,
     orderId: `order_${sequence}`,
-    klarnaOrderId: created.order_id,
+    klarnaOrderId,
     authorizedAmount: base.totalAmount,
   }
   orders.set(platformOrder.orderId, platformOrder)

@@ -99,6 +99,21 @@ describe("rate limit", () => {
     expect(log.body.filter((entry: { rate_limited?: boolean }) => entry.rate_limited)).toHaveLength(3)
   })
 
+  test("with a limit set, every answer carries Klarna's rate-limit headers (what is left of the budget); without one, none", async () => {
+    const id = await newOrder(sim)
+    const unlimited = await call(sim, "GET", `${OM}/${id}`)
+    expect(unlimited.headers.get("x-ratelimit-limit")).toBeNull()
+    await control(sim, "POST", "/config", { rateLimit: 10 })
+    const first = await call(sim, "GET", `${OM}/${id}`)
+    const second = await call(sim, "GET", `${OM}/${id}`)
+    expect(first.status).toBe(200)
+    expect(first.headers.get("x-ratelimit-limit")).toBe("10, 10;w=1")
+    expect(first.headers.get("x-ratelimit-reset")).toBe("1")
+    const left = [first, second].map((answer) => Number(answer.headers.get("x-ratelimit-remaining")))
+    expect(left[0]).toBe(9)
+    expect(left[1]).toBeLessThanOrEqual(left[0])
+  })
+
   test("a rate-limited mutation is not applied, and the bucket refills at the limit", async () => {
     const id = await newOrder(sim)
     await control(sim, "POST", "/config", { rateLimit: 2 })

@@ -74,3 +74,14 @@ export async function simFault(simulatorUrl: string, fault: Record<string, unkno
 export async function simClearFaults(simulatorUrl: string): Promise<void> {
   await fetch(`${simulatorUrl}/__sim/faults`, { method: "DELETE" })
 }
+
+/** A Klarna order at the simulator (AUTHORIZED, no lines), as a checkout would have made it: its id. */
+export async function simCreateOrder(simulatorUrl: string, orderAmount: number, currency = "EUR", country = "DE"): Promise<string> {
+  const response = await fetch(`${simulatorUrl}/__sim/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ order_amount: orderAmount, purchase_currency: currency, purchase_country: country }),
+  })
+  if (!response.ok) throw new Error(`simulator refused the order: ${response.status} ${await response.text()}`)
+  return ((await response.json()) as { order_id: string }).order_id
+}

@@ -7,6 +7,7 @@ export * from "./klarna"
 export { SyncEngine } from "./sync/engine"
 export type { EventOutcome, SyncEngineOptions } from "./sync/engine"
 export { SyncWorker } from "./sync/worker"
+export { workerCapacity } from "./sync/capacity"
 export type { KlarnaOmProvider } from "./sync/klarna-port"
 export type { JobRecord, OrderSource, SyncLogger, SyncableOrder } from "./sync/ports"
 export type {

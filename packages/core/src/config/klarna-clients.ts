@@ -2,7 +2,7 @@
  * One KlarnaClient per credentials entry of the plugin options, picked by currency. Shared by each platform's
  * payment provider and sync service; clients are cached per (parsed options object, entry).
  */
-import { KlarnaClient, type KlarnaClientConfig, type KlarnaLogger } from "../klarna"
+import { callGateKey, KlarnaClient, resolveBaseUrl, sharedCallGate, type KlarnaClientConfig, type KlarnaLogger } from "../klarna"
 import { credentialsIndexForCurrency, type KlarnaPluginOptions, PLUGIN_NAME } from "./plugin-options"
 
 /** A platform's logger (Medusa's, both majors): one message argument per level. */
@@ -77,6 +77,12 @@ export function clientForCredentials(options: KlarnaPluginOptions, index: number
     maxRetries: options.http.maxRetries,
     ...(factory.userAgentSuffix !== undefined ? { userAgentSuffix: factory.userAgentSuffix } : {}),
     logger: klarnaLoggerFrom(factory.logger),
+    // One gate per API username and host in the process: the worker's lanes and the payment provider share
+    // Klarna's rate limit, so a 429 holds all of them back.
+    gate: sharedCallGate(callGateKey(entry.username, resolveBaseUrl(entry)), {
+      initialInFlight: options.worker.concurrency,
+      maxInFlight: Math.max(options.worker.concurrency, options.worker.maxConcurrency),
+    }),
     ...factory.overrides,
   })
   perOptions.set(index, client)

@@ -157,6 +157,13 @@ export const KLARNA_OPTIONS_SCHEMA = {
           minimum: 1,
           default: 4,
         },
+        maxConcurrency: {
+          description:
+            "Most jobs the worker runs at once when Klarna's latency and rate limit allow more than concurrency (the Klarna calls in flight adapt between 1 and this).",
+          type: "integer",
+          minimum: 1,
+          default: 32,
+        },
       },
     },
     orphanGraceMs: {

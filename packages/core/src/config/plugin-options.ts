@@ -42,6 +42,11 @@ export interface WorkerOptions {
   sweepIntervalMs: number
   /** How many jobs the worker runs at once (jobs of one order never run concurrently). */
   concurrency: number
+  /**
+   * The most jobs (and Klarna calls in flight per credentials) it grows to while jobs are due and Klarna's
+   * latency and rate limit allow (KlarnaCallGate); never below concurrency.
+   */
+  maxConcurrency: number
 }
 
 export interface HttpOptions {
@@ -77,6 +82,7 @@ export const DEFAULT_WORKER_OPTIONS: Readonly<WorkerOptions> = {
   leaseMs: 60_000,
   sweepIntervalMs: 300_000,
   concurrency: 4,
+  maxConcurrency: 32,
 }
 
 export const DEFAULT_ORPHAN_GRACE_MS = 3_600_000

@@ -4,6 +4,7 @@
  * function (http.ts): auth, retries, Kustom's refusals, logging.
  */
 import type { KlarnaApi } from "./api"
+import type { KlarnaCallGate } from "./call-gate"
 import type { KlarnaClientConfig, KlarnaProvider } from "./config"
 import { resolveBaseUrl, resolveProvider } from "./config"
 import { operationFor } from "./endpoint"
@@ -39,6 +40,8 @@ export class KlarnaClient extends endpointMethods() implements KlarnaApi, Operat
   readonly baseUrl: string
   /** Who serves these credentials: Kustom refuses the calls it deprecated (kustom.ts) before sending. */
   readonly provider: KlarnaProvider
+  /** The gate its calls go through (shared by the clients of the same credentials), if any. */
+  readonly gate: KlarnaCallGate | undefined
   // A private field, so util.inspect / JSON.stringify of the client never reach the credentials' closure.
   readonly #request: KlarnaRequester
 
@@ -47,6 +50,7 @@ export class KlarnaClient extends endpointMethods() implements KlarnaApi, Operat
     this.#request = createRequester(config)
     this.baseUrl = resolveBaseUrl(config)
     this.provider = resolveProvider(config)
+    this.gate = config.gate
   }
 
   /** Runs any operation (e.g. one the endpoint methods don't cover) with the client's auth, retries and logging. */

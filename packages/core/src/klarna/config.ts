@@ -7,6 +7,7 @@
  * host per environment and no regional hosts, so a region given with provider "kustom" is refused rather
  * than silently ignored (it would suggest a choice that does not exist).
  */
+import type { KlarnaCallGate } from "./call-gate"
 import type { RetryPolicy } from "./retry"
 import { DEFAULT_RETRY_POLICY } from "./retry"
 
@@ -101,6 +102,11 @@ export interface KlarnaClientConfig {
   logger?: KlarnaLogger
   /** Called once per HTTP attempt. Exceptions it throws are logged and otherwise ignored. */
   onResponse?: (event: KlarnaAttemptEvent) => void
+  /**
+   * Paces the calls and limits how many are in flight (call-gate.ts): share one gate between every client of
+   * the same credentials (sharedCallGate). Without one, calls go out as they come.
+   */
+  gate?: KlarnaCallGate
   /** Waits between retries. Tests inject a recorder. */
   sleep?: (ms: number) => Promise<void>
   /** Jitter source in [0, 1). Tests inject a constant. */

@@ -52,7 +52,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
   const defaultMaxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES
   const sleep = config.sleep ?? defaultSleep
   const random = config.random ?? Math.random
-  const { logger, onResponse } = config
+  const { logger, onResponse, gate } = config
   const transport = createHttpTransport()
 
   function report(event: KlarnaAttemptEvent, message: string): void {
@@ -101,9 +101,14 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
     const label = `Klarna ${operation.name} ${operation.method} ${path}`
 
     for (let attemptNo = 1; ; attemptNo++) {
+      const ticket = gate ? await gate.acquire() : undefined
       const started = performance.now()
       const outcome = await transport({ url, method: operation.method, headers, body, timeoutMs })
       const elapsedMs = Math.round(performance.now() - started)
+      if (gate && ticket) {
+        const answered = outcome.kind === "response" ? outcome.response : undefined
+        gate.release(ticket, { status: answered?.status, headers: answered?.headers, elapsedMs })
+      }
       const base = {
         operation: operation.name,
         method: operation.method,

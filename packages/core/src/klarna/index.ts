@@ -36,6 +36,8 @@ export {
   KustomDeprecatedCallError,
 } from "./errors"
 export { kustomDeprecatedCall } from "./kustom"
+export { KlarnaCallGate, callGateKey, sharedCallGate } from "./call-gate"
+export type { CallGateOptions, CallGateState, CallResult, CallTicket } from "./call-gate"
 export type { FromResponseInput } from "./errors"
 export { DEFAULT_RETRY_POLICY, shouldRetry, isRetryableStatus, backoffDelayMs, parseRetryAfter, parseRateLimitReset } from "./retry"
 export type { RetryPolicy } from "./retry"

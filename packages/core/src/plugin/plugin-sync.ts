@@ -8,13 +8,14 @@
 import { buildOrderView, type KlarnaOrderView } from "../sync/order-view"
 import { reconcileOrder, type ReconcileReport } from "../sync/reconcile"
 import { SyncEngine, type ConvergeOutcome, type EventOutcome } from "../sync/engine"
+import { workerCapacity } from "../sync/capacity"
 import { SyncWorker } from "../sync/worker"
 import { refundRefusal, type RefundHeadroom } from "../sync/refund-headroom"
 import type { JobRecord, OrderSource, PlatformPayments, SyncLogger } from "../sync/ports"
 import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
 import type { SqlSyncStore } from "../storage/sql-sync-store"
 import type { KlarnaClient, KlarnaProvider } from "../klarna"
-import { clientForCurrency, type PlatformLoggerLike } from "../config/klarna-clients"
+import { clientForCredentials, clientForCurrency, type PlatformLoggerLike } from "../config/klarna-clients"
 import { klarnaOrderIdAt, providerForCurrency, type KlarnaPluginOptions } from "../config/plugin-options"
 
 /** Where the next lost-event sweep continues: after this change (the database's text of it) and order id. */
@@ -120,26 +121,42 @@ export class PluginSync {
 
   /** The Klarna client serving a currency (the payment processor's Klarna Payments calls use it too). */
   klarnaClientForCurrency(currency: string): KlarnaClient {
-    return clientForCurrency(this.options, currency, { logger: this.logger, userAgentSuffix: this.userAgentSuffix })
+    return clientForCurrency(this.options, currency, this.clientFactory())
+  }
+
+  private clientFactory() {
+    return { logger: this.logger, userAgentSuffix: this.userAgentSuffix }
   }
 
   // ---- Lifecycle -----------------------------------------------------------------------------
 
   startWorker(): void {
     if (this.worker || !this.options.worker.enabled) return
-    const { pollIntervalMs, idlePollIntervalMs, sweepIntervalMs, concurrency } = this.options.worker
+    const { pollIntervalMs, idlePollIntervalMs, sweepIntervalMs, concurrency, maxConcurrency } = this.options.worker
     this.worker = new SyncWorker(
       this.engine,
       {
         pollIntervalMs,
         listeningPollIntervalMs: idlePollIntervalMs > 0 ? idlePollIntervalMs : undefined,
         concurrency,
+        capacity: () => workerCapacity({ concurrency, maxConcurrency }, this.klarnaCallsAllowed()),
         sweep: sweepIntervalMs > 0 ? { intervalMs: sweepIntervalMs, run: async () => void (await this.sweep()) } : undefined,
       },
       this.logger,
     )
     this.worker.start()
     this.logger.info(`klarna-order-sync: sync worker ${this.worker.id} started`)
+  }
+
+  /**
+   * Klarna calls its gates let in at once, over all credentials (the worker's capacity follows them: workerCapacity).
+   */
+  private klarnaCallsAllowed(): number {
+    let calls = 0
+    for (let index = 0; index < this.options.credentials.length; index++) {
+      calls += clientForCredentials(this.options, index, this.clientFactory()).gate?.inFlightLimit ?? 0
+    }
+    return calls
   }
 
   async stopWorker(): Promise<void> {

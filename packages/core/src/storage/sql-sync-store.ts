@@ -94,11 +94,23 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null> {
+    return (await this.claimJobs(workerId, leaseMs, 1, platform))[0] ?? null
+  }
+
+  /**
+   * Claims up to `limit` due jobs of different orders in one statement (the oldest due first), each the
+   * way claimNextJob claims one: a queue with a live running job is skipped, a lease that ran out is taken
+   * over (and its lost attempt logged). The claims of all workers are serialised by one advisory lock, so
+   * one batch costs the same four statements as a single claim.
+   */
+  async claimJobs(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<JobRecord[]> {
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1)`, [CLAIM_LOCK_ID])
-      const list = await tx.query<ClaimedRow>(
-        `WITH candidate AS (
-           SELECT j.id, j.state AS previous_state, j.locked_by AS previous_worker
+      // `due` reads a few rows per wanted job, so that orders with several due jobs still leave enough
+      // distinct orders; DISTINCT ON keeps each order's oldest (FOR UPDATE cannot sit next to DISTINCT).
+      const claimed = await tx.query<ClaimedRow>(
+        `WITH due AS (
+           SELECT j.id, j.queue_key, j.run_at, j.created_at, j.state AS previous_state, j.locked_by AS previous_worker
            FROM klarna_sync_job j
            WHERE ((j.state = 'pending' AND j.run_at <= now())
                OR (j.state = 'running' AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000)))
@@ -108,37 +120,44 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
                WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id
                  AND r.locked_at >= now() - make_interval(secs => $2::float8 / 1000))
            ORDER BY j.run_at, j.created_at, j.id
-           LIMIT 1
-           FOR UPDATE SKIP LOCKED)
+           LIMIT $4::int * 4
+           FOR UPDATE SKIP LOCKED),
+         candidate AS (
+           SELECT * FROM (
+             SELECT DISTINCT ON (queue_key) * FROM due ORDER BY queue_key, run_at, created_at, id) oldest_per_order
+           ORDER BY run_at, created_at, id
+           LIMIT $4::int)
          UPDATE klarna_sync_job j
             SET state = 'running', locked_at = now(), locked_by = $1, attempts = j.attempts + 1, updated_at = now()
            FROM candidate WHERE j.id = candidate.id
          RETURNING j.*, candidate.previous_state AS "__previous_state", candidate.previous_worker AS "__previous_worker"`,
-        [workerId, leaseMs, platform ?? null],
+        [workerId, leaseMs, platform ?? null, Math.max(1, Math.floor(limit))],
       )
-      const claimed = list[0]
-      if (!claimed) return null
-      const { __previous_state: previousState, __previous_worker: previousWorker, ...job } = claimed
-      if (previousState === "running") {
-        // The lease ran out: the worker of the previous attempt died (or lost the database) mid-job. Its
-        // attempt is logged here, so the audit log accounts for every attempt; whether its Klarna call got
-        // through is unknown, which the frozen request and its idempotency key make harmless.
-        await tx.query(
-          `INSERT INTO klarna_sync_attempt
-             (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, error, duration_ms)
-           VALUES ($1, $2, $3, $4, $5, $6, NULL, 'retry', $7, 0)`,
-          [
-            generateId("katt"),
-            job.id,
-            job.attempts - 1,
-            job.operation,
-            job.idempotency_key,
-            previousWorker ?? "unknown",
-            `Interrupted: worker ${previousWorker ?? "unknown"} stopped before finishing (lease expired); taken over by ${workerId}`,
-          ],
-        )
+      const jobs: JobRecord[] = []
+      for (const { __previous_state: previousState, __previous_worker: previousWorker, ...job } of claimed) {
+        if (previousState === "running") {
+          // The lease ran out: the worker of the previous attempt died (or lost the database) mid-job. Its
+          // attempt is logged here, so the audit log accounts for every attempt; whether its Klarna call got
+          // through is unknown, which the frozen request and its idempotency key make harmless.
+          await tx.query(
+            `INSERT INTO klarna_sync_attempt
+               (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, error, duration_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, 'retry', $7, 0)`,
+            [
+              generateId("katt"),
+              job.id,
+              job.attempts - 1,
+              job.operation,
+              job.idempotency_key,
+              previousWorker ?? "unknown",
+              `Interrupted: worker ${previousWorker ?? "unknown"} stopped before finishing (lease expired); taken over by ${workerId}`,
+            ],
+          )
+        }
+        jobs.push(job as JobRecord)
       }
-      return job as JobRecord
+      // The UPDATE's RETURNING has no order: hand the jobs out oldest first.
+      return jobs.sort((a, b) => +new Date(a.run_at) - +new Date(b.run_at) || +new Date(a.created_at) - +new Date(b.created_at))
     })
   }
 

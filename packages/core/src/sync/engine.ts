@@ -298,6 +298,22 @@ export class SyncEngine {
     })
   }
 
+  /**
+   * Claims up to `limit` due jobs of different orders for `workerId` in one go (one job when the store
+   * cannot batch). Each must then be run with runClaimed.
+   */
+  async claimJobs(workerId: string, limit: number): Promise<JobRecord[]> {
+    const { store, options } = this.deps
+    if (limit > 1 && store.claimJobs) return store.claimJobs(workerId, options.leaseMs, limit, this.platform)
+    const job = await store.claimNextJob(workerId, options.leaseMs, this.platform)
+    return job ? [job] : []
+  }
+
+  /** Runs a job claimJobs returned, as the worker that claimed it. */
+  async runClaimed(job: JobRecord): Promise<void> {
+    await this.run(job, job.locked_by as string)
+  }
+
   /** Waits until a job has finished (succeeded, skipped or failed), e.g. for a synchronous button. */
   async waitForJob(jobId: string, timeoutMs: number, pollMs = 100): Promise<JobRecord> {
     const deadline = Date.now() + timeoutMs

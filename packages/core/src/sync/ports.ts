@@ -189,6 +189,8 @@ export interface SyncStore {
    * With `platform`, only that platform's jobs (a Medusa and a Shopify worker may share one database).
    */
   claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null>
+  /** Up to `limit` jobs of different orders at once, each claimed as claimNextJob claims one (optional). */
+  claimJobs?(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<JobRecord[]>
   /**
    * Optional: how long until claimNextJob could find a job (ms; 0: now; null: no job pending or running), in
    * one statement: an idle worker sleeps that long instead of polling.

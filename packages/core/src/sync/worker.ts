@@ -1,14 +1,15 @@
 /**
  * The outbox worker: drains due jobs, then sleeps (idle-lanes.ts) until a job is enqueued on any server
- * (LISTEN/NOTIFY, or in this process), the next job is due, or a slow safety poll. Several workers (in this
- * process or on other servers) may run against one database: claims are exclusive (see
- * SqlSyncStore.claimNextJob); notifications are only hints.
+ * (LISTEN/NOTIFY, or in this process), the next job is due, or a slow safety poll. While jobs are due it runs
+ * as many at once as Klarna's pace allows (`capacity`, from the call gate). Several workers (in this process
+ * or on other servers) may run against one database: claims are exclusive (see SqlSyncStore.claimJobs);
+ * notifications are only hints.
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
 import type { SyncEngine } from "./engine"
 import { IdleLanes } from "./idle-lanes"
-import type { SyncLogger } from "./ports"
+import type { JobRecord, SyncLogger } from "./ports"
 
 export interface SyncWorkerOptions {
   /** How often an idle worker looks for due jobs when nothing can wake it (not listening). */
@@ -20,6 +21,12 @@ export interface SyncWorkerOptions {
   listeningPollIntervalMs?: number
   /** Jobs run at once by this process (different orders; one order's jobs never overlap). */
   concurrency: number
+  /**
+   * Jobs worth running at once now (default: concurrency), read after each job: e.g. what Klarna's pace
+   * allows (KlarnaCallGate). Above `concurrency`, extra lanes join while jobs are due and leave as soon as
+   * they find none, so they never poll.
+   */
+  capacity?: () => number
   /**
    * A periodic catch-up (e.g. the Medusa adapter's sweep for orders whose events were lost): run once when
    * the worker starts, then every intervalMs. Runs never overlap.
@@ -33,6 +40,13 @@ export class SyncWorker {
   private readonly idle: IdleLanes
   private listener: Promise<(() => Promise<void>) | null> | null = null
   private loops: Promise<void>[] = []
+  /** Lanes running (the fixed ones and the extra ones), and the extra ones' promises. */
+  private lanes = 0
+  private readonly extraLanes = new Set<Promise<void>>()
+  private extraLaneSeq = 0
+  /** Lanes waiting for the claim in flight (takeJob). */
+  private waitingLanes: { resolve: (job: JobRecord | null) => void; reject: (error: unknown) => void }[] = []
+  private claiming = false
   private unsubscribe: (() => void) | null = null
   private sweepTimer: ReturnType<typeof setTimeout> | null = null
   private sweeping: Promise<void> | null = null
@@ -73,6 +87,7 @@ export class SyncWorker {
     const stopListening = await this.listener
     this.listener = null
     await Promise.all([...this.loops, this.sweeping, stopListening?.()])
+    await Promise.all([...this.extraLanes])
     this.loops = []
   }
 
@@ -126,17 +141,81 @@ export class SyncWorker {
   }
 
   private async loop(workerId: string): Promise<void> {
+    this.lanes++
     while (this.running) {
-      let worked = false
-      try {
-        worked = await this.engine.processNext(workerId)
-      } catch (error) {
-        // The database may be briefly unreachable: keep the loop alive and try again at the next poll.
-        this.logger.error(`klarna-order-sync: worker ${workerId} could not process a job: ${(error as Error).message}`)
-      }
+      const worked = await this.processNext(workerId)
       if (!this.running) continue
-      if (worked) this.idle.worked()
-      else await this.idle.sleep()
+      if (worked) {
+        this.idle.worked()
+        this.addLanes()
+      } else await this.idle.sleep()
+    }
+    this.lanes--
+  }
+
+  /** Claims a job (together with the other lanes waiting for one) and runs it. False when none was due. */
+  private async processNext(workerId: string): Promise<boolean> {
+    try {
+      const job = await this.takeJob(workerId)
+      if (!job) return false
+      await this.engine.runClaimed(job)
+      return true
+    } catch (error) {
+      // The database may be briefly unreachable: keep the loop alive and try again at the next poll.
+      this.logger.error(`klarna-order-sync: worker ${workerId} could not process a job: ${(error as Error).message}`)
+      return false
+    }
+  }
+
+  /**
+   * Lanes that want a job at the same moment share one claim of as many jobs (SqlSyncStore.claimJobs): with
+   * many lanes, one claim transaction instead of one each. Lanes that ask while a claim is out wait for the
+   * next one.
+   */
+  private takeJob(laneId: string): Promise<JobRecord | null> {
+    return new Promise((resolve, reject) => {
+      this.waitingLanes.push({ resolve, reject })
+      if (!this.claiming) void this.claimForWaitingLanes(laneId)
+    })
+  }
+
+  private async claimForWaitingLanes(laneId: string): Promise<void> {
+    this.claiming = true
+    try {
+      while (this.waitingLanes.length > 0) {
+        const lanes = this.waitingLanes.splice(0)
+        try {
+          const jobs = await this.engine.claimJobs(laneId, lanes.length)
+          lanes.forEach((lane, i) => lane.resolve(jobs[i] ?? null))
+        } catch (error) {
+          for (const lane of lanes) lane.reject(error)
+        }
+      }
+    } finally {
+      this.claiming = false
+    }
+  }
+
+  /** Jobs were due: lanes up to capacity(). */
+  private addLanes(): void {
+    const capacity = this.options.capacity
+    if (!capacity) return
+    while (this.running && this.lanes < capacity()) {
+      this.lanes++
+      const lane: Promise<void> = this.extraLane(`${this.id}#+${++this.extraLaneSeq}`).finally(() => {
+        this.lanes--
+        this.extraLanes.delete(lane)
+      })
+      this.extraLanes.add(lane)
+    }
+  }
+
+  /** An extra lane: runs due jobs while there are some and the capacity holds it, then ends (it never sleeps). */
+  private async extraLane(workerId: string): Promise<void> {
+    await Promise.resolve()
+    while (this.running && this.lanes <= (this.options.capacity?.() ?? 0)) {
+      if (!(await this.processNext(workerId))) return
+      this.addLanes()
     }
   }
 }

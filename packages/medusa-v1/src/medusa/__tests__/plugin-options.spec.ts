@@ -13,7 +13,7 @@ describe("parsePluginOptions", () => {
       autoRelease: true,
       shippingMethod: "Home",
       carrierMapping: {},
-      worker: { enabled: true, pollIntervalMs: 1000, maxAttempts: 8, concurrency: 4 },
+      worker: { enabled: true, pollIntervalMs: 1000, maxAttempts: 8, concurrency: 4, maxConcurrency: 32 },
       http: { timeoutMs: 10000, maxRetries: 2 },
     })
     expect(o.credentials[0]).toMatchObject({ provider: "klarna", region: "eu", environment: "playground" })
@@ -35,6 +35,22 @@ describe("parsePluginOptions", () => {
     })
     expect(clientForCurrency(o, "SEK")).toMatchObject({ provider: "kustom", baseUrl: "https://api.kustom.co" })
     expect(clientForCurrency(o, "eur")).toMatchObject({ provider: "klarna", baseUrl: "https://api.playground.klarna.com" })
+  })
+
+  test("the clients of one API username and host share one call gate, whose window starts at worker.concurrency", () => {
+    const o = parsePluginOptions({
+      credentials: [
+        { username: "PK_GATE", password: "very-secret-password", currencies: ["eur"] },
+        { username: "PK_GATE", password: "very-secret-password", currencies: ["sek"] },
+        { username: "PK_GATE", password: "very-secret-password", environment: "live", currencies: ["nok"] },
+      ],
+      worker: { concurrency: 3, maxConcurrency: 12 },
+    })
+    const [eur, sek, nok] = ["eur", "sek", "nok"].map((currency) => clientForCurrency(o, currency))
+    expect(eur.gate).toBeDefined()
+    expect(sek.gate).toBe(eur.gate)
+    expect(nok.gate).not.toBe(eur.gate) // another host: another budget
+    expect(eur.gate?.inFlightLimit).toBe(3)
   })
 
   test("does not modify its input and caches per options object", () => {
@@ -61,6 +77,7 @@ describe("parsePluginOptions", () => {
     ],
     [{ credentials, worker: { pollIntervalMs: 1 } }, /worker\.pollIntervalMs: must be >= 10/],
     [{ credentials, worker: { concurrency: 0 } }, /worker\.concurrency: must be >= 1/],
+    [{ credentials, worker: { maxConcurrency: 0 } }, /worker\.maxConcurrency: must be >= 1/],
     [
       {
         credentials: [
