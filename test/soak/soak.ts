@@ -491,6 +491,24 @@ async function verify(context: {
       const sentTracking = (capture.shipping_info ?? []).map((s) => s.tracking_number ?? "").sort()
       if (JSON.stringify(expectedTracking) !== JSON.stringify(sentTracking)) {
         trackingMismatches.push(`capture of ${fulfillment.id}: Medusa ${expectedTracking.join(",")} vs Klarna ${sentTracking.join(",")}`)
+        // What sent it (the soak's databases and simulator are gone once it ends): the fulfillment's jobs and
+        // the Klarna calls on its capture.
+        const jobsOfFulfillment = await sql<{ job_key: string; state: string; attempts: number; request: unknown }>(
+          `SELECT job_key, state, attempts, request FROM klarna_sync_job WHERE payload->>'fulfillmentId' = $1 ORDER BY created_at`,
+          [fulfillment.id],
+        )
+        for (const job of jobsOfFulfillment) {
+          const sent = (job.request as { shipping_info?: { tracking_number?: string }[] } | null)?.shipping_info
+          trackingMismatches.push(
+            `  job ${job.job_key}: ${job.state}, ${job.attempts} attempt(s), frozen tracking ${JSON.stringify(sent?.map((t) => t.tracking_number) ?? null)}`,
+          )
+        }
+        const calls = (await (await fetch(`${sim.url}/__sim/requests?method=POST`)).json()) as SimLogged[]
+        for (const call of calls.filter((c) => c.path.includes(capture.capture_id))) {
+          trackingMismatches.push(
+            `  Klarna call POST ${call.path} key=${call.headers["klarna-idempotency-key"] ?? "-"} fault=${JSON.stringify(call.fault ?? null)} dropped=${String(call.dropped ?? false)} replayed=${String(call.replayed ?? false)}`,
+          )
+        }
       }
     }
     captures.doubled += remote.captures.filter((capture) => !capture.reference || !known.has(capture.reference)).length
