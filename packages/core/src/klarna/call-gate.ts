@@ -18,7 +18,7 @@
  * limit by a window's worth of calls every cycle (each cycle a volley of 429s and a one-second pause); pacing
  * at 0.95 × the announced limit keeps 429s to the first second's volley, or to none when the limit arrives
  * on the first success.
- * - a pause: a 429's Retry-After (or X-Ratelimit-Reset; 1 s without either) stops every call until it ends.
+ * - a pause: a 429's Retry-After (or X-Ratelimit-Reset; 1 s without either; at most 10 s) stops every call until it ends.
  */
 import type { HeaderReader } from "./retry"
 import { serverRequestedDelayMs } from "./retry"
@@ -73,6 +73,12 @@ const DEFAULT_OUTAGE_AFTER = 5
 const DEFAULT_RATE_INCREASE = 1
 /** Without Retry-After or X-Ratelimit-Reset, a 429 pauses everyone this long. */
 const DEFAULT_PAUSE_MS = 1000
+/**
+ * A longer Retry-After pauses the gate only this long: the job that got it is rescheduled by its own backoff,
+ * and every other caller of the credentials (a shopper's checkout among them) must not wait minutes behind
+ * it. If Klarna still limits when the pause ends, the next 429 pauses again.
+ */
+const MAX_PAUSE_MS = 10_000
 /** Latency above this multiple of the baseline: Klarna is queueing our calls, the window stops growing. */
 const LATENCY_TOLERANCE = 2
 
@@ -162,7 +168,7 @@ export class KlarnaCallGate {
   private onRateLimited(ticket: CallTicket, result: CallResult, now: number, knewLimit: boolean): void {
     this.rateLimited++
     this.failuresInRow = 0
-    const waitMs = serverRequestedDelayMs(429, result.headers, Date.now()) ?? DEFAULT_PAUSE_MS
+    const waitMs = Math.min(serverRequestedDelayMs(429, result.headers, Date.now()) ?? DEFAULT_PAUSE_MS, MAX_PAUSE_MS)
     this.pausedUntil = Math.max(this.pausedUntil, now + waitMs)
     // When the pause ends, one call may go at once; the pace spaces out the rest.
     this.tokens = 1

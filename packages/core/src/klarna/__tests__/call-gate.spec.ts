@@ -96,6 +96,17 @@ describe("KlarnaCallGate", () => {
     expect(granted).toHaveLength(5)
   })
 
+  it("pauses at most 10 s for a longer Retry-After (the job's own backoff waits the rest; a checkout must not)", async () => {
+    const { gate, flush, advance } = gateOnFakeClock({ initialInFlight: 1, maxInFlight: 2 })
+    const granted = request(gate, 2)
+    await flush()
+    gate.release(granted[0], { status: 429, elapsedMs: 10, headers: headers({ "retry-after": "90" }) })
+    await advance(9990)
+    expect(granted).toHaveLength(1)
+    await advance(20)
+    expect(granted).toHaveLength(2)
+  })
+
   it("takes the pause from X-Ratelimit-Reset when there is no Retry-After, and 1 s without either", async () => {
     const reset = gateOnFakeClock({ initialInFlight: 1, maxInFlight: 2 })
     let granted = request(reset.gate, 2)
