@@ -463,6 +463,8 @@ async function verify(context: {
   const captureRowOf = new Map(captureRows.map((row) => [row.source_id, row]))
   const refundRowOf = new Map(refundRows.map((row) => [row.platform_refund_id, row]))
 
+  // Every POST Klarna received, read once: the key check below and a tracking mismatch's detail use it.
+  const postedToKlarna = (await (await fetch(`${sim.url}/__sim/requests?method=POST`)).json()) as SimLogged[]
   for (const order of placed) {
     const remote = simOrders.get(order.klarnaOrderId)
     if (!remote) {
@@ -503,8 +505,7 @@ async function verify(context: {
             `  job ${job.job_key}: ${job.state}, ${job.attempts} attempt(s), frozen tracking ${JSON.stringify(sent?.map((t) => t.tracking_number) ?? null)}`,
           )
         }
-        const calls = (await (await fetch(`${sim.url}/__sim/requests?method=POST`)).json()) as SimLogged[]
-        for (const call of calls.filter((c) => c.path.includes(capture.capture_id))) {
+        for (const call of postedToKlarna.filter((c) => c.path.includes(capture.capture_id))) {
           trackingMismatches.push(
             `  Klarna call POST ${call.path} key=${call.headers["klarna-idempotency-key"] ?? "-"} fault=${JSON.stringify(call.fault ?? null)} dropped=${String(call.dropped ?? false)} replayed=${String(call.replayed ?? false)}`,
           )
@@ -586,7 +587,7 @@ async function verify(context: {
   )
 
   // ---- What reached Klarna: every mutation carries a job's key, never more often than its attempts allow.
-  const requests = (await (await fetch(`${sim.url}/__sim/requests?method=POST`)).json()) as SimLogged[]
+  const requests = postedToKlarna
   const mutations = requests.filter((request) => request.path.includes("/ordermanagement/"))
   const jobByKey = new Map(jobs.map((job) => [job.idempotency_key, job]))
   const sentPerKey = new Map<string, number>()
