@@ -216,6 +216,13 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
       }
     }
     const typed = new Set(fulfillment.trackings.map((t) => t.trackingNumber))
+    // Klarna appends: a number sent twice shows twice in the customer's app.
+    const seen = new Set<string>()
+    for (const entry of sent) {
+      const number = entry.tracking_number ?? ""
+      if (seen.has(number)) fail(`fulfillment ${fulfillment.id}: tracking ${JSON.stringify(number)} is on capture ${capture.capture_id} twice`)
+      seen.add(number)
+    }
     for (const entry of sent) {
       if (!typed.has(entry.tracking_number ?? ""))
         fail(`fulfillment ${fulfillment.id}: Klarna has tracking ${JSON.stringify(entry.tracking_number)}, which the merchant never typed`)

@@ -5,3 +5,20 @@ import type { JobRecord } from "./ports"
 export function isParkedCapture(job: Pick<JobRecord, "operation" | "state">): boolean {
   return (job.operation === "capture" || job.operation === "capture_remaining") && job.state === "failed"
 }
+
+/**
+ * Another shipping_info job of the fulfillment whose append may already have reached Klarna: its request is
+ * frozen and the job has not finished (e.g. Klarna applied it and the response was lost). The capture row
+ * does not show that tracking yet, so a second job planning now would append it again under its own key:
+ * it waits until the first one settles (its retry replays its own key).
+ */
+export function shippingInfoInDoubt(jobs: readonly JobRecord[], fulfillmentId: string, exceptJobId: string): JobRecord | undefined {
+  return jobs.find(
+    (job) =>
+      job.id !== exceptJobId &&
+      job.operation === "shipping_info" &&
+      job.request !== null &&
+      (job.state === "pending" || job.state === "running") &&
+      String(job.payload.fulfillmentId) === fulfillmentId,
+  )
+}

@@ -5,6 +5,7 @@
  */
 import type { KlarnaShippingInfo } from "../../klarna/types"
 import { newShippingInfo, newShippingInfoWithCarrier, shippingInfoFor } from "../shipping-info"
+import { shippingInfoInDoubt } from "../job-state"
 import { deferred, skipped, type Action } from "./action"
 import { externalCaptureFor } from "./external-capture"
 import { recordRefusedTracking, refusalOf, throwIfStillRefused } from "./tracking-refusals"
@@ -34,12 +35,19 @@ export const appendShippingInfo: Action = async (context) => {
     // No capture yet: the capture, when it runs, reads the tracking and carries it itself.
     return skipped("Tracking went in the capture itself: the fulfillment was not captured yet, so its capture carries the tracking")
   }
+  if (!job.request) {
+    const inDoubt = shippingInfoInDoubt(await store.listJobs(order.platform, order.orderId), fulfillmentId, job.id)
+    if (inDoubt) return deferred(`waiting for ${inDoubt.job_key}, which may already have reached Klarna`, 2000)
+  }
   const request = await context.freezeRequest<{ shipping_info: KlarnaShippingInfo[] }>(() => ({
     shipping_info: fulfillment ? fresh(shippingInfoFor(fulfillment), capture.shipping_info) : [],
   }))
   const toSend = fresh(request.shipping_info, capture.shipping_info)
   if (toSend.length === 0) return skipped("Klarna already has this tracking on the capture")
-  await context.klarna.appendCaptureShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, request.shipping_info, {
+  // Only what the capture does not carry yet: Klarna appends, so a value sent twice shows twice. If an earlier
+  // attempt of this job got through, its key replays that answer whatever the body (Klarna: "only the key
+  // matters").
+  await context.klarna.appendCaptureShippingInfo(klarnaOrder.klarna_order_id, capture.capture_id as string, toSend, {
     idempotencyKey: job.idempotency_key,
   })
   await store.setShippingInfo(capture.id, [...capture.shipping_info, ...toSend])
