@@ -426,6 +426,39 @@ describe("direct mode edge cases", () => {
     expect(klarna.captures[0].shipping_info?.map((s) => s.tracking_number)).toEqual(["C1"])
   })
 
+  test("Klarna's 429 holds back every Shopify lane on those credentials until its Retry-After is over (the call gate)", async () => {
+    const orders = await Promise.all(
+      ["GATE-1", "GATE-2", "GATE-3", "GATE-4"].map((sku) => place({ items: [{ title: sku, sku, quantity: 1, price: "10.00" }], totalPrice: "10.00" })),
+    )
+    const faultResponse = await fetch(`${h.sim.url}/__sim/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ match: { method: "POST", path: "/captures$", times: 1 }, fault: { type: "rate_limit", retry_after_seconds: 2 } }),
+    })
+    expect(faultResponse.status).toBeLessThan(300)
+    await Promise.all(
+      orders.map((order) =>
+        sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] })),
+      ),
+    )
+    for (const order of orders) await settledJobs(h, order.orderId)
+    const requests = (await (await fetch(`${h.sim.url}/__sim/requests?path_contains=/captures`)).json()) as {
+      method: string
+      path: string
+      status: number
+      at: string
+    }[]
+    const ours = new Set(orders.map((order) => order.klarnaId))
+    const posts = requests.filter((r) => r.method === "POST" && r.path.endsWith("/captures") && ours.has(r.path.split("/")[4]))
+    const limited = posts.filter((r) => r.status === 429)
+    expect(limited).toHaveLength(1)
+    const limitedAt = Date.parse(limited[0].at)
+    // Calls already out when the 429 came back may land just after it; nothing else for the 2 s it asked for.
+    const during = posts.filter((r) => Date.parse(r.at) > limitedAt + 100 && Date.parse(r.at) < limitedAt + 1900)
+    expect(during).toEqual([])
+    for (const order of orders) expect((await simOrder(h.sim.url, order.klarnaId)).captures).toHaveLength(1)
+  })
+
   test("the Shopify worker leaves other platforms' jobs alone (a Medusa worker may share the database)", async () => {
     await h.sql(
       `INSERT INTO klarna_sync_job (id, platform, platform_order_id, queue_key, job_key, operation, idempotency_key)

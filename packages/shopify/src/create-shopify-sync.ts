@@ -11,7 +11,7 @@ import type { KlarnaProvider } from "@klarna-order-sync/core"
 import type { KlarnaOmProvider } from "@klarna-order-sync/core"
 import { buildOrderView, type KlarnaOrderView } from "@klarna-order-sync/core"
 import type { SyncLogger } from "@klarna-order-sync/core"
-import { SyncWorker } from "@klarna-order-sync/core"
+import { SyncWorker, workerCapacity } from "@klarna-order-sync/core"
 import { ShopifyWebhookIngest } from "./ingest"
 import { shopifyAdapterOptions, type ShopifyAdapterOptions } from "./options"
 import { ShopifyOrderRepository, type ShopifyOrderRow } from "./order-repository"
@@ -25,6 +25,8 @@ export interface ShopifyWorkerOptions {
   /** While listening for jobs (LISTEN/NOTIFY, when the SqlPort can), how often an idle worker looks anyway; 0: never listen. */
   idlePollIntervalMs: number
   concurrency: number
+  /** Jobs at once at most when Klarna's pace allows more than `concurrency` (klarnaCallsAllowed). */
+  maxConcurrency: number
   maxAttempts: number
   baseBackoffMs: number
   maxBackoffMs: number
@@ -35,6 +37,7 @@ export const DEFAULT_SHOPIFY_WORKER_OPTIONS: Readonly<ShopifyWorkerOptions> = {
   pollIntervalMs: 1000,
   idlePollIntervalMs: 60_000,
   concurrency: 2,
+  maxConcurrency: 16,
   maxAttempts: 8,
   baseBackoffMs: 2000,
   maxBackoffMs: 300_000,
@@ -54,6 +57,11 @@ export interface ShopifySyncConfig {
   options?: Partial<ShopifyAdapterOptions>
   worker?: Partial<ShopifyWorkerOptions>
   logger?: SyncLogger
+  /**
+   * Klarna calls the clients' call gates let in at once (KlarnaCallGate#inFlightLimit): the worker then runs
+   * up to twice that many jobs (workerCapacity). Without it the worker runs `concurrency` jobs.
+   */
+  klarnaCallsAllowed?: () => number
   /** Tests: a verifier other than @shopify/shopify-api's. */
   verifier?: WebhookVerifier
 }
@@ -118,10 +126,16 @@ export function createShopifySync(config: ShopifySyncConfig): ShopifySync {
     handler,
     startWorker() {
       if (worker || options.mode === "record_only") return
-      const { pollIntervalMs, idlePollIntervalMs, concurrency } = workerOptions
+      const { pollIntervalMs, idlePollIntervalMs, concurrency, maxConcurrency } = workerOptions
+      const callsAllowed = config.klarnaCallsAllowed
       worker = new SyncWorker(
         engine,
-        { pollIntervalMs, listeningPollIntervalMs: idlePollIntervalMs > 0 ? idlePollIntervalMs : undefined, concurrency },
+        {
+          pollIntervalMs,
+          listeningPollIntervalMs: idlePollIntervalMs > 0 ? idlePollIntervalMs : undefined,
+          concurrency,
+          ...(callsAllowed ? { capacity: () => workerCapacity({ concurrency, maxConcurrency }, callsAllowed()) } : {}),
+        },
         logger,
       )
       worker.start()

@@ -26,13 +26,13 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Pool } from "pg"
-import { KlarnaClient, type KlarnaEnvironment, type KlarnaProvider, type KlarnaRegion } from "@klarna-order-sync/core"
+import { callGateKey, KlarnaClient, resolveBaseUrl, sharedCallGate, type KlarnaEnvironment, type KlarnaProvider, type KlarnaRegion } from "@klarna-order-sync/core"
 import type { ShippingMethod } from "@klarna-order-sync/core"
 import { pgSql } from "@klarna-order-sync/core"
 import { runSqlMigrations } from "@klarna-order-sync/core"
 import type { SqlPort } from "@klarna-order-sync/core"
 import type { SyncLogger } from "@klarna-order-sync/core"
-import { createShopifySync, type ShopifySync, type ShopifyWorkerOptions } from "./create-shopify-sync"
+import { createShopifySync, DEFAULT_SHOPIFY_WORKER_OPTIONS, type ShopifySync, type ShopifyWorkerOptions } from "./create-shopify-sync"
 import { parseKlarnaOrderIdSources, type ShopifyAdapterOptions } from "./options"
 import { SHOPIFY_MIGRATIONS } from "./schema"
 
@@ -89,6 +89,8 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
   try {
     await runSqlMigrations(sql, SHOPIFY_MIGRATIONS)
     const account = config.klarna
+    const workerConcurrency = config.worker?.concurrency ?? DEFAULT_SHOPIFY_WORKER_OPTIONS.concurrency
+    const workerMaxConcurrency = config.worker?.maxConcurrency ?? DEFAULT_SHOPIFY_WORKER_OPTIONS.maxConcurrency
     const client = account
       ? new KlarnaClient({
           username: account.username,
@@ -98,6 +100,11 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
           environment: account.environment,
           ...(account.baseUrl ? { baseUrl: account.baseUrl } : {}),
           userAgentSuffix: "shopify",
+          // Klarna's pace, as in the Medusa plugins: the worker runs as many jobs as the gate lets calls in.
+          gate: sharedCallGate(callGateKey(account.username, resolveBaseUrl(account)), {
+            initialInFlight: workerConcurrency,
+            maxInFlight: Math.max(workerConcurrency, workerMaxConcurrency),
+          }),
         })
       : null
     const created = createShopifySync({
@@ -113,6 +120,7 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
       },
       options: config.options,
       worker: config.worker,
+      klarnaCallsAllowed: () => client?.gate?.inFlightLimit ?? 0,
       logger,
     })
     sync = created
