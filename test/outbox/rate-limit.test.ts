@@ -9,7 +9,7 @@
  */
 import { Pool } from "pg"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
-import { KlarnaCallGate, KlarnaClient, sharedStateKey, type CallResult, type CallTicket } from "../../packages/core/src/klarna"
+import { callGateKey, KlarnaCallGate, KlarnaClient, sharedStateKey, type CallResult, type CallTicket } from "../../packages/core/src/klarna"
 import { pgSql } from "../../packages/core/src/storage/pg-sql"
 import { KLARNA_RATE_STATE } from "../../packages/core/src/storage/schema"
 import { SqlCallGateState } from "../../packages/core/src/storage/sql-call-gate-state"
@@ -46,11 +46,14 @@ let db: OutboxDatabase
 let sim: RunningSimulator
 let orders: Map<string, SyncableOrder>
 let pools: Pool[] = []
+/** What the gates' shared state failed with (nothing, in these tests). */
+let sharedStateErrors: string[] = []
 
 afterEach(async () => {
   await sim?.close()
   await Promise.all(pools.map((pool) => pool.end()))
   pools = []
+  sharedStateErrors = []
   await db?.close()
 })
 
@@ -66,9 +69,9 @@ async function setUp(simulator: { latencyMs: number; jitterMs: number; rateLimit
 function shareThroughDatabase(gate: KlarnaCallGate): void {
   const pool = new Pool({ connectionString: db.url, max: 2 })
   pools.push(pool)
-  gate.shareWith(new SqlCallGateState(pgSql(pool)), sharedStateKey(`${sim.username}@${new URL(sim.url).host}`), (error) => {
-    throw error
-  })
+  gate.shareWith(new SqlCallGateState(pgSql(pool)), sharedStateKey(callGateKey(sim.username, sim.url)), (error) =>
+    sharedStateErrors.push(error.message),
+  )
 }
 
 /** count Klarna orders at the simulator, each with one fulfillment to capture. */
@@ -224,6 +227,7 @@ test("two servers: a 429 with Retry-After one of them gets holds the other's cal
   await Promise.all(servers.map((one) => one.worker.stop()))
 
   await expectEachCapturedOnce(placed)
+  expect(sharedStateErrors).toEqual([])
   const calls = await simRequests(sim.url, "/ordermanagement/")
   const limited = calls.filter((call) => call.status === 429)
   expect(limited).toHaveLength(1)
@@ -253,6 +257,7 @@ test("two servers under a 20 requests/s limit split it between them: together un
   await Promise.all(servers.map((one) => one.worker.stop()))
 
   await expectEachCapturedOnce(placed)
+  expect(sharedStateErrors).toEqual([])
   const calls = await simRequests(sim.url, "/ordermanagement/")
   // Both servers worked, each learnt Klarna's limit and that the other shares it: each paces at half of 95% of it.
   for (const one of servers) {

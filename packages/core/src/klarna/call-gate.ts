@@ -311,13 +311,11 @@ export class KlarnaCallGate {
     const report = { serverId: this.serverId, sentPerS: this.sendsSince(now - 1000), backlogged: this.waiters.length > 0 }
     state
       .exchange(key, report, this.announced)
-      .then(
-        (view) => {
-          this.sharedFailing = false
-          this.adopt(view)
-        },
-        (error: Error) => this.sharedFailed(error),
-      )
+      .then((view) => {
+        this.sharedFailing = false
+        this.adopt(view)
+      })
+      .catch((error: Error) => this.sharedFailed(error))
       .finally(() => {
         this.exchanging = false
         // Still busy: read again in a second (a pause or a new neighbour may come meanwhile).
@@ -351,8 +349,13 @@ export class KlarnaCallGate {
 
   private sharedFailed(error: Error): void {
     // Reported once per run of failures: the gate goes on alone meanwhile.
-    if (!this.sharedFailing) this.shared?.onError(error)
+    const first = !this.sharedFailing
     this.sharedFailing = true
+    try {
+      if (first) this.shared?.onError(error)
+    } catch {
+      // A failing error handler must not take the gate down with it.
+    }
   }
 
   // ---- Dispatch -----------------------------------------------------------------------------------

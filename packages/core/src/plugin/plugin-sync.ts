@@ -103,6 +103,9 @@ export class PluginSync {
     this.logger = deps.logger
     this.userAgentSuffix = deps.userAgentSuffix
     this.gateState = deps.gateState
+    // The gates are process-wide per credentials: giving them the shared state now covers the payment
+    // provider's calls too, on a server that runs no worker as well.
+    if (this.gateState) this.options.credentials.forEach((_, index) => clientForCredentials(this.options, index, this.clientFactory()))
     const { worker } = this.options
     this.engine = new SyncEngine({
       store: this.store,
