@@ -7,9 +7,15 @@
  * the plugin's production settings (4 lanes growing to worker.maxConcurrency with the call gate, retries and
  * job backoff as the options' defaults), the simulator in its own process. Goals (issue #16): drain rate ≥
  * 0.9 × the limit, 429s < 1% of the calls, 3,000 captures at Klarna with none doubled, no job parked.
+ * The servers' gates share 429 pauses and Klarna's limit through the database (SqlCallGateState), as the
+ * plugin's do; KOS_BENCH_UNSHARED_GATES=1 measures them without (each server on its own view, as before).
  */
 import { DEFAULT_HTTP_OPTIONS, DEFAULT_WORKER_OPTIONS } from "../../packages/core/src/config/plugin-options"
-import { KlarnaCallGate, KlarnaClient } from "../../packages/core/src/klarna"
+import { KlarnaCallGate, KlarnaClient, callGateKey, sharedStateKey } from "../../packages/core/src/klarna"
+import { KLARNA_RATE_STATE } from "../../packages/core/src/storage/schema"
+import { SqlCallGateState } from "../../packages/core/src/storage/sql-call-gate-state"
+import { runStatements } from "../../packages/core/src/storage/sql-migrations"
+import { typeormSql } from "../../packages/core/src/storage/typeorm-sql"
 import { workerCapacity } from "../../packages/core/src/sync/capacity"
 import type { SyncableOrder } from "../../packages/core/src/sync/ports"
 import {
@@ -54,12 +60,19 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
   const counter = new CountingLogger()
   const dataSource = await openDataSource(url, counter)
   await dataSource.runMigrations({ transaction: "each" })
+  await runStatements(dataSource, KLARNA_RATE_STATE.up)
+  const shareGates = process.env.KOS_BENCH_UNSHARED_GATES !== "1"
   const worker = DEFAULT_WORKER_OPTIONS
   const servers = await Promise.all(
     Array.from({ length: options.servers ?? 1 }, async (_, index) => {
       const source = index === 0 ? dataSource : await openDataSource(url, counter)
       // The plugin's own client settings: http.maxRetries and timeout, and a gate as clientForCredentials makes it.
       const gate = new KlarnaCallGate({ initialInFlight: worker.concurrency, maxInFlight: worker.maxConcurrency })
+      if (shareGates) {
+        gate.shareWith(new SqlCallGateState(typeormSql(source.manager)), sharedStateKey(callGateKey(sim.username, sim.url)), (error) =>
+          progress(`backlog_drain: the gate's shared state failed: ${error.message}`),
+        )
+      }
       const client = new KlarnaClient({
         username: sim.username,
         password: sim.password,
@@ -207,6 +220,7 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
       measure: servers.length > 1 ? "backlog_drain_two_servers" : "backlog_drain",
       captures,
       servers: servers.length,
+      gates_shared: shareGates,
       klarna_latency_ms: options.latencyMs,
       klarna_jitter_ms: options.jitterMs,
       rate_limit_per_s: options.rateLimit,
@@ -247,6 +261,8 @@ export async function backlogDrain(options: DrainOptions): Promise<Measure> {
         // Summed over the servers.
         pace_per_s: gateAtEnd.ratePerS === null ? null : round(gateAtEnd.ratePerS, 1),
         announced_limit: gateAtEnd.announcedLimit,
+        // Each server's share of the limit at the end (shared state: 1 / busy servers).
+        shares: gates.map((one) => round(one.state().share, 3)),
         calls: gateAtEnd.calls,
         rate_limited: gateAtEnd.rateLimited,
       },

@@ -3,6 +3,7 @@
  * over HTTP. Each case drives Medusa's admin API the way a merchant would and asserts what Klarna
  * (the simulator) holds and what the plugin's tables say.
  */
+import { callGateKey, sharedStateKey } from "../../packages/core/src/klarna"
 import { startMedusaStack, type MedusaStack } from "../support/medusa-stack"
 import { simOrder, simRequests, type SimOrder } from "../support/simulator-client"
 import {
@@ -278,6 +279,26 @@ describe("Klarna order sync in a real Medusa store", () => {
     expect(second.order_lines?.map((l) => l.reference).filter(Boolean)).toEqual(["JKT-1"])
     expect(final.captured_amount).toBe(placed.order.total)
     expect(final.status).toBe("CAPTURED")
+  })
+
+  test("the server's call gate reports to klarna_rate_state, keyed by a hash of the credentials (none in clear)", async () => {
+    const placed = await klarnaCheckout([{ product: 0, quantity: 1 }])
+    await createFulfillment(stack.api, placed.order.id, [{ itemId: itemOf(placed, 0).id, quantity: 1 }])
+    await simWhen(placed.klarnaOrderId as string, (o) => o.captures.length === 1, "capture")
+    const { username, password, url } = stack.simulator
+    const rows = await eventually(
+      async () => {
+        const found = await stack.sql<{ credentials_key: string; text: string }>(
+          `SELECT credentials_key, row_to_json(s)::text AS text FROM klarna_rate_state s`,
+        )
+        return found.length > 0 ? found : undefined
+      },
+      { timeoutMs: 5000, what: "the gate's report" },
+    )
+    expect(rows).toHaveLength(1)
+    expect(rows[0].credentials_key).toBe(sharedStateKey(callGateKey(username, url)))
+    expect(rows[0].text).not.toContain(username)
+    expect(rows[0].text).not.toContain(password)
   })
 
   test("an order paid without Klarna is left alone", async () => {

@@ -3,16 +3,23 @@
  * a KlarnaCallGate against the simulator over HTTP, with a rate limit (and Klarna's rate-limit headers).
  * - the calls in flight never exceed the gate's window, nor the window its ceiling; the pace Klarna announces
  *   is learnt and kept (no 429); every capture is made exactly once;
- * - a 429 with Retry-After holds back every lane of those credentials, not just the call that got it.
+ * - a 429 with Retry-After holds back every lane of those credentials, not just the call that got it;
+ * - two servers (two connection pools, two workers, two gates) on the same credentials share through the database
+ *   (SqlCallGateState): a 429 one gets holds the other's calls too, and they split Klarna's limit between them.
  */
+import { Pool } from "pg"
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
-import { KlarnaCallGate, KlarnaClient, type CallResult, type CallTicket } from "../../packages/core/src/klarna"
+import { callGateKey, KlarnaCallGate, KlarnaClient, sharedStateKey, type CallResult, type CallTicket } from "../../packages/core/src/klarna"
+import { pgSql } from "../../packages/core/src/storage/pg-sql"
+import { KLARNA_RATE_STATE } from "../../packages/core/src/storage/schema"
+import { SqlCallGateState } from "../../packages/core/src/storage/sql-call-gate-state"
+import { runStatements } from "../../packages/core/src/storage/sql-migrations"
 import { SyncEngine } from "../../packages/core/src/sync/engine"
 import { workerCapacity } from "../../packages/core/src/sync/capacity"
 import { SyncWorker } from "../../packages/core/src/sync/worker"
 import type { SyncableOrder } from "../../packages/core/src/sync/ports"
 import { fulfillment, item, order, shipping } from "../../packages/core/src/sync/__tests__/__fixtures__/order-builder"
-import { simCreateOrder, simFault, simOrder, simRequests } from "../support/simulator-client"
+import { simCreateOrder, simFault, simOrder, simRequests, type SimRequest } from "../support/simulator-client"
 import { outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
 jest.setTimeout(120_000)
@@ -38,16 +45,33 @@ const run = Date.now().toString(36)
 let db: OutboxDatabase
 let sim: RunningSimulator
 let orders: Map<string, SyncableOrder>
+let pools: Pool[] = []
+/** What the gates' shared state failed with (nothing, in these tests). */
+let sharedStateErrors: string[] = []
 
 afterEach(async () => {
   await sim?.close()
+  await Promise.all(pools.map((pool) => pool.end()))
+  pools = []
+  sharedStateErrors = []
   await db?.close()
 })
 
 async function setUp(simulator: { latencyMs: number; jitterMs: number; rateLimit: number | null }) {
   db = await outboxDatabase("kos_rate")
+  // The shared state's table (the plugin's migration KlarnaRateState1764400000000).
+  await runStatements({ query: (text) => db.sql(text) }, KLARNA_RATE_STATE.up)
   sim = await startSimulator({ ...simulator, port: 0 })
   orders = new Map()
+}
+
+/** The gate's shared state on a pool of its own server's: the same table, the same hashed credentials key. */
+function shareThroughDatabase(gate: KlarnaCallGate): void {
+  const pool = new Pool({ connectionString: db.url, max: 2 })
+  pools.push(pool)
+  gate.shareWith(new SqlCallGateState(pgSql(pool)), sharedStateKey(callGateKey(sim.username, sim.url)), (error) =>
+    sharedStateErrors.push(error.message),
+  )
 }
 
 /** count Klarna orders at the simulator, each with one fulfillment to capture. */
@@ -72,9 +96,10 @@ async function placeOrders(count: number): Promise<SyncableOrder[]> {
   return placed
 }
 
-async function workerWith(gate: KlarnaCallGate, concurrency: number, maxConcurrency: number) {
+async function workerWith(gate: KlarnaCallGate, concurrency: number, maxConcurrency: number, userAgentSuffix?: string) {
   const store = await db.server(8)
   const client = new KlarnaClient({
+    ...(userAgentSuffix ? { userAgentSuffix } : {}),
     username: sim.username,
     password: sim.password,
     baseUrl: sim.url,
@@ -171,4 +196,84 @@ test("a 429 with Retry-After holds back every lane of those credentials until th
   expect(after.length).toBeGreaterThanOrEqual(placed.length / 2)
   expect(Math.min(...after.map((grant) => grant.at - at))).toBeGreaterThanOrEqual(1990)
   expect(gate.state().rateLimited).toBe(1)
+})
+
+/** The server that sent a logged call, by its User-Agent suffix. */
+const serverOf = (call: SimRequest) => (call.headers["user-agent"] ?? "").split(" ").pop()
+const atMs = (call: SimRequest) => Date.parse((call as SimRequest & { at: string }).at)
+
+/** Two servers sharing the credentials through the database, each its own pool, worker and gate. */
+async function twoServers(concurrency: number, maxConcurrency: number) {
+  return Promise.all(
+    ["server-a", "server-b"].map(async (name) => {
+      const gate = new ObservedGate({ initialInFlight: concurrency, maxInFlight: maxConcurrency })
+      shareThroughDatabase(gate)
+      return { name, gate, ...(await workerWith(gate, concurrency, maxConcurrency, name)) }
+    }),
+  )
+}
+
+test("two servers: a 429 with Retry-After one of them gets holds the other's calls too, until the wait is over", async () => {
+  await setUp({ latencyMs: 100, jitterMs: 0, rateLimit: null })
+  const placed = await placeOrders(150)
+  const servers = await twoServers(2, 2)
+  await simFault(sim.url, {
+    match: { method: "POST", path: "/captures", times: 1 },
+    fault: { type: "rate_limit", retry_after_seconds: 3 },
+  })
+  for (const placedOrder of placed) await servers[0].engine.fulfillmentCreated(placedOrder.orderId, placedOrder.fulfillments[0].id)
+  for (const one of servers) one.worker.start()
+  await waitUntilDone(placed.length)
+  await Promise.all(servers.map((one) => one.worker.stop()))
+
+  await expectEachCapturedOnce(placed)
+  expect(sharedStateErrors).toEqual([])
+  const calls = await simRequests(sim.url, "/ordermanagement/")
+  const limited = calls.filter((call) => call.status === 429)
+  expect(limited).toHaveLength(1)
+  const at = atMs(limited[0])
+  const got = serverOf(limited[0])
+  const other = got === "server-a" ? "server-b" : "server-a"
+  const othersCalls = calls.filter((call) => serverOf(call) === other).map(atMs)
+  // The other server was busy through it all: calls before the 429, and after the pause.
+  expect(othersCalls.filter((t) => t <= at + 500).length).toBeGreaterThan(0)
+  expect(othersCalls.filter((t) => t >= at + 3000).length).toBeGreaterThan(10)
+  // It read the pause from the database within a second (plus the read's own time), and held every call until
+  // the 3 s were over: no server sent anything meanwhile.
+  const held = calls.filter((call) => atMs(call) >= at + 1200 && atMs(call) < at + 2950)
+  expect(held).toEqual([])
+  expect(servers.map((one) => one.gate.state().rateLimited).sort()).toEqual([0, 1])
+})
+
+test("two servers under a 20 requests/s limit split it between them: together under the limit, every capture once", async () => {
+  await setUp({ latencyMs: 40, jitterMs: 10, rateLimit: 20 })
+  const placed = await placeOrders(160)
+  const servers = await twoServers(2, 8)
+  for (const placedOrder of placed) await servers[0].engine.fulfillmentCreated(placedOrder.orderId, placedOrder.fulfillments[0].id)
+  const started = Date.now()
+  for (const one of servers) one.worker.start()
+  await waitUntilDone(placed.length)
+  const drainedS = (Date.now() - started) / 1000
+  await Promise.all(servers.map((one) => one.worker.stop()))
+
+  await expectEachCapturedOnce(placed)
+  expect(sharedStateErrors).toEqual([])
+  const calls = await simRequests(sim.url, "/ordermanagement/")
+  // Both servers worked, each learnt Klarna's limit and that the other shares it: each paces at half of 95% of it.
+  for (const one of servers) {
+    expect(calls.filter((call) => serverOf(call) === one.name).length).toBeGreaterThan(placed.length / 4)
+    expect(one.gate.state()).toMatchObject({ announcedLimit: 20, servers: 2, share: 0.5 })
+    expect(one.gate.state().ratePerS).toBeLessThanOrEqual(9.5)
+  }
+  // Unshared, each would pace at 19/s: 38/s against 20, a 429 about every other call once the first full bucket
+  // is spent. Shared, only the first second can overshoot: both started at once, and each read the other's
+  // report only at its second read.
+  expect(calls.filter((call) => call.status === 429).length).toBeLessThanOrEqual(2)
+  expect(placed.length / drainedS).toBeGreaterThan(20 * 0.7)
+  // From then on, in every second, the two together sent no more than the limit.
+  const first = Math.min(...calls.map(atMs))
+  const last = Math.max(...calls.map(atMs))
+  for (let from = first + 2000; from + 1000 <= last; from += 250) {
+    expect(calls.filter((call) => atMs(call) >= from && atMs(call) < from + 1000).length).toBeLessThanOrEqual(20)
+  }
 })

@@ -10,7 +10,9 @@ import knexFactory, { type Knex } from "knex"
 import { Pool } from "pg"
 import { DataSource } from "typeorm"
 import type { KlarnaOrderLine } from "../../packages/core/src/klarna/types"
+import { ACTIVE_SERVER_MS, sharedStateKey } from "../../packages/core/src/klarna/call-gate-sharing"
 import { knexSql } from "../../packages/core/src/storage/knex-sql"
+import { SqlCallGateState } from "../../packages/core/src/storage/sql-call-gate-state"
 import { toQuestionMarks } from "../../packages/core/src/storage/positional-placeholders"
 import { pgSql } from "../../packages/core/src/storage/pg-sql"
 import { CORE_MIGRATIONS } from "../../packages/core/src/storage/schema"
@@ -80,6 +82,7 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       "KlarnaSyncTables1764000000000",
       "KlarnaCheckoutAuthorizations1764200000000",
       "KlarnaOrderMerchantReferences1764300000000",
+      "KlarnaRateState1764400000000",
     ])
     store = new SqlSyncStore(connection.sql)
   })
@@ -365,6 +368,44 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       [JSON.stringify({ a: 1, b: 2 }), 21, "b"],
     )
     expect(rows).toEqual([{ twice: 42, has: true, any: true, literal: "costs $1? b", same: true }])
+  })
+  test("the call gates' shared state: a pause by the database's clock, the limit kept, silent servers dropped, a hashed key", async () => {
+    const state = new SqlCallGateState(connection.sql)
+    const key = sharedStateKey("PK_secret_user@api.klarna.com")
+    const first = await state.exchange(key, { serverId: "server-a", sentPerS: 12, backlogged: true }, 50)
+    expect(first).toEqual({ pausedForMs: 0, limitPerS: 50, servers: [{ serverId: "server-a", sentPerS: 12, backlogged: true }] })
+    // Server b has not learnt the limit (null): the row keeps a's.
+    const second = await state.exchange(key, { serverId: "server-b", sentPerS: 3, backlogged: false }, null)
+    expect(second.limitPerS).toBe(50)
+    expect(second.servers).toEqual(
+      expect.arrayContaining([
+        { serverId: "server-a", sentPerS: 12, backlogged: true },
+        { serverId: "server-b", sentPerS: 3, backlogged: false },
+      ]),
+    )
+    expect(second.servers).toHaveLength(2)
+
+    await state.pause(key, 2000)
+    // A shorter pause never shortens a longer one.
+    await state.pause(key, 500)
+    const paused = await state.exchange(key, { serverId: "server-b", sentPerS: 0, backlogged: true }, null)
+    expect(paused.pausedForMs).toBeGreaterThan(1500)
+    expect(paused.pausedForMs).toBeLessThanOrEqual(2000)
+
+    // A server silent for ACTIVE_SERVER_MS is dropped at the next report.
+    await rowsOf(
+      `UPDATE klarna_rate_state SET servers = jsonb_set(servers, '{server-a,at}', to_jsonb(extract(epoch FROM now()) - $1::float8 / 1000 - 1))`,
+      [ACTIVE_SERVER_MS],
+    )
+    const later = await state.exchange(key, { serverId: "server-b", sentPerS: 1, backlogged: false }, null)
+    expect(later.servers).toEqual([{ serverId: "server-b", sentPerS: 1, backlogged: false }])
+
+    const rows = await rowsOf<{ credentials_key: string; text: string }>(
+      `SELECT credentials_key, row_to_json(s)::text AS text FROM klarna_rate_state s`,
+    )
+    expect(rows).toHaveLength(1)
+    expect(rows[0].credentials_key).toBe(key)
+    expect(rows[0].text).not.toContain("PK_secret_user")
   })
 })
 

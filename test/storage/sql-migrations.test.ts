@@ -8,6 +8,7 @@ import { DataSource } from "typeorm"
 import { KlarnaCheckoutAuthorizations1764200000000 } from "../../packages/medusa-v1/src/migrations/1764200000000-klarna_checkout_authorizations"
 import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
+import { KlarnaRateState1764400000000 } from "../../packages/medusa-v1/src/migrations/1764400000000-klarna_rate_state"
 import { pgSql } from "../../packages/core/src/storage/pg-sql"
 import { CORE_MIGRATIONS } from "../../packages/core/src/storage/schema"
 import { runSqlMigrations, type SqlMigration } from "../../packages/core/src/storage/sql-migrations"
@@ -19,11 +20,13 @@ const CORE_NAMES = [
   "KlarnaSyncTables1764000000000",
   "KlarnaCheckoutAuthorizations1764200000000",
   "KlarnaOrderMerchantReferences1764300000000",
+  "KlarnaRateState1764400000000",
 ]
 const TYPEORM_CLASSES = [
   KlarnaSyncTables1764000000000,
   KlarnaCheckoutAuthorizations1764200000000,
   KlarnaOrderMerchantReferences1764300000000,
+  KlarnaRateState1764400000000,
 ]
 
 let name: string
@@ -57,10 +60,12 @@ test("applied once, in order, recorded with TypeORM's timestamp and name; the se
     { timestamp: "1764000000000", name: "KlarnaSyncTables1764000000000" },
     { timestamp: "1764200000000", name: "KlarnaCheckoutAuthorizations1764200000000" },
     { timestamp: "1764300000000", name: "KlarnaOrderMerchantReferences1764300000000" },
+    { timestamp: "1764400000000", name: "KlarnaRateState1764400000000" },
   ])
+  expect(await columnsOf("klarna_rate_state")).toEqual(["credentials_key", "limit_per_s", "paused_until", "servers", "updated_at"])
   expect(await columnsOf("klarna_order")).toEqual(expect.arrayContaining(["klarna_order_id", "merchant_reference1", "merchant_reference2"]))
   expect(await runSqlMigrations(pgSql(pool), CORE_MIGRATIONS)).toEqual([])
-  expect(await recorded()).toHaveLength(3)
+  expect(await recorded()).toHaveLength(CORE_NAMES.length)
 })
 
 test("two servers migrating the same fresh database at once: each migration runs once", async () => {
@@ -68,7 +73,7 @@ test("two servers migrating the same fresh database at once: each migration runs
   try {
     const [a, b] = await Promise.all([runSqlMigrations(pgSql(pool), CORE_MIGRATIONS), runSqlMigrations(pgSql(other), CORE_MIGRATIONS)])
     expect([...a, ...b].sort()).toEqual([...CORE_NAMES].sort())
-    expect(await recorded()).toHaveLength(3)
+    expect(await recorded()).toHaveLength(CORE_NAMES.length)
   } finally {
     await other.end()
   }
@@ -91,6 +96,8 @@ test("a database TypeORM migrated is recognised, and TypeORM sees nothing pendin
     expect(await runSqlMigrations(pgSql(pool), CORE_MIGRATIONS)).toEqual(CORE_NAMES)
     expect(await dataSource.showMigrations()).toBe(false)
     // And the TypeORM classes undo what the shared statements made.
+    await dataSource.undoLastMigration({ transaction: "each" })
+    expect(await columnsOf("klarna_rate_state")).toEqual([])
     await dataSource.undoLastMigration({ transaction: "each" })
     expect(await columnsOf("klarna_order")).not.toContain("merchant_reference1")
   } finally {

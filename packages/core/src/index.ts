@@ -34,10 +34,17 @@ export type { SqlPort } from "./storage/sql-port"
 export { typeormSql } from "./storage/typeorm-sql"
 export { pgSql } from "./storage/pg-sql"
 export { knexSql } from "./storage/knex-sql"
+export { SqlCallGateState } from "./storage/sql-call-gate-state"
 export { generateId } from "./utils/entity-id"
 export { runSqlMigrations, runStatements } from "./storage/sql-migrations"
 export type { SqlMigration } from "./storage/sql-migrations"
-export { CORE_MIGRATIONS, KLARNA_CHECKOUT_AUTHORIZATIONS, KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_SYNC_TABLES } from "./storage/schema"
+export {
+  CORE_MIGRATIONS,
+  KLARNA_CHECKOUT_AUTHORIZATIONS,
+  KLARNA_ORDER_MERCHANT_REFERENCES,
+  KLARNA_RATE_STATE,
+  KLARNA_SYNC_TABLES,
+} from "./storage/schema"
 
 // The order-line rules, for a platform that maps its cart to Klarna Payments requests (Medusa's processor).
 export {

@@ -2,7 +2,16 @@
  * One KlarnaClient per credentials entry of the plugin options, picked by currency. Shared by each platform's
  * payment provider and sync service; clients are cached per (parsed options object, entry).
  */
-import { callGateKey, KlarnaClient, resolveBaseUrl, sharedCallGate, type KlarnaClientConfig, type KlarnaLogger } from "../klarna"
+import {
+  callGateKey,
+  KlarnaClient,
+  resolveBaseUrl,
+  sharedCallGate,
+  sharedStateKey,
+  type CallGateSharedState,
+  type KlarnaClientConfig,
+  type KlarnaLogger,
+} from "../klarna"
 import { credentialsIndexForCurrency, type KlarnaPluginOptions, PLUGIN_NAME } from "./plugin-options"
 
 /** A platform's logger (Medusa's, both majors): one message argument per level. */
@@ -51,6 +60,11 @@ export interface ClientFactoryOptions {
   userAgentSuffix?: string
   /** Extra client config (tests: sleep, random, onResponse). */
   overrides?: Partial<KlarnaClientConfig>
+  /**
+   * Where the call gates share a 429's pause and Klarna's limit with the other servers on the same credentials
+   * (the plugin's database: SqlCallGateState). Without it each process paces on what it sees itself.
+   */
+  gateState?: CallGateSharedState
 }
 
 const clients = new WeakMap<KlarnaPluginOptions, Map<number, KlarnaClient>>()
@@ -62,10 +76,11 @@ export function clientForCredentials(options: KlarnaPluginOptions, index: number
     perOptions = new Map()
     clients.set(options, perOptions)
   }
-  const cached = perOptions.get(index)
-  if (cached) return cached
   const entry = options.credentials[index]
   if (!entry) throw new Error(`${PLUGIN_NAME}: credentials[${index}] does not exist`)
+  const gateKey = callGateKey(entry.username, resolveBaseUrl(entry))
+  const cached = perOptions.get(index)
+  if (cached) return shareGate(cached, gateKey, factory)
   const client = new KlarnaClient({
     username: entry.username,
     password: entry.password,
@@ -79,13 +94,31 @@ export function clientForCredentials(options: KlarnaPluginOptions, index: number
     logger: klarnaLoggerFrom(factory.logger),
     // One gate per API username and host in the process: the worker's lanes and the payment provider share
     // Klarna's rate limit, so a 429 holds all of them back.
-    gate: sharedCallGate(callGateKey(entry.username, resolveBaseUrl(entry)), {
+    gate: sharedCallGate(gateKey, {
       initialInFlight: options.worker.concurrency,
       maxInFlight: Math.max(options.worker.concurrency, options.worker.maxConcurrency),
     }),
     ...factory.overrides,
   })
   perOptions.set(index, client)
+  return shareGate(client, gateKey, factory)
+}
+
+/** Gives the client's gate the shared state, once (the gate is process-wide: the first caller with one sets it). */
+function shareGate(client: KlarnaClient, gateKey: string, factory: ClientFactoryOptions): KlarnaClient {
+  const { gateState, logger } = factory
+  if (gateState && client.gate) {
+    // The key is a hash: neither the log line nor the table holds the API username.
+    const key = sharedStateKey(gateKey)
+    client.gate.shareWith(gateState, key, (error) =>
+      logger?.warn(
+        format("the call gate could not reach its shared state; pacing on this server's own view until it can", {
+          credentials: key.slice(0, 12),
+          error: error.message,
+        }),
+      ),
+    )
+  }
   return client
 }
 

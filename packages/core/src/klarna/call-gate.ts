@@ -19,9 +19,15 @@
  * at 0.95 × the announced limit keeps 429s to the first second's volley, or to none when the limit arrives
  * on the first success.
  * - a pause: a 429's Retry-After (or X-Ratelimit-Reset; 1 s without either; at most 10 s) stops every call until it ends.
+ * Across servers (shareWith, call-gate-sharing.ts): a 429's pause is written to the shared state at once and
+ * honoured by every server's gate on the same credentials; the announced limit is shared, and each busy server
+ * paces at its share of it (shareOfLimit). Read at most once a second while calls are queued or in flight,
+ * never while idle. Without shared state (or while it fails) the gate works on what it sees itself.
  */
+import { randomUUID } from "node:crypto"
 import type { HeaderReader } from "./retry"
 import { serverRequestedDelayMs } from "./retry"
+import { SHARED_STATE_INTERVAL_MS, shareOfLimit, type CallGateSharedState, type SharedGateView } from "./call-gate-sharing"
 
 export interface CallGateOptions {
   /** Calls in flight at the start. */
@@ -66,6 +72,10 @@ export interface CallGateState {
   /** 429s seen, calls finished. */
   rateLimited: number
   calls: number
+  /** This server's share of the announced limit (1 without shared state or other busy servers). */
+  share: number
+  /** Servers busy on these credentials at the last read of the shared state (1 without it). */
+  servers: number
 }
 
 const DEFAULT_HEADROOM = 0.95
@@ -100,6 +110,16 @@ export class KlarnaCallGate {
   private timerDue: number | null = null
   private rateLimited = 0
   private calls = 0
+  private share = 1
+  private servers = 1
+  private shared: { state: CallGateSharedState; key: string; onError: (error: Error) => void } | null = null
+  private readonly serverId = randomUUID()
+  private exchanging = false
+  private lastExchangeAt = -Infinity
+  private exchangeDue: number | null = null
+  /** The end of the last pause written to the shared state (a volley of 429s writes once). */
+  private pauseWrittenUntil = 0
+  private sharedFailing = false
   private readonly now: () => number
   private readonly setTimer: (fn: () => void, ms: number) => unknown
   private readonly headroom: number
@@ -124,11 +144,22 @@ export class KlarnaCallGate {
       })
   }
 
+  /**
+   * Shares what this gate learns with the gates of other servers on the same credentials (call-gate-sharing.ts).
+   * `credentialsKey` is sharedStateKey(the gate's key): a hash, never the username. Once per gate; later calls
+   * are ignored. `onError` hears of a failed read or write (the gate then goes on with what it sees itself).
+   */
+  shareWith(state: CallGateSharedState, credentialsKey: string, onError: (error: Error) => void = () => undefined): void {
+    if (this.shared) return
+    this.shared = { state, key: credentialsKey, onError }
+  }
+
   /** Waits for a slot (and the pace, and any pause), then the call may go. Every ticket must be released. */
   acquire(): Promise<CallTicket> {
     return new Promise((resolve) => {
       this.waiters.push({ resolve })
       this.pump()
+      this.exchangeIfDue()
     })
   }
 
@@ -142,6 +173,7 @@ export class KlarnaCallGate {
     else if (result.status === undefined || result.status >= 500 || result.status === 408) this.onFailure()
     else this.onAnswer(ticket, result, now)
     this.pump()
+    this.exchangeIfDue()
   }
 
   /** Jobs worth running at once for these credentials: the calls the window lets in. */
@@ -160,6 +192,8 @@ export class KlarnaCallGate {
       outage: this.failuresInRow >= this.outageAfter,
       rateLimited: this.rateLimited,
       calls: this.calls,
+      share: this.share,
+      servers: this.servers,
     }
   }
 
@@ -170,6 +204,7 @@ export class KlarnaCallGate {
     this.failuresInRow = 0
     const waitMs = Math.min(serverRequestedDelayMs(429, result.headers, Date.now()) ?? DEFAULT_PAUSE_MS, MAX_PAUSE_MS)
     this.pausedUntil = Math.max(this.pausedUntil, now + waitMs)
+    this.writePause(now, waitMs)
     // When the pause ends, one call may go at once; the pace spaces out the rest.
     this.tokens = 1
     this.tokensAt = this.pausedUntil
@@ -183,8 +218,7 @@ export class KlarnaCallGate {
     if (!knewLimit && this.announced !== null) return
     const sentLastSecond = this.sendsSince(now - 1000)
     const base = this.rate === null ? sentLastSecond : Math.min(this.rate, Math.max(sentLastSecond, 1))
-    this.rate = Math.max(1, base * 0.7)
-    if (this.announced !== null && this.rate > this.announced * this.headroom) this.rate = this.announced * this.headroom
+    this.rate = Math.min(Math.max(1, base * 0.7), this.ceiling())
   }
 
   private onFailure(): void {
@@ -208,8 +242,7 @@ export class KlarnaCallGate {
     }
     if (this.rate !== null && now > this.lastIncreaseAt) {
       const seconds = Math.min(now - this.lastIncreaseAt, 1000) / 1000
-      const ceiling = this.announced !== null ? this.announced * this.headroom : Infinity
-      this.rate = Math.min(ceiling, this.rate + this.rateIncrease * seconds)
+      this.rate = Math.min(this.ceiling(), this.rate + this.rateIncrease * seconds)
       this.lastIncreaseAt = now
     }
   }
@@ -222,15 +255,107 @@ export class KlarnaCallGate {
     if (!match) return
     const windowMatch = /;\s*w=(\d+(?:\.\d+)?)/.exec(value)
     const perS = Number(match[1]) / (windowMatch ? Math.max(Number(windowMatch[1]), 1) : 1)
-    if (!(perS > 0)) return
+    if (perS > 0) this.adoptLimit(perS)
+  }
+
+  private adoptLimit(perS: number): void {
     const first = this.announced === null
     this.announced = perS
-    const ceiling = perS * this.headroom
+    const ceiling = this.ceiling()
     if (first && this.rate === null) {
       this.rate = ceiling
       this.lastIncreaseAt = this.now()
       this.tokens = Math.min(this.tokens, this.burst())
     } else if (this.rate !== null && this.rate > ceiling) this.rate = ceiling
+  }
+
+  /** The most this gate paces at: its share of the announced limit, less the headroom (no limit known: none). */
+  private ceiling(): number {
+    return this.announced !== null ? this.announced * this.headroom * this.share : Infinity
+  }
+
+  // ---- Shared state (other servers on the same credentials) ---------------------------------------
+
+  /** A 429: every server's gate pauses too. Written once per pause that ends later than the one written. */
+  private writePause(now: number, waitMs: number): void {
+    if (!this.shared || now + waitMs <= this.pauseWrittenUntil + 100) return
+    this.pauseWrittenUntil = now + waitMs
+    const { state, key } = this.shared
+    state.pause(key, waitMs).then(
+      () => (this.sharedFailing = false),
+      (error: Error) => this.sharedFailed(error),
+    )
+  }
+
+  /** Reads (and reports to) the shared state, at most once a second, only while calls are queued or in flight. */
+  private exchangeIfDue(): void {
+    if (!this.shared || this.exchanging || !this.busy()) return
+    const now = this.now()
+    const dueAt = this.lastExchangeAt + SHARED_STATE_INTERVAL_MS
+    if (now < dueAt) {
+      if (this.exchangeDue === null) {
+        this.exchangeDue = dueAt
+        this.setTimer(
+          () => {
+            this.exchangeDue = null
+            this.exchangeIfDue()
+          },
+          Math.ceil(dueAt - now),
+        )
+      }
+      return
+    }
+    this.exchanging = true
+    this.lastExchangeAt = now
+    const { state, key } = this.shared
+    const report = { serverId: this.serverId, sentPerS: this.sendsSince(now - 1000), backlogged: this.waiters.length > 0 }
+    state
+      .exchange(key, report, this.announced)
+      .then((view) => {
+        this.sharedFailing = false
+        this.adopt(view)
+      })
+      .catch((error: Error) => this.sharedFailed(error))
+      .finally(() => {
+        this.exchanging = false
+        // Still busy: read again in a second (a pause or a new neighbour may come meanwhile).
+        this.exchangeIfDue()
+      })
+  }
+
+  private busy(): boolean {
+    return this.waiters.length > 0 || this.inFlight > 0
+  }
+
+  private adopt(view: SharedGateView): void {
+    const now = this.now()
+    if (view.pausedForMs > 0 && now + view.pausedForMs > this.pausedUntil + 50) {
+      // Another server got a 429: hold every call until its pause ends, then restart the pace from one call.
+      this.pausedUntil = now + view.pausedForMs
+      this.tokens = Math.min(this.tokens, 1)
+      this.tokensAt = this.pausedUntil
+    }
+    if (view.limitPerS !== null && view.limitPerS > 0 && this.announced === null) this.adoptLimit(view.limitPerS)
+    const previousCeiling = this.ceiling()
+    this.servers = Math.max(1, view.servers.length)
+    this.share = this.announced !== null ? shareOfLimit(view, this.serverId, this.announced) : 1 / this.servers
+    // The pace keeps its place under the ceiling (a 429's cut stays a cut): scaled with the share.
+    if (this.rate !== null && Number.isFinite(previousCeiling) && previousCeiling > 0) {
+      this.rate = Math.min(this.ceiling(), (this.rate * this.ceiling()) / previousCeiling)
+      this.tokens = Math.min(this.tokens, this.burst())
+    }
+    this.pump()
+  }
+
+  private sharedFailed(error: Error): void {
+    // Reported once per run of failures: the gate goes on alone meanwhile.
+    const first = !this.sharedFailing
+    this.sharedFailing = true
+    try {
+      if (first) this.shared?.onError(error)
+    } catch {
+      // A failing error handler must not take the gate down with it.
+    }
   }
 
   // ---- Dispatch -----------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export {
 export { kustomDeprecatedCall } from "./kustom"
 export { KlarnaCallGate, callGateKey, sharedCallGate } from "./call-gate"
 export type { CallGateOptions, CallGateState, CallResult, CallTicket } from "./call-gate"
+export { ACTIVE_SERVER_MS, SHARED_STATE_INTERVAL_MS, shareOfLimit, sharedStateKey } from "./call-gate-sharing"
+export type { CallGateSharedState, GateServerReport, SharedGateView } from "./call-gate-sharing"
 export type { FromResponseInput } from "./errors"
 export { DEFAULT_RETRY_POLICY, shouldRetry, isRetryableStatus, backoffDelayMs, parseRetryAfter, parseRateLimitReset } from "./retry"
 export type { RetryPolicy } from "./retry"

@@ -14,7 +14,7 @@ import { refundRefusal, type RefundHeadroom } from "../sync/refund-headroom"
 import type { JobRecord, OrderSource, PlatformPayments, SyncLogger } from "../sync/ports"
 import type { CheckoutAuthorizationRecord, OrphanListing } from "../sync/authorizations"
 import type { SqlSyncStore } from "../storage/sql-sync-store"
-import type { KlarnaClient, KlarnaProvider } from "../klarna"
+import type { CallGateSharedState, KlarnaClient, KlarnaProvider } from "../klarna"
 import { clientForCredentials, clientForCurrency, type PlatformLoggerLike } from "../config/klarna-clients"
 import { klarnaOrderIdAt, providerForCurrency, type KlarnaPluginOptions } from "../config/plugin-options"
 
@@ -60,6 +60,8 @@ export interface PluginSyncDeps {
   logger: SyncLogger & PlatformLoggerLike
   /** Appended to the Klarna client's User-Agent, e.g. "medusa/1.20.8". */
   userAgentSuffix?: string
+  /** Shares the call gates' 429 pauses and pace with other servers on the same credentials (SqlCallGateState). */
+  gateState?: CallGateSharedState
 }
 
 /** How long Medusa's "Capture payment" waits for Klarna before answering that the capture is queued. */
@@ -87,6 +89,7 @@ export class PluginSync {
   private readonly reads: PlatformReads
   private readonly logger: PluginSyncDeps["logger"]
   private readonly userAgentSuffix: string | undefined
+  private readonly gateState: CallGateSharedState | undefined
   private worker: SyncWorker | null = null
   /** Where the next lost-event sweep continues (null: from the outbox's latest activity). */
   private sweepFrom: SweepPosition | null = null
@@ -99,6 +102,10 @@ export class PluginSync {
     this.reads = deps.reads
     this.logger = deps.logger
     this.userAgentSuffix = deps.userAgentSuffix
+    this.gateState = deps.gateState
+    // The gates are process-wide per credentials: giving them the shared state now covers the payment
+    // provider's calls too, on a server that runs no worker as well.
+    if (this.gateState) this.options.credentials.forEach((_, index) => clientForCredentials(this.options, index, this.clientFactory()))
     const { worker } = this.options
     this.engine = new SyncEngine({
       store: this.store,
@@ -125,7 +132,7 @@ export class PluginSync {
   }
 
   private clientFactory() {
-    return { logger: this.logger, userAgentSuffix: this.userAgentSuffix }
+    return { logger: this.logger, userAgentSuffix: this.userAgentSuffix, gateState: this.gateState }
   }
 
   // ---- Lifecycle -----------------------------------------------------------------------------

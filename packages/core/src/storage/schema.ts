@@ -200,9 +200,33 @@ export const KLARNA_ORDER_MERCHANT_REFERENCES: SqlMigration = {
   ],
 }
 
+/**
+ * What the call gates of one set of Klarna credentials share across servers (klarna/call-gate-sharing.ts,
+ * storage/sql-call-gate-state.ts): the end of a 429's pause, the limit Klarna announced, and the servers busy
+ * on them (jsonb: server id -> calls sent in the last second, backlogged, when it last reported). Keyed by a
+ * SHA-256 of the API username and host: no credentials in clear. IF NOT EXISTS: Medusa v2's first migration
+ * applies every core migration, its later file this one again.
+ */
+export const KLARNA_RATE_STATE: SqlMigration = {
+  name: "KlarnaRateState1764400000000",
+  up: [
+    `
+      CREATE TABLE IF NOT EXISTS "klarna_rate_state" (
+        "credentials_key" character varying NOT NULL,
+        "limit_per_s" double precision,
+        "paused_until" TIMESTAMP WITH TIME ZONE,
+        "servers" jsonb NOT NULL DEFAULT '{}',
+        "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+        CONSTRAINT "PK_klarna_rate_state" PRIMARY KEY ("credentials_key")
+      )`,
+  ],
+  down: [`DROP TABLE IF EXISTS "klarna_rate_state"`],
+}
+
 /** Every core table, in the order they are applied. */
 export const CORE_MIGRATIONS: readonly SqlMigration[] = [
   KLARNA_SYNC_TABLES,
   KLARNA_CHECKOUT_AUTHORIZATIONS,
   KLARNA_ORDER_MERCHANT_REFERENCES,
+  KLARNA_RATE_STATE,
 ]

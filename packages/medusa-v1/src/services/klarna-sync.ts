@@ -6,7 +6,7 @@
  * Registered by Medusa as `klarnaSyncService` (file name), constructed with (cradle, pluginOptions).
  */
 import type { EntityManager } from "typeorm"
-import { PluginSync, SqlSyncStore, typeormSql, type SyncLogger } from "@klarna-order-sync/core"
+import { PluginSync, SqlCallGateState, SqlSyncStore, typeormSql, type SyncLogger } from "@klarna-order-sync/core"
 import { medusaUserAgent } from "../medusa/klarna-clients"
 import { MedusaOrderSource, type MedusaOrderReader } from "../medusa/order-source"
 import { parsePluginOptions, type KlarnaPluginOptions } from "../medusa/plugin-options"
@@ -49,12 +49,13 @@ export default class KlarnaSyncService extends PluginSync {
     const parsed: KlarnaPluginOptions = parsePluginOptions(options)
     const withOrderService = orderServiceRunner(container)
     const manager = container.manager
+    const sql = typeormSql(manager)
     // The root manager, never a request's transaction: the outbox commits on its own. The Medusa-only SQL
     // (the sweep, refund headroom, orphaned checkouts) reads Medusa v1's own tables, and the refund and order
     // checks run inside Medusa's transactions too (medusa/transaction-guards.ts).
     super({
       options: parsed,
-      store: new SqlSyncStore(typeormSql(manager)),
+      store: new SqlSyncStore(sql),
       orders: new MedusaOrderSource(
         { retrieveWithTotals: (id, config) => withOrderService((orders) => orders.retrieveWithTotals(id, config)) },
         parsed,
@@ -72,6 +73,8 @@ export default class KlarnaSyncService extends PluginSync {
       },
       logger: container.logger,
       userAgentSuffix: medusaUserAgent(),
+      // Klarna's rate limit is per credentials, for all servers: their gates share pauses and pace here.
+      gateState: new SqlCallGateState(sql),
     })
     this.manager_ = manager
   }

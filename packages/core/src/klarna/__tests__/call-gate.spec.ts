@@ -1,33 +1,11 @@
 import { KlarnaCallGate, type CallTicket } from "../call-gate"
+import { fakeClock } from "./__fixtures__/fake-clock"
 
 /** A gate on a fake clock: timers fire only when the test advances time. */
 function gateOnFakeClock(options: { initialInFlight: number; maxInFlight: number }) {
-  let now = 1000
-  let timers: { at: number; fn: () => void }[] = []
-  const gate = new KlarnaCallGate({
-    ...options,
-    now: () => now,
-    setTimer: (fn, ms) => void timers.push({ at: now + ms, fn }),
-  })
-  const flush = async () => {
-    for (let i = 0; i < 5; i++) await Promise.resolve()
-  }
-  return {
-    gate,
-    now: () => now,
-    /** Moves the clock forward in 1 ms steps, firing due timers. */
-    advance: async (ms: number) => {
-      const end = now + ms
-      while (now < end) {
-        now = Math.min(end, now + 1)
-        const due = timers.filter((timer) => timer.at <= now)
-        timers = timers.filter((timer) => timer.at > now)
-        for (const timer of due) timer.fn()
-        await flush()
-      }
-    },
-    flush,
-  }
+  const clock = fakeClock()
+  const gate = new KlarnaCallGate({ ...options, now: clock.now, setTimer: clock.setTimer })
+  return { gate, now: clock.now, advance: (ms: number) => clock.advance(ms), flush: clock.flush }
 }
 
 /** Requests `count` slots; collects the tickets as they are granted. */

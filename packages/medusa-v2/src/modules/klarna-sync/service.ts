@@ -10,7 +10,15 @@
  * The payment provider, in the payment module's container, finds this service through
  * src/medusa/sync-registry.ts.
  */
-import { PluginSync, SqlSyncStore, knexSql, parseKlarnaOptions, type EventOutcome, type SqlPort } from "@klarna-order-sync/core"
+import {
+  PluginSync,
+  SqlCallGateState,
+  SqlSyncStore,
+  knexSql,
+  parseKlarnaOptions,
+  type EventOutcome,
+  type SqlPort,
+} from "@klarna-order-sync/core"
 import { QueryOrderSource, type QueryGraph } from "../../medusa/query-order-source"
 import { registerSyncService } from "../../medusa/sync-registry"
 import { V2Tables } from "../../medusa/v2-tables"
@@ -76,6 +84,8 @@ export default class KlarnaSyncModuleService extends PluginSync {
       reads: tables,
       logger,
       userAgentSuffix: "medusa/2",
+      // Klarna's rate limit is per credentials, for all servers: their gates share pauses and pace here.
+      gateState: new SqlCallGateState(sql),
     })
     this.sql = sql
     this.tables_ = tables
