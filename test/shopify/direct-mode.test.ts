@@ -457,6 +457,14 @@ describe("direct mode edge cases", () => {
     const during = posts.filter((r) => Date.parse(r.at) > limitedAt + 100 && Date.parse(r.at) < limitedAt + 1900)
     expect(during).toEqual([])
     for (const order of orders) expect((await simOrder(h.sim.url, order.klarnaId)).captures).toHaveLength(1)
+    // The pause went to the shared state too (another server on this database holds back as well), under a
+    // hashed key: the API username is nowhere in the row.
+    const [state, ...others] = await h.sql<{ credentials_key: string; paused: boolean; row: string }>(
+      `SELECT credentials_key, paused_until IS NOT NULL AS paused, row_to_json(s)::text AS row FROM klarna_rate_state s`,
+    )
+    expect(others).toEqual([])
+    expect(state).toMatchObject({ paused: true, credentials_key: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(state.row).not.toContain(h.sim.username)
   })
 
   test("the Shopify worker leaves other platforms' jobs alone (a Medusa worker may share the database)", async () => {

@@ -14,7 +14,12 @@ import { buildOrder } from "./support/payloads"
 
 jest.setTimeout(60_000)
 
-const SHOPIFY_NAMES = ["KlarnaSyncTables1764000000000", "KlarnaShopifyOrders1764100000000", "KlarnaOrderMerchantReferences1764300000000"]
+const SHOPIFY_NAMES = [
+  "KlarnaSyncTables1764000000000",
+  "KlarnaShopifyOrders1764100000000",
+  "KlarnaOrderMerchantReferences1764300000000",
+  "KlarnaRateState1764400000000",
+]
 
 let name: string
 let url: string
