@@ -1,7 +1,7 @@
 /**
  * Every KlarnaClient method against the real Klarna simulator over HTTP.
  */
-import { KlarnaApiError, type KlarnaApi } from "../../packages/core/src/klarna"
+import { KlarnaApiError, KlarnaCallGate, type KlarnaApi } from "../../packages/core/src/klarna"
 import {
   control,
   createOrder,
@@ -191,6 +191,28 @@ describe("Klarna Payments (checkout)", () => {
 
     const om = await client.getOrder(order.order_id)
     expect(om).toMatchObject({ order_id: order.order_id, status: "AUTHORIZED", order_amount: 10500 })
+  })
+
+  test("at the call gate, a checkout call goes ahead of the sync's captures already waiting", async () => {
+    const orderIds = await Promise.all([1, 2, 3, 4].map(() => createOrder(sim)))
+    await control(sim, "POST", "/__sim/config", { latencyMs: 80, jitterMs: 0 })
+    try {
+      // One call at a time: the first capture goes, the other three wait at the gate.
+      const { client } = recordingClient(sim, { gate: new KlarnaCallGate({ initialInFlight: 1, maxInFlight: 1 }) })
+      const captures = orderIds.map((orderId, i) =>
+        client.createCapture(orderId, { captured_amount: 5000, reference: `ful_gate_${i}`, order_lines: [ONE_SHIRT] }, { idempotencyKey: key(`gate-${i}`) }),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const session = client.createPaymentSession(sessionRequest)
+      await Promise.all([...captures, session])
+      const sent = (await simRequests(sim, { method: "POST" }))
+        .filter((r) => r.path === "/payments/v1/sessions" || orderIds.some((id) => r.path === `/ordermanagement/v1/orders/${id}/captures`))
+        .slice(-5)
+        .map((r) => (r.path === "/payments/v1/sessions" ? "session" : `capture ${orderIds.findIndex((id) => r.path.includes(id))}`))
+      expect(sent).toEqual(["capture 0", "session", "capture 1", "capture 2", "capture 3"])
+    } finally {
+      await control(sim, "POST", "/__sim/config", { latencyMs: 0, jitterMs: 0 })
+    }
   })
 
   test("cancelAuthorization: the token can no longer place an order", async () => {

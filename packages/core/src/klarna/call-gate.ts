@@ -45,6 +45,9 @@ export interface CallGateOptions {
   setTimer?: (fn: () => void, ms: number) => unknown
 }
 
+/** `shopper`: a call a shopper waits for (checkout); `background`: the sync's calls, which can wait. */
+export type CallPriority = "shopper" | "background"
+
 export interface CallTicket {
   readonly sentAt: number
   /** The window was full when this call got its slot: a success may widen it. */
@@ -106,7 +109,7 @@ export class KlarnaCallGate {
   private lastIncreaseAt = 0
   private baselineMs: number | null = null
   private readonly recentSends: number[] = []
-  private readonly waiters: { resolve: (ticket: CallTicket) => void }[] = []
+  private readonly waiters: { resolve: (ticket: CallTicket) => void; priority: CallPriority }[] = []
   private timerDue: number | null = null
   private rateLimited = 0
   private calls = 0
@@ -154,10 +157,17 @@ export class KlarnaCallGate {
     this.shared = { state, key: credentialsKey, onError }
   }
 
-  /** Waits for a slot (and the pace, and any pause), then the call may go. Every ticket must be released. */
-  acquire(): Promise<CallTicket> {
+  /**
+   * Waits for a slot (and the pace, and any pause), then the call may go. Every ticket must be released.
+   * A shopper's call goes ahead of every waiting background call (a backlog of captures must not keep a
+   * checkout waiting); it still keeps the pace and any 429 pause, which are Klarna's.
+   */
+  acquire(priority: CallPriority = "background"): Promise<CallTicket> {
     return new Promise((resolve) => {
-      this.waiters.push({ resolve })
+      const waiter = { resolve, priority }
+      const firstBackground = priority === "shopper" ? this.waiters.findIndex((w) => w.priority === "background") : -1
+      if (firstBackground === -1) this.waiters.push(waiter)
+      else this.waiters.splice(firstBackground, 0, waiter)
       this.pump()
       this.exchangeIfDue()
     })

@@ -30,6 +30,31 @@ describe("KlarnaCallGate", () => {
     expect(gate.state().inFlight).toBe(3)
   })
 
+  it("lets a shopper's call (checkout) go ahead of the background calls already waiting, in the order shoppers came", async () => {
+    const { gate, flush } = gateOnFakeClock({ initialInFlight: 1, maxInFlight: 1 })
+    const order: string[] = []
+    const tickets: CallTicket[] = []
+    const ask = (name: string, priority?: "shopper" | "background") =>
+      void gate.acquire(priority).then((ticket) => {
+        order.push(name)
+        tickets.push(ticket)
+      })
+    ask("capture-1")
+    await flush()
+    ask("capture-2")
+    ask("capture-3")
+    ask("checkout-1", "shopper")
+    ask("capture-4", "background")
+    ask("checkout-2", "shopper")
+    await flush()
+    expect(order).toEqual(["capture-1"])
+    for (let i = 0; i < 5; i++) {
+      gate.release(tickets[i], { status: 200, elapsedMs: 100 })
+      await flush()
+    }
+    expect(order).toEqual(["capture-1", "checkout-1", "checkout-2", "capture-2", "capture-3", "capture-4"])
+  })
+
   it("widens the window by one per window of successes while it is full and the latency holds, up to maxInFlight", async () => {
     const { gate, flush } = gateOnFakeClock({ initialInFlight: 2, maxInFlight: 4 })
     const granted = request(gate, 200)
