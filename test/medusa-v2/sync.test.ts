@@ -302,3 +302,13 @@ test("the worker listens for jobs on a connection of its own (v2's Knex), so an 
   )
   expect(listeners).toEqual([{ state: "idle", query: 'LISTEN "klarna_sync_job"' }])
 })
+
+test("the call gate shares its state through klarna_rate_state (v2's migration made it): one row, a hashed key, no username", async () => {
+  // The captures above went through the gate, which reports to the table while it has calls.
+  const rows = await stack.sql<{ credentials_key: string; limit_per_s: number | null; row: string }>(
+    `SELECT credentials_key, limit_per_s, row_to_json(s)::text AS row FROM klarna_rate_state s`,
+  )
+  expect(rows).toHaveLength(1)
+  expect(rows[0].credentials_key).toMatch(/^[0-9a-f]{64}$/)
+  expect(rows[0].row).not.toContain(stack.simulator.username)
+})
