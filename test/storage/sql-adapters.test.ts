@@ -80,6 +80,7 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       "KlarnaSyncTables1764000000000",
       "KlarnaCheckoutAuthorizations1764200000000",
       "KlarnaOrderMerchantReferences1764300000000",
+      "KlarnaSyncJobRunningIndex1764500000000",
     ])
     store = new SqlSyncStore(connection.sql)
   })

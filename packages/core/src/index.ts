@@ -37,7 +37,14 @@ export { knexSql } from "./storage/knex-sql"
 export { generateId } from "./utils/entity-id"
 export { runSqlMigrations, runStatements } from "./storage/sql-migrations"
 export type { SqlMigration } from "./storage/sql-migrations"
-export { CORE_MIGRATIONS, KLARNA_CHECKOUT_AUTHORIZATIONS, KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_SYNC_TABLES } from "./storage/schema"
+export {
+  CORE_MIGRATIONS,
+  KLARNA_CHECKOUT_AUTHORIZATIONS,
+  KLARNA_ORDER_MERCHANT_REFERENCES,
+  KLARNA_SYNC_JOB_RUNNING_INDEX,
+  KLARNA_SYNC_TABLES,
+  RUNNING_JOB_PER_QUEUE_INDEX,
+} from "./storage/schema"
 
 // The order-line rules, for a platform that maps its cart to Klarna Payments requests (Medusa's processor).
 export {
