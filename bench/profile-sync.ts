@@ -8,12 +8,11 @@
  *
  * `node --cpu-prof` on the same command adds a CPU profile of this process.
  */
-import fs from "node:fs"
-import path from "node:path"
 import { Client } from "pg"
 import { authorizeAtSimulator, benchOrderId, buildSnapshot, engineRig, openDataSource } from "./lib/engine-harness"
 import { createDatabase, sql, startBenchPostgres, startSimulatorProcess } from "./lib/infra"
 import { cleanupAll } from "./lib/processes"
+import { cpuMsOfPid, postgresCpuMs } from "./lib/process-cpu"
 import { pool, round } from "./lib/stats"
 
 const print = (line: string) => process.stdout.write(`${line}\n`)
@@ -22,32 +21,6 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 
 /** A statement's kind: its text with whitespace collapsed, cut after 70 characters. */
 const kindOf = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, 70)
-
-/** utime + stime of a process, in ms (Linux /proc). */
-function cpuOfPid(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-  } catch {
-    return 0
-  }
-}
-
-/** CPU of the postmaster and all its children (the backends). */
-function postgresCpu(dataDir: string): number {
-  const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
-  let total = cpuOfPid(postmaster)
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ")[1])
-      if (ppid === postmaster) total += cpuOfPid(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total
-}
 
 async function main(): Promise<void> {
   const orders = arg("orders", 600)
@@ -86,8 +59,8 @@ async function main(): Promise<void> {
         }
         await sql(url, "SELECT pg_stat_statements_reset()")
       }
-      const pgCpu = postgresCpu(pg.dataDir)
-      const simCpu = cpuOfPid(sim.pid)
+      const pgCpu = postgresCpuMs(pg.dataDir)
+      const simCpu = cpuMsOfPid(sim.pid)
       const cpu = process.cpuUsage()
       const started = performance.now()
       rig.worker.start()
@@ -96,8 +69,8 @@ async function main(): Promise<void> {
       await done
       const ms = performance.now() - started
       const used = process.cpuUsage(cpu)
-      const pgUsed = postgresCpu(pg.dataDir) - pgCpu
-      const simUsed = cpuOfPid(sim.pid) - simCpu
+      const pgUsed = postgresCpuMs(pg.dataDir) - pgCpu
+      const simUsed = cpuMsOfPid(sim.pid) - simCpu
       await rig.worker.stop()
       proto.query = original
       if (!measure) return
