@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   try {
     const url = await createDatabase(pg.url, "kos_profile")
     await sql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    // Planning time too (TypeORM sends every statement unprepared: each one is planned anew).
+    await sql(url, "ALTER DATABASE kos_profile SET pg_stat_statements.track_planning = on")
     const dataSource = await openDataSource(url)
     await dataSource.runMigrations({ transaction: "each" })
 
@@ -93,20 +95,21 @@ async function main(): Promise<void> {
           },
         }),
       )
-      const server = await sql<{ query: string; calls: string; total_exec_time: number }>(
+      const server = await sql<{ query: string; calls: string; total_exec_time: number; total_plan_time: number }>(
         url,
-        `SELECT query, calls::text, total_exec_time FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        `SELECT query, calls::text, total_exec_time, total_plan_time FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       )
-      const serverByKind = new Map<string, { n: number; ms: number }>()
+      const serverByKind = new Map<string, { n: number; ms: number; planMs: number }>()
       for (const row of server) {
         const kind = kindOf(row.query)
-        const entry = serverByKind.get(kind) ?? { n: 0, ms: 0 }
+        const entry = serverByKind.get(kind) ?? { n: 0, ms: 0, planMs: 0 }
         entry.n += Number(row.calls)
         entry.ms += row.total_exec_time
+        entry.planMs += row.total_plan_time
         serverByKind.set(kind, entry)
       }
       const rows = [...byKind.entries()].sort((a, b) => b[1].ms - a[1].ms)
-      print("per sync | n | client in-flight ms each | server exec ms each | statement")
+      print("per sync | n | client in-flight ms each | server exec ms each | server planning ms each | statement")
       for (const [kind, entry] of rows) {
         // pg_stat_statements normalises constants to $n: match on the first 30 characters.
         const serverEntry = [...serverByKind.entries()].find(([k]) => k.slice(0, 30) === kind.slice(0, 30))?.[1]
@@ -116,6 +119,7 @@ async function main(): Promise<void> {
             entry.n,
             round(entry.ms / entry.n, 3),
             serverEntry ? round(serverEntry.ms / serverEntry.n, 3) : "-",
+            serverEntry ? round(serverEntry.planMs / serverEntry.n, 3) : "-",
             kind,
           ].join(" | "),
         )
