@@ -22,10 +22,14 @@ export function cpuMsOfPid(pid: number): number {
   return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S : 0
 }
 
-/** CPU of a PostgreSQL server so far, in ms: its postmaster and every child (backends, walwriter, ...) alive now. */
+/**
+ * CPU of a PostgreSQL server so far, in ms: its postmaster, the children it has reaped (cutime + cstime: backends
+ * of closed connections) and every child alive now (backends, walwriter, ...).
+ */
 export function postgresCpuMs(dataDir: string): number {
   const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0])
-  let total = cpuMsOfPid(postmaster)
+  const own = statFields(postmaster)
+  let total = own ? ((Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * 1000) / TICKS_PER_S : 0
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
     if (Number(statFields(Number(entry))?.[1]) === postmaster) total += cpuMsOfPid(Number(entry))

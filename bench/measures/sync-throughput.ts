@@ -224,9 +224,12 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
           `simulator = ${round(engineCpuTotal, 1)} ms, so at most ~${round(cpuBoundPerS, 0)} syncs/s (measured ${round(enginePerS, 0)}); the ` +
           `bare capture costs ${round(clientCpuTotal, 1)} ms. The ${round(sqlPerSync, 1)} SQL statements per sync are in flight ` +
           `${round(dbWaitPerSync / sqlPerSync, 2)} ms each (a lone SELECT 1: ${round(sqlRoundTripMs, 2)} ms): queued for a core, not ` +
-          `for a lock. 0.5 needs the engine's CPU per sync within ~2x the bare capture's, which no durable outbox in PostgreSQL ` +
-          `reaches on shared cores (each statement costs PostgreSQL ~${round(engineCpu.pg / sqlPerSync, 2)} ms of CPU); it is met ` +
-          `with PostgreSQL on cores of its own (as in production) or more cores. Against a Klarna answering in 150 ms ` +
+          `for a lock (the claim takes none). 0.5 needs the sync's CPU within ~2x the bare capture's: even with PostgreSQL on ` +
+          `cores of its own, this process alone spends ${round(engineCpu.bench / Math.max(clientCpu.bench, 0.01), 0)}x the bare ` +
+          `capture's CPU per sync (~${round(engineCpu.bench / sqlPerSync, 2)} ms per statement sent through TypeORM, the engine's own ` +
+          `work included). What would move it: fewer statements still (one enqueue statement, the captures and jobs read ` +
+          `together), prepared statements (PostgreSQL plans each statement anew, ~1 ms for the claim: ` +
+          `bench/profile-sync.ts), and a cheaper query path than TypeORM's per statement. Against a Klarna answering in 150 ms ` +
           `the same overhead gives ~${round(projected, 2)} (measure 1b)`
   return {
     measure: latency ? "sync_throughput_at_latency" : "sync_throughput",
