@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   }
 
   if (!v2 && only.has("throughput")) {
-    const throughput = { serverUrl: pg.url, sim, rounds: quick ? 2 : 4, concurrency }
+    const throughput = { serverUrl: pg.url, sim, rounds: quick ? 2 : 4, concurrency, pgDataDir: pg.dataDir }
     await engineMeasure("throughput", "measure 1: sync throughput (engine vs bare client)", () =>
       syncThroughput({ ...throughput, perRound: quick ? 60 : 300 }),
     )

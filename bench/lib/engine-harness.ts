@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto"
 import { DataSource, type Logger as TypeormLogger } from "typeorm"
 import { KlarnaClient } from "../../packages/core/src/klarna"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
+import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
+import { KlarnaSyncJobRunningIndex1764500000000 } from "../../packages/medusa-v1/src/migrations/1764500000000-klarna_sync_job_running_index"
 import { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
 import { typeormSql } from "../../packages/core/src/storage/typeorm-sql"
 import { SyncEngine, type SyncEngineOptions } from "../../packages/core/src/sync/engine"
@@ -35,7 +37,7 @@ export async function openDataSource(url: string, logger?: CountingLogger): Prom
   const dataSource = new DataSource({
     type: "postgres",
     url,
-    migrations: [KlarnaSyncTables1764000000000],
+    migrations: [KlarnaSyncTables1764000000000, KlarnaOrderMerchantReferences1764300000000, KlarnaSyncJobRunningIndex1764500000000],
     migrationsTableName: "migrations",
     logging: logger ? true : false,
     ...(logger ? { logger } : {}),

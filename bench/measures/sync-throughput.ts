@@ -6,6 +6,7 @@
  * Rounds alternate (client, engine, engine, client, ...) on fresh Klarna orders, so machine drift
  * affects both sides alike. Goal: engine >= 50% of the bare client.
  */
+import os from "node:os"
 import { Client } from "pg"
 import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
 import { planCapture } from "../../packages/core/src/sync/plan-capture"
@@ -23,6 +24,7 @@ import {
 } from "../lib/engine-harness"
 import { createDatabase, simControl, type SimulatorProcess } from "../lib/infra"
 import { pool, round } from "../lib/stats"
+import { cpuMsOfPid, postgresCpuMs } from "../lib/process-cpu"
 import type { Measure } from "../lib/report"
 
 export interface ThroughputOptions {
@@ -37,6 +39,8 @@ export interface ThroughputOptions {
    * goal >= 0.9 (the engine's bookkeeping is then a small part of each sync).
    */
   latency?: { ms: number; jitterMs: number }
+  /** The PostgreSQL server's data directory: its CPU per sync is measured too (it shares the cores). */
+  pgDataDir?: string
 }
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000
@@ -92,8 +96,18 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
   await dataSource.runMigrations({ transaction: "each" })
   const client = klarnaClient(sim)
 
-  const engineRuns: { ms: number; n: number; sql: number; cpuMs: number; dbMs: number }[] = []
-  const clientRuns: { ms: number; n: number; cpuMs: number }[] = []
+  type OtherCpu = { pgCpuMs: number; simCpuMs: number }
+  const engineRuns: ({ ms: number; n: number; sql: number; cpuMs: number; dbMs: number } & OtherCpu)[] = []
+  const clientRuns: ({ ms: number; n: number; cpuMs: number } & OtherCpu)[] = []
+  /** CPU the PostgreSQL server and the simulator spend from now until the returned function is called. */
+  const otherCpu = (): (() => OtherCpu) => {
+    const pgAt = options.pgDataDir ? postgresCpuMs(options.pgDataDir) : NaN
+    const simAt = cpuMsOfPid(sim.pid)
+    return () => ({
+      pgCpuMs: options.pgDataDir ? postgresCpuMs(options.pgDataDir) - pgAt : NaN,
+      simCpuMs: cpuMsOfPid(sim.pid) - simAt,
+    })
+  }
   let failures = 0
   let sqlRoundTripMs = NaN
   let enqueuedSoFar = 0
@@ -102,13 +116,14 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     const orders = await freshOrders(sim, "cli", count)
     const requests = orders.map((order) => ({ order, request: captureRequestFor(order) }))
     const cpu = process.cpuUsage()
+    const others = otherCpu()
     const started = performance.now()
     await pool(requests, concurrency, ({ order, request }) =>
       client.createCapture(order.klarnaOrderId as string, request, {
         idempotencyKey: idempotencyKeyFor(`bench:capture:${order.fulfillments[0].id}`),
       }),
     )
-    clientRuns.push({ ms: performance.now() - started, n: count, cpuMs: cpuMs(process.cpuUsage(cpu)) })
+    clientRuns.push({ ms: performance.now() - started, n: count, cpuMs: cpuMs(process.cpuUsage(cpu)), ...others() })
   }
 
   async function engineRound(count = perRound): Promise<void> {
@@ -120,12 +135,14 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     const sqlBefore = counter.queries
     const dbWait = timeDatabaseWaits()
     const cpu = process.cpuUsage()
+    const others = otherCpu()
     const started = performance.now()
     // The events, as Medusa's subscribers would deliver them, while the worker drains the outbox.
     await pool(orders, concurrency, (order) => rig.engine.fulfillmentCreated(order.orderId, order.fulfillments[0].id))
     await done
     const ms = performance.now() - started
     const cpuUsed = cpuMs(process.cpuUsage(cpu))
+    const otherUsed = others()
     const dbMs = dbWait.ms()
     dbWait.restore()
     const sql = counter.queries - sqlBefore
@@ -137,7 +154,7 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     if (states.succeeded !== enqueuedSoFar) {
       throw new Error(`engine round: expected ${enqueuedSoFar} succeeded jobs, found ${JSON.stringify(states)}`)
     }
-    engineRuns.push({ ms, n: count, sql, cpuMs: cpuUsed, dbMs })
+    engineRuns.push({ ms, n: count, sql, cpuMs: cpuUsed, dbMs, ...otherUsed })
   }
 
   const latency = options.latency
@@ -181,6 +198,16 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
   const dbWaitPerSync = engineRuns.reduce((sum, run) => sum + run.dbMs, 0) / n
   const lanePerSync = (concurrency * 1000) / enginePerS
   const goal = latency ? 0.9 : 0.5
+  // CPU per sync in each process sharing the machine's cores (NaN when PostgreSQL's was not measured).
+  const perSync = (runs: ({ n: number } & Record<"cpuMs" | "pgCpuMs" | "simCpuMs", number>)[], key: "cpuMs" | "pgCpuMs" | "simCpuMs") =>
+    runs.reduce((sum, run) => sum + run[key], 0) / runs.reduce((sum, run) => sum + run.n, 0)
+  const engineCpu = { bench: perSync(engineRuns, "cpuMs"), pg: perSync(engineRuns, "pgCpuMs"), sim: perSync(engineRuns, "simCpuMs") }
+  const clientCpu = { bench: perSync(clientRuns, "cpuMs"), pg: perSync(clientRuns, "pgCpuMs"), sim: perSync(clientRuns, "simCpuMs") }
+  const engineCpuTotal = engineCpu.bench + engineCpu.pg + engineCpu.sim
+  const clientCpuTotal = clientCpu.bench + clientCpu.pg + clientCpu.sim
+  const cores = os.cpus().length
+  // The most syncs per second the machine's cores could run if CPU were the only limit.
+  const cpuBoundPerS = (cores * 1000) / engineCpuTotal
   const note = latency
     ? ratio >= goal
       ? undefined
@@ -189,12 +216,21 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
         `the CPU are what the engine adds`
     : ratio >= 0.5
       ? undefined
-      : `a sync holds a worker lane ${round(lanePerSync, 1)} ms against ${round((concurrency * 1000) / clientPerS, 1)} ms for the ` +
-        `bare capture; per sync the engine waits ${round(dbWaitPerSync, 1)} ms in all on its ${round(sqlPerSync, 0)} SQL ` +
-        `statements (${round(dbWaitPerSync / sqlPerSync, 2)} ms each under this load; a lone SELECT 1 takes ` +
-        `${round(sqlRoundTripMs, 2)} ms) and spends ${round(engineRuns.reduce((sum, run) => sum + run.cpuMs, 0) / n, 1)} ms of ` +
-        `CPU: the bookkeeping, not Klarna, sets the pace. Fix: fewer statements per sync and more worker lanes ` +
-        `(bench/README.md); against a Klarna answering in 150 ms the same overhead gives ~${round(projected, 2)}`
+      : Number.isNaN(engineCpuTotal)
+        ? `a sync holds a worker lane ${round(lanePerSync, 1)} ms against ${round((concurrency * 1000) / clientPerS, 1)} ms for the bare ` +
+          `capture; ${round(sqlPerSync, 0)} SQL statements per sync, ${round(dbWaitPerSync, 1)} ms in flight in all`
+        : `CPU sets the pace, not waiting: this bench process, PostgreSQL and the simulator share ${cores} cores, and a sync costs ` +
+          `${round(engineCpu.bench, 1)} ms of CPU here + ${round(engineCpu.pg, 1)} ms in PostgreSQL + ${round(engineCpu.sim, 1)} ms in the ` +
+          `simulator = ${round(engineCpuTotal, 1)} ms, so at most ~${round(cpuBoundPerS, 0)} syncs/s (measured ${round(enginePerS, 0)}); the ` +
+          `bare capture costs ${round(clientCpuTotal, 1)} ms. The ${round(sqlPerSync, 1)} SQL statements per sync are in flight ` +
+          `${round(dbWaitPerSync / sqlPerSync, 2)} ms each (a lone SELECT 1: ${round(sqlRoundTripMs, 2)} ms): queued for a core, not ` +
+          `for a lock (the claim takes none). 0.5 needs the sync's CPU within ~2x the bare capture's: even with PostgreSQL on ` +
+          `cores of its own, this process alone spends ${round(engineCpu.bench / Math.max(clientCpu.bench, 0.01), 0)}x the bare ` +
+          `capture's CPU per sync (~${round(engineCpu.bench / sqlPerSync, 2)} ms per statement sent through TypeORM, the engine's own ` +
+          `work included). What would move it: fewer statements still (one enqueue statement, the captures and jobs read ` +
+          `together), prepared statements (PostgreSQL plans each statement anew, ~1 ms for the claim: ` +
+          `bench/profile-sync.ts), and a cheaper query path than TypeORM's per statement. Against a Klarna answering in 150 ms ` +
+          `the same overhead gives ~${round(projected, 2)} (measure 1b)`
   return {
     measure: latency ? "sync_throughput_at_latency" : "sync_throughput",
     ...(latency ? { klarna_latency_ms: latency.ms, klarna_jitter_ms: latency.jitterMs } : {}),
@@ -211,11 +247,15 @@ export async function syncThroughput(options: ThroughputOptions): Promise<Measur
     sql_per_sync: round(sqlPerSync, 1),
     engine_overhead_ms_per_sync: round(overheadMs, 2),
     // CPU of this (the engine's) Node process per sync / per bare capture: JS work, not waiting.
-    engine_cpu_ms_per_sync: round(engineRuns.reduce((sum, run) => sum + run.cpuMs, 0) / n, 2),
-    client_cpu_ms_per_capture: round(
-      clientRuns.reduce((sum, run) => sum + run.cpuMs, 0) / clientRuns.reduce((sum, run) => sum + run.n, 0),
-      2,
-    ),
+    engine_cpu_ms_per_sync: round(engineCpu.bench, 2),
+    client_cpu_ms_per_capture: round(clientCpu.bench, 2),
+    // The same for the processes sharing the cores: PostgreSQL (all its backends) and the simulator.
+    engine_postgres_cpu_ms_per_sync: round(engineCpu.pg, 2),
+    engine_simulator_cpu_ms_per_sync: round(engineCpu.sim, 2),
+    client_postgres_cpu_ms_per_capture: round(clientCpu.pg, 2),
+    client_simulator_cpu_ms_per_capture: round(clientCpu.sim, 2),
+    // Syncs per second the cores could run if CPU were the only limit.
+    cpu_bound_engine_per_s: round(cpuBoundPerS, 0),
     sql_round_trip_ms: round(sqlRoundTripMs, 3),
     // Per sync: time its statements were in flight at PostgreSQL, and the time it held a worker lane.
     engine_db_wait_ms_per_sync: round(dbWaitPerSync, 2),

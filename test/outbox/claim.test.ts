@@ -4,8 +4,11 @@
  * - concurrent claimers never get the same job;
  * - one order's jobs never run at the same time, and run oldest first;
  * - a running job whose worker stopped renewing its lease is taken over, its lost attempt logged;
- * - completeJob / failJob / deferJob / saveJobRequest / extendLease only work for the worker holding the job.
+ * - completeJob / failJob / deferJob / saveJobRequest / extendLease only work for the worker holding the job;
+ * - the claim is one statement with no lock of its own: a partial unique index makes a second running job of
+ *   an order impossible, and a claimer that loses that race claims again (no error, no lost job).
  */
+import { Client } from "pg"
 import type { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
 import type { JobRecord } from "../../packages/core/src/sync/ports"
 import { addJob, outboxDatabase, sleep, type OutboxDatabase } from "./support"
@@ -166,6 +169,84 @@ describe("claiming jobs", () => {
     await store.failJob(parked.id, "w", { message: "403 Forbidden" }, null)
     expect(await store.claimNextJob("w", HOUR)).toBeNull()
     expect((await store.getJob(parked.id))?.state).toBe("failed")
+  })
+})
+
+describe("claims racing without a lock", () => {
+  test("two claimers racing on one order, round after round, never run two of its jobs", async () => {
+    const servers = [await db.server(4), await db.server(4)]
+    for (let round = 0; round < 25; round++) {
+      const orderId = `order_race_${round}`
+      for (let j = 0; j < 3; j++) await addJob(servers[0], orderId, `medusa:capture:race_${round}_${j}`, { payload: { seq: j } })
+      const claimed = (await Promise.all(servers.map((store, s) => store.claimJobs(`server${s}`, HOUR, 2)))).flat()
+      // Never two jobs of one order (earlier rounds' orders still have jobs left), and of the new order its oldest.
+      const queues = claimed.map((job) => job.queue_key)
+      expect(new Set(queues).size).toBe(queues.length)
+      expect(claimed.filter((job) => job.platform_order_id === orderId).map((job) => job.payload.seq)).toEqual([0])
+      const running = await db.sql(`SELECT queue_key FROM klarna_sync_job WHERE state = 'running' GROUP BY queue_key HAVING count(*) > 1`)
+      expect(running).toEqual([])
+      for (const job of claimed) expect(await servers[0].completeJob(job.id, job.locked_by as string, "succeeded", {})).toBe(true)
+    }
+  })
+
+  test("a claimer whose UPDATE meets another's running job of the same order claims again: no error, no lost job", async () => {
+    const store = await db.server()
+    // order_1's older job was parked; its retry is claimed by another server in a transaction still open
+    // while this claimer looks: it sees the order free and picks the younger job.
+    const parked = await addJob(store, "order_1", "medusa:capture:parked")
+    await store.claimNextJob("w", HOUR)
+    await store.failJob(parked.id, "w", { message: "503" }, null)
+    const younger = await addJob(store, "order_1", "medusa:refund:ref_1", { operation: "refund" })
+    const other = await addJob(store, "order_2", "medusa:capture:ful_2")
+    const otherServer = new Client({ connectionString: db.url })
+    await otherServer.connect()
+    try {
+      await otherServer.query("BEGIN")
+      await otherServer.query(`UPDATE klarna_sync_job SET state = 'running', locked_at = now(), locked_by = 'other' WHERE id = $1`, [
+        parked.id,
+      ])
+      const claiming = store.claimJobs("claimer", HOUR, 2)
+      // The claim's UPDATE of `younger` waits on the index for the open transaction, which then commits.
+      await sleep(300)
+      await otherServer.query("COMMIT")
+      const claimed = await claiming
+      // The retried claim: order_1 is busy now, order_2's job is not lost with the failed statement.
+      expect(claimed.map((job) => job.id)).toEqual([other.id])
+      expect(await store.getJob(younger.id)).toMatchObject({ state: "pending", attempts: 0, locked_by: null })
+      const running = await db.sql(`SELECT id FROM klarna_sync_job WHERE queue_key = $1 AND state = 'running'`, [younger.queue_key])
+      expect(running).toEqual([{ id: parked.id }])
+    } finally {
+      await otherServer.end()
+    }
+  })
+
+  test("a running job whose lease ran out holds its order: it is taken over before the order's pending jobs", async () => {
+    const store = await db.server()
+    const first = await addJob(store, "order_1", "medusa:capture:ful_1")
+    await store.claimNextJob("dead-worker", HOUR)
+    const second = await addJob(store, "order_1", "medusa:refund:ref_1", { operation: "refund" })
+    expect(await store.claimJobs("w", HOUR, 4)).toEqual([]) // live lease: the order is busy
+    await db.sql(`UPDATE klarna_sync_job SET locked_at = now() - interval '2 hours' WHERE id = $1`, [first.id])
+    const taken = await store.claimJobs("w", HOUR, 4)
+    expect(taken.map((job) => [job.id, job.attempts, job.locked_by])).toEqual([[first.id, 2, "w"]])
+    expect((await store.listAttempts([first.id])).map((a) => [a.attempt, a.worker_id, a.outcome])).toEqual([[1, "dead-worker", "retry"]])
+    expect(await store.completeJob(first.id, "w", "succeeded", {})).toBe(true)
+    expect((await store.claimJobs("w", HOUR, 4)).map((job) => job.id)).toEqual([second.id])
+  })
+
+  test("a claimed job comes with its order's mapping row, read in the same statement", async () => {
+    const store = await db.server()
+    const mapping = await store.ensureMapping({
+      platform: "medusa",
+      platform_order_id: "order_1",
+      klarna_order_id: "kl_1",
+      currency: "SEK",
+      authorized_amount: 5000,
+    })
+    await addJob(store, "order_1", "medusa:capture:ful_1")
+    await addJob(store, "order_no_mapping", "medusa:capture:ful_2")
+    const claimed = await store.claimJobs("w", HOUR, 2)
+    expect(claimed.map((job) => job.klarnaOrder ?? null)).toEqual([mapping, null])
   })
 })
 

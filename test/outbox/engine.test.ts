@@ -233,8 +233,8 @@ describe("exactly once through lost responses and dead workers", () => {
     let recorded = false
     const deadStore = Object.create(store) as SqlSyncStore
     deadStore.extendLease = async () => true
-    deadStore.markCaptured = async (...args: Parameters<SqlSyncStore["markCaptured"]>) => {
-      await store.markCaptured(...args)
+    deadStore.markCapturedWithTotals = async (...args: Parameters<SqlSyncStore["markCapturedWithTotals"]>) => {
+      await store.markCapturedWithTotals(...args)
       recorded = true
       return new Promise<never>(() => undefined)
     }

@@ -28,7 +28,11 @@ test("migration up, down, up", async () => {
       ).map((row) => row.conname)
 
     const applied = (await dataSource.runMigrations({ transaction: "each" })).map((m) => m.name)
-    expect(applied).toEqual(["KlarnaSyncTables1764000000000", "KlarnaOrderMerchantReferences1764300000000"])
+    expect(applied).toEqual([
+      "KlarnaSyncTables1764000000000",
+      "KlarnaOrderMerchantReferences1764300000000",
+      "KlarnaSyncJobRunningIndex1764500000000",
+    ])
     expect(await tables()).toEqual(TABLES)
     const first = await constraints()
     expect(first).toEqual(

@@ -6,6 +6,7 @@
 import { DataSource } from "typeorm"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
 import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
+import { KlarnaSyncJobRunningIndex1764500000000 } from "../../packages/medusa-v1/src/migrations/1764500000000-klarna_sync_job_running_index"
 import { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
 import { typeormSql } from "../../packages/core/src/storage/typeorm-sql"
 import { idempotencyKeyFor } from "../../packages/core/src/sync/idempotency"
@@ -25,7 +26,7 @@ export function dataSourceFor(url: string, poolSize = 4): DataSource {
   return new DataSource({
     type: "postgres",
     url,
-    migrations: [KlarnaSyncTables1764000000000, KlarnaOrderMerchantReferences1764300000000],
+    migrations: [KlarnaSyncTables1764000000000, KlarnaOrderMerchantReferences1764300000000, KlarnaSyncJobRunningIndex1764500000000],
     migrationsTableName: "migrations",
     logging: false,
     poolSize,

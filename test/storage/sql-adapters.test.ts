@@ -83,6 +83,7 @@ describe.each(Object.keys(adapters))("SqlSyncStore through the %s adapter", (ada
       "KlarnaCheckoutAuthorizations1764200000000",
       "KlarnaOrderMerchantReferences1764300000000",
       "KlarnaRateState1764400000000",
+      "KlarnaSyncJobRunningIndex1764500000000",
     ])
     store = new SqlSyncStore(connection.sql)
   })

@@ -43,7 +43,9 @@ export {
   KLARNA_CHECKOUT_AUTHORIZATIONS,
   KLARNA_ORDER_MERCHANT_REFERENCES,
   KLARNA_RATE_STATE,
+  KLARNA_SYNC_JOB_RUNNING_INDEX,
   KLARNA_SYNC_TABLES,
+  RUNNING_JOB_PER_QUEUE_INDEX,
 } from "./storage/schema"
 
 // The order-line rules, for a platform that maps its cart to Klarna Payments requests (Medusa's processor).

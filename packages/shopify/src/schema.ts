@@ -2,7 +2,7 @@
  * The Shopify adapter's own table, as SQL (applied by the Shopify server through runSqlMigrations, and by
  * the TypeORM migration class of the same name).
  */
-import { KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_RATE_STATE, KLARNA_SYNC_TABLES } from "@klarna-order-sync/core"
+import { KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_RATE_STATE, KLARNA_SYNC_JOB_RUNNING_INDEX, KLARNA_SYNC_TABLES } from "@klarna-order-sync/core"
 import type { SqlMigration } from "@klarna-order-sync/core"
 
 /**
@@ -43,13 +43,15 @@ export const KLARNA_SHOPIFY_ORDERS: SqlMigration = {
 /**
  * What the Shopify server applies, in this order (the order TypeORM applied them in before, so a database
  * it migrated is recognised): the core's tables without checkout authorizations (Shopify checks out on
- * its own), this adapter's table, and the merchant-reference columns (klarna_order is one table for every
- * platform; Shopify sets none), then the call gates' shared state (klarna_rate_state: servers on the same
- * Klarna credentials share 429 pauses and the limit).
+ * its own), this adapter's table, the merchant-reference columns (klarna_order is one table for every
+ * platform; Shopify sets none), the call gates' shared state (klarna_rate_state: servers on the same Klarna
+ * credentials share 429 pauses and the limit) and the outbox's one-running-job-per-order index (the claim
+ * relies on it).
  */
 export const SHOPIFY_MIGRATIONS: readonly SqlMigration[] = [
   KLARNA_SYNC_TABLES,
   KLARNA_SHOPIFY_ORDERS,
   KLARNA_ORDER_MERCHANT_REFERENCES,
   KLARNA_RATE_STATE,
+  KLARNA_SYNC_JOB_RUNNING_INDEX,
 ]

@@ -223,10 +223,43 @@ export const KLARNA_RATE_STATE: SqlMigration = {
   down: [`DROP TABLE IF EXISTS "klarna_rate_state"`],
 }
 
+/** The partial unique index that makes a second running job of one order impossible (see below). */
+export const RUNNING_JOB_PER_QUEUE_INDEX = "UQ_klarna_sync_job_running_queue"
+
+/**
+ * At most one running job per queue (per platform order), by construction: the claim (SqlSyncStore.claimJobs)
+ * is then one statement without a transaction or a global lock, and two servers that both saw an order
+ * free cannot both start one of its jobs: the second one's UPDATE fails on this index and it claims again.
+ *
+ * Existing data may break the rule: the old claim took a pending job of an order whose running job had an
+ * expired lease (its worker died), leaving two running. The table is locked against claims first (an old
+ * server still claiming during the upgrade cannot add a pair between the fix and the index); every running
+ * job of a queue but the one locked last goes back to pending, due now. Its attempt stays counted, and its
+ * request stays frozen: its next run resends exactly that under the same idempotency key (exactly-once).
+ * Idempotent (IF NOT EXISTS), so a platform whose first migration already ran CORE_MIGRATIONS can apply it again.
+ */
+export const KLARNA_SYNC_JOB_RUNNING_INDEX: SqlMigration = {
+  name: "KlarnaSyncJobRunningIndex1764500000000",
+  up: [
+    `LOCK TABLE "klarna_sync_job" IN SHARE ROW EXCLUSIVE MODE`,
+    `
+      UPDATE "klarna_sync_job" j
+         SET "state" = 'pending', "run_at" = now(), "locked_at" = NULL, "updated_at" = now(),
+             "last_error" = 'Another job of this order was running too: set back to pending when one running job per order became a rule'
+        FROM (
+          SELECT "id", row_number() OVER (PARTITION BY "queue_key" ORDER BY "locked_at" DESC NULLS LAST, "id") AS "rank"
+            FROM "klarna_sync_job" WHERE "state" = 'running') ranked
+       WHERE j."id" = ranked."id" AND ranked."rank" > 1`,
+    `CREATE UNIQUE INDEX IF NOT EXISTS "${RUNNING_JOB_PER_QUEUE_INDEX}" ON "klarna_sync_job" ("queue_key") WHERE "state" = 'running'`,
+  ],
+  down: [`DROP INDEX IF EXISTS "${RUNNING_JOB_PER_QUEUE_INDEX}"`],
+}
+
 /** Every core table, in the order they are applied. */
 export const CORE_MIGRATIONS: readonly SqlMigration[] = [
   KLARNA_SYNC_TABLES,
   KLARNA_CHECKOUT_AUTHORIZATIONS,
   KLARNA_ORDER_MERCHANT_REFERENCES,
   KLARNA_RATE_STATE,
+  KLARNA_SYNC_JOB_RUNNING_INDEX,
 ]

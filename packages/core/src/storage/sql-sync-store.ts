@@ -5,28 +5,28 @@
  * as the SQL they are.
  */
 import { generateId } from "../utils/entity-id"
+import { RUNNING_JOB_PER_QUEUE_INDEX } from "./schema"
+import { JobNotHeldError } from "../sync/errors"
 import type { SqlListenHandlers, SqlPort } from "./sql-port"
 import type {
   AttemptRecord,
   CaptureRecord,
   JobFailure,
   JobIntent,
+  ClaimedJob,
   JobRecord,
   JobState,
   KlarnaOrderRecord,
   OrderTotals,
+  PlannedCapture,
   Platform,
   RefundRecord,
   SyncStore,
 } from "../sync/ports"
 import type { CheckoutAuthorizationRecord, CheckoutAuthorizationStore, OrphanListing } from "../sync/authorizations"
 
-/**
- * Claims take this transaction-scoped advisory lock, so that "no other job of this order is running"
- * is checked and acted on by one claimer at a time across every server on the database. A claim is
- * a few milliseconds; Klarna is never called while it is held.
- */
-const CLAIM_LOCK_ID = 7_253_110
+/** How often a claim is retried when another server's claim took the same order at the same moment. */
+const CLAIM_RACE_RETRIES = 5
 
 /**
  * Enqueueing a job NOTIFYs this channel (payload: the job's platform) in the same statement, so PostgreSQL
@@ -38,6 +38,21 @@ export const JOB_CHANNEL = "klarna_sync_job"
 type ClaimedRow = JobRecord & {
   __previous_state: string
   __previous_worker: string | null
+  /** The order's mapping row as jsonb (timestamps as text), null when there is none. */
+  __klarna_order: (KlarnaOrderRecord & { created_at?: string; updated_at?: string }) | null
+}
+
+/**
+ * Whether a statement failed because it would have made a second job of one order running (the partial
+ * unique index RUNNING_JOB_PER_QUEUE_INDEX): pg's error, as is (pg, Knex) or spread onto TypeORM's
+ * QueryFailedError (and kept as its driverError).
+ */
+function isRunningJobConflict(error: unknown): boolean {
+  const candidates = [error, (error as { driverError?: unknown } | null)?.driverError]
+  return candidates.some((candidate) => {
+    const pgError = candidate as { code?: string; constraint?: string } | null | undefined
+    return pgError?.code === "23505" && pgError.constraint === RUNNING_JOB_PER_QUEUE_INDEX
+  })
 }
 
 /**
@@ -46,6 +61,67 @@ type ClaimedRow = JobRecord & {
  * gives them.
  */
 const SELECT_NOTIFYING = `SELECT inserted.* FROM inserted CROSS JOIN LATERAL pg_notify('${JOB_CHANNEL}', inserted.platform) AS notified`
+
+/** A planned capture's row (status pending), $1…$10 as plannedCaptureParams gives them: INSERT_PLANNED_CAPTURE + VALUES or SELECT. */
+const INSERT_PLANNED_CAPTURE = `INSERT INTO klarna_capture
+         (id, platform, platform_order_id, klarna_order_id, source_type, source_id, captured_amount, order_lines, shipping_info, idempotency_key)`
+const PLANNED_CAPTURE_VALUES = `$1, $2, $3, $4, $5, $6, $7::int, $8::jsonb, $9::jsonb, $10`
+
+function plannedCaptureParams(capture: PlannedCapture): unknown[] {
+  return [
+    generateId("kcap"),
+    capture.platform,
+    capture.platform_order_id,
+    capture.klarna_order_id,
+    capture.source_type,
+    capture.source_id,
+    capture.captured_amount,
+    JSON.stringify(capture.order_lines),
+    JSON.stringify(capture.shipping_info),
+    capture.idempotency_key,
+  ]
+}
+
+type TotalsBasis = Pick<KlarnaOrderRecord, "id" | "platform" | "platform_order_id" | "authorized_amount" | "released_amount" | "status">
+
+/**
+ * The rules of actions/order-totals.ts as the tail of a WITH statement: the order's amounts and status from
+ * `capturedSum` (an expression) and its refunds, on the basis of the amounts and status the caller loaded
+ * ($1…$8 as totalsParams gives them). Returns the updated mapping row.
+ */
+function orderTotalsUpdate(capturedSum: string): string {
+  return `sums AS (
+         SELECT
+           (${capturedSum})::int AS captured,
+           COALESCE((SELECT sum(refunded_amount) FROM klarna_refund
+                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'refunded'), 0)::int AS refunded),
+       computed AS (
+         SELECT captured, refunded, CASE WHEN $4::boolean THEN $5::int - captured ELSE $6::int END AS released FROM sums)
+       UPDATE klarna_order o
+          SET captured_amount = c.captured, refunded_amount = c.refunded, released_amount = c.released,
+              status = CASE
+                WHEN $7::boolean OR $8::text = 'CANCELLED' THEN 'CANCELLED'
+                WHEN c.captured = 0 THEN 'AUTHORIZED'
+                WHEN c.captured + c.released >= $5::int THEN 'CAPTURED'
+                ELSE 'PART_CAPTURED' END,
+              updated_at = now()
+         FROM computed c
+        WHERE o.id = $1
+        RETURNING o.*`
+}
+
+function totalsParams(order: TotalsBasis, changes: { released?: boolean; cancelled?: boolean }): unknown[] {
+  return [
+    order.id,
+    order.platform,
+    order.platform_order_id,
+    changes.released === true,
+    order.authorized_amount,
+    order.released_amount,
+    changes.cancelled === true,
+    order.status,
+  ]
+}
 
 export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   constructor(private readonly sql: SqlPort) {}
@@ -98,75 +174,91 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   /**
-   * Claims up to `limit` due jobs of different orders in one statement (the oldest due first), each the
-   * way claimNextJob claims one: a queue with a live running job is skipped, a lease that ran out is taken
-   * over (and its lost attempt logged). The claims of all workers are serialised by one advisory lock, so
-   * one batch costs the same four statements as a single claim.
+   * Claims up to `limit` due jobs of different orders in one statement, without a transaction or a lock
+   * of its own (oldest due first): each order's oldest due job, an order with a running job skipped, a
+   * running job whose lease ran out taken over (its lost attempt logged in the same statement).
+   *
+   * Exclusive by construction: the candidate rows are locked FOR UPDATE SKIP LOCKED (two claimers never
+   * take one job), and the partial unique index RUNNING_JOB_PER_QUEUE_INDEX (schema.ts) makes a second
+   * running job of an order impossible. Two claimers that both saw an order free and picked two different
+   * jobs of it: the second one's UPDATE waits for the first to commit, then fails on the index as a whole
+   * (nothing of it is applied, the batch's other jobs included), and it claims again: the order is busy now.
+   *
+   * Each job comes with its order's mapping row (null when there is none yet), read in the same statement:
+   * the job's run need not read it again (one order's jobs never overlap, so nothing else changes it meanwhile).
    */
-  async claimJobs(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<JobRecord[]> {
-    return this.sql.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock($1)`, [CLAIM_LOCK_ID])
-      // `due` reads a few rows per wanted job, so that orders with several due jobs still leave enough
-      // distinct orders; DISTINCT ON keeps each order's oldest (FOR UPDATE cannot sit next to DISTINCT).
-      const claimed = await tx.query<ClaimedRow>(
-        `WITH due AS (
-           SELECT j.id, j.queue_key, j.run_at, j.created_at, j.state AS previous_state, j.locked_by AS previous_worker
-           FROM klarna_sync_job j
-           WHERE ((j.state = 'pending' AND j.run_at <= now())
-               OR (j.state = 'running' AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000)))
-             AND ($3::text IS NULL OR j.platform = $3)
-             AND NOT EXISTS (
-               SELECT 1 FROM klarna_sync_job r
-               WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id
-                 AND r.locked_at >= now() - make_interval(secs => $2::float8 / 1000))
-           ORDER BY j.run_at, j.created_at, j.id
-           LIMIT $4::int * 4
-           FOR UPDATE SKIP LOCKED),
-         candidate AS (
-           SELECT * FROM (
-             SELECT DISTINCT ON (queue_key) * FROM due ORDER BY queue_key, run_at, created_at, id) oldest_per_order
-           ORDER BY run_at, created_at, id
-           LIMIT $4::int)
+  async claimJobs(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<ClaimedJob[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.claimOnce(workerId, leaseMs, limit, platform)
+      } catch (error) {
+        if (!isRunningJobConflict(error) || attempt >= CLAIM_RACE_RETRIES) throw error
+      }
+    }
+  }
+
+  private async claimOnce(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<ClaimedJob[]> {
+    // `due`: the head of each free order's queue (its oldest due job; an order with a running job is not
+    // free), so that a job locked by another claimer is skipped without a younger job of its order taking
+    // its place. A running job blocks its order's pending ones whether its lease is live or not: an expired
+    // one is due itself, and is taken over (it stays 'running', so the index never sees two).
+    const claimed = await this.rows<ClaimedRow>(
+      `WITH due AS (
+         SELECT j.id, j.platform, j.platform_order_id, j.state AS previous_state, j.locked_by AS previous_worker
+         FROM klarna_sync_job j
+         WHERE ((j.state = 'pending' AND j.run_at <= now()
+                 AND NOT EXISTS (
+                   SELECT 1 FROM klarna_sync_job o
+                   WHERE o.queue_key = j.queue_key AND o.state = 'pending' AND o.run_at <= now()
+                     AND (o.run_at, o.created_at, o.id) < (j.run_at, j.created_at, j.id)))
+             OR (j.state = 'running' AND j.locked_at < now() - make_interval(secs => $2::float8 / 1000)))
+           AND ($3::text IS NULL OR j.platform = $3)
+           AND NOT EXISTS (
+             SELECT 1 FROM klarna_sync_job r WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id)
+         ORDER BY j.run_at, j.created_at, j.id
+         LIMIT $4::int
+         FOR UPDATE OF j SKIP LOCKED),
+       claimed AS (
          UPDATE klarna_sync_job j
             SET state = 'running', locked_at = now(), locked_by = $1, attempts = j.attempts + 1, updated_at = now()
-           FROM candidate WHERE j.id = candidate.id
-         RETURNING j.*, candidate.previous_state AS "__previous_state", candidate.previous_worker AS "__previous_worker"`,
-        [workerId, leaseMs, platform ?? null, Math.max(1, Math.floor(limit))],
-      )
-      const jobs: JobRecord[] = []
-      for (const { __previous_state: previousState, __previous_worker: previousWorker, ...job } of claimed) {
-        if (previousState === "running") {
-          // The lease ran out: the worker of the previous attempt died (or lost the database) mid-job. Its
-          // attempt is logged here, so the audit log accounts for every attempt; whether its Klarna call got
-          // through is unknown, which the frozen request and its idempotency key make harmless.
-          await tx.query(
-            `INSERT INTO klarna_sync_attempt
-               (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, error, duration_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, 'retry', $7, 0)`,
-            [
-              generateId("katt"),
-              job.id,
-              job.attempts - 1,
-              job.operation,
-              job.idempotency_key,
-              previousWorker ?? "unknown",
-              `Interrupted: worker ${previousWorker ?? "unknown"} stopped before finishing (lease expired); taken over by ${workerId}`,
-            ],
-          )
-        }
-        jobs.push(job as JobRecord)
+           FROM due
+           LEFT JOIN klarna_order o ON o.platform = due.platform AND o.platform_order_id = due.platform_order_id
+          WHERE j.id = due.id
+         RETURNING j.*, due.previous_state AS "__previous_state", due.previous_worker AS "__previous_worker",
+                   to_jsonb(o) AS "__klarna_order"),
+       -- The lease ran out: the worker of the previous attempt died (or lost the database) mid-job. Its
+       -- attempt is logged, so the audit log accounts for every attempt; whether its Klarna call got
+       -- through is unknown, which the frozen request and its idempotency key make harmless.
+       lost AS (
+         INSERT INTO klarna_sync_attempt
+           (id, job_id, attempt, operation, idempotency_key, worker_id, request_summary, outcome, error, duration_ms)
+         SELECT $5 || '_' || c.id, c.id, c.attempts - 1, c.operation, c.idempotency_key, COALESCE(c."__previous_worker", 'unknown'),
+                NULL, 'retry',
+                'Interrupted: worker ' || COALESCE(c."__previous_worker", 'unknown') ||
+                  ' stopped before finishing (lease expired); taken over by ' || $1, 0
+           FROM claimed c WHERE c."__previous_state" = 'running')
+       SELECT * FROM claimed`,
+      [workerId, leaseMs, platform ?? null, Math.max(1, Math.floor(limit)), generateId("katt")],
+    )
+    const jobs = claimed.map(({ __klarna_order: mapping, __previous_state, __previous_worker, ...job }): ClaimedJob => {
+      // As the row reads elsewhere: its timestamps as Dates.
+      const klarnaOrder = mapping && {
+        ...mapping,
+        created_at: new Date(String(mapping.created_at)),
+        updated_at: new Date(String(mapping.updated_at)),
       }
-      // The UPDATE's RETURNING has no order: hand the jobs out oldest first.
-      return jobs.sort((a, b) => +new Date(a.run_at) - +new Date(b.run_at) || +new Date(a.created_at) - +new Date(b.created_at))
+      return Object.assign(job as JobRecord, { klarnaOrder })
     })
+    // The UPDATE's RETURNING has no order: hand the jobs out oldest first.
+    return jobs.sort((a, b) => +new Date(a.run_at) - +new Date(b.run_at) || +new Date(a.created_at) - +new Date(b.created_at))
   }
 
   /**
    * How long until claimNextJob could find a job, in one statement, read when a worker runs out of work: 0
    * when one is due now, null when no job is pending or running. The same conditions as the claim: a pending
-   * job is due at its run_at unless another job of its order runs with a live lease (then that job's lease
-   * expiry, or its completion, which its own worker follows by claiming again), a running one when its lease
-   * runs out. Times are the database's (no clock skew between servers).
+   * job is due at its run_at unless another job of its order runs (then that job's lease expiry, when it is
+   * taken over, or its completion, which its own worker follows by claiming again), a running one when its
+   * lease runs out. Times are the database's (no clock skew between servers).
    */
   async nextClaimInMs(leaseMs: number, platform?: Platform): Promise<number | null> {
     const row = await this.one<{ wait_ms: number | null }>(
@@ -175,8 +267,7 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
                   WHERE j.state = 'pending' AND ($2::text IS NULL OR j.platform = $2)
                     AND NOT EXISTS (
                       SELECT 1 FROM klarna_sync_job r
-                      WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id
-                        AND r.locked_at >= now() - make_interval(secs => $1::float8 / 1000))
+                      WHERE r.queue_key = j.queue_key AND r.state = 'running' AND r.id <> j.id)
                   ORDER BY j.run_at LIMIT 1),
                 (SELECT min(j.locked_at) + make_interval(secs => $1::float8 / 1000) FROM klarna_sync_job j
                   WHERE j.state = 'running' AND ($2::text IS NULL OR j.platform = $2))
@@ -382,46 +473,40 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
     await this.sql.query(`UPDATE klarna_order SET ${sets}, updated_at = now() WHERE id = $1`, [id, ...entries.map(([, value]) => value)])
   }
 
-  async recomputeOrderTotals(
-    order: Pick<KlarnaOrderRecord, "id" | "platform" | "platform_order_id" | "authorized_amount" | "released_amount" | "status">,
-    changes: { released?: boolean; cancelled?: boolean } = {},
-  ): Promise<OrderTotals | null> {
-    // The same rules as actions/order-totals.ts, in one statement; the amounts and status the caller
-    // loaded are the basis, as there.
-    const list = await this.rows<OrderTotals>(
-      `WITH sums AS (
-         SELECT
-           COALESCE((SELECT sum(captured_amount) FROM klarna_capture
-                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'captured'), 0)::int AS captured,
-           COALESCE((SELECT sum(refunded_amount) FROM klarna_refund
-                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'refunded'), 0)::int AS refunded),
-       computed AS (
-         SELECT captured, refunded, CASE WHEN $4::boolean THEN $5::int - captured ELSE $6::int END AS released FROM sums)
-       UPDATE klarna_order o
-          SET captured_amount = c.captured, refunded_amount = c.refunded, released_amount = c.released,
-              status = CASE
-                WHEN $7::boolean OR $8::text = 'CANCELLED' THEN 'CANCELLED'
-                WHEN c.captured = 0 THEN 'AUTHORIZED'
-                WHEN c.captured + c.released >= $5::int THEN 'CAPTURED'
-                ELSE 'PART_CAPTURED' END,
-              updated_at = now()
-         FROM computed c
-        WHERE o.id = $1
-        RETURNING c.captured, c.refunded, c.released, o.status`,
-      [
-        order.id,
-        order.platform,
-        order.platform_order_id,
-        changes.released === true,
-        order.authorized_amount,
-        order.released_amount,
-        changes.cancelled === true,
-        order.status,
-      ],
+  async recomputeOrderTotals(order: TotalsBasis, changes: { released?: boolean; cancelled?: boolean } = {}): Promise<OrderTotals | null> {
+    const row = await this.one<KlarnaOrderRecord>(
+      `WITH ${orderTotalsUpdate(`COALESCE((SELECT sum(captured_amount) FROM klarna_capture
+                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'captured'), 0)`)}`,
+      totalsParams(order, changes),
     )
-    const row = list[0]
     if (!row) return null
-    return { captured: Number(row.captured), refunded: Number(row.refunded), released: Number(row.released), status: row.status }
+    return {
+      captured: Number(row.captured_amount),
+      refunded: Number(row.refunded_amount),
+      released: Number(row.released_amount),
+      status: row.status,
+    }
+  }
+
+  async markCapturedWithTotals(
+    capture: { id: string; captureId: string; shippingInfo: CaptureRecord["shipping_info"] },
+    order: TotalsBasis,
+  ): Promise<KlarnaOrderRecord | null> {
+    // One statement: its parts share one snapshot, so the sum reads the other captures as they were and
+    // adds this one's amount (`marked`) rather than reading its new status. Crash safety: the capture's
+    // status and the order's totals commit together; a worker killed before this statement is retried,
+    // and Klarna replays the capture for the same idempotency key, so the retry records it then.
+    return this.one<KlarnaOrderRecord>(
+      `WITH marked AS (
+         UPDATE klarna_capture
+            SET status = 'captured', capture_id = $10, shipping_info = $11, captured_at = COALESCE(captured_at, now()), updated_at = now()
+          WHERE id = $9
+          RETURNING captured_amount),
+       ${orderTotalsUpdate(`COALESCE((SELECT sum(captured_amount) FROM klarna_capture
+                      WHERE platform = $2 AND platform_order_id = $3 AND status = 'captured' AND id <> $9), 0)
+                  + COALESCE((SELECT captured_amount FROM marked), 0)`)}`,
+      [...totalsParams(order, {}), capture.id, capture.captureId, JSON.stringify(capture.shippingInfo)],
+    )
   }
 
   listCaptures(platform: Platform, platformOrderId: string) {
@@ -435,27 +520,38 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
     return this.one<CaptureRecord>(`SELECT * FROM klarna_capture WHERE platform = $1 AND source_id = $2`, [platform, sourceId])
   }
 
-  async ensureCapture(capture: Parameters<SyncStore["ensureCapture"]>[0]): Promise<CaptureRecord> {
+  async ensureCapture(capture: PlannedCapture): Promise<CaptureRecord> {
     const inserted = await this.one<CaptureRecord>(
-      `INSERT INTO klarna_capture
-         (id, platform, platform_order_id, klarna_order_id, source_type, source_id, captured_amount, order_lines, shipping_info, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (platform, source_id) DO NOTHING
-       RETURNING *`,
-      [
-        generateId("kcap"),
-        capture.platform,
-        capture.platform_order_id,
-        capture.klarna_order_id,
-        capture.source_type,
-        capture.source_id,
-        capture.captured_amount,
-        JSON.stringify(capture.order_lines),
-        JSON.stringify(capture.shipping_info),
-        capture.idempotency_key,
-      ],
+      `${INSERT_PLANNED_CAPTURE} VALUES (${PLANNED_CAPTURE_VALUES}) ON CONFLICT (platform, source_id) DO NOTHING RETURNING *`,
+      plannedCaptureParams(capture),
     )
-    if (inserted) return inserted
+    return inserted ?? this.storedCapture(capture)
+  }
+
+  async freezeCapture(jobId: string, workerId: string, request: Record<string, unknown>, capture: PlannedCapture): Promise<CaptureRecord> {
+    // Crash safety: the frozen request and the planned capture row commit together, before Klarna is
+    // called. A worker killed before this statement froze nothing and sent nothing: the next attempt plans
+    // afresh under the same key. Killed after it: the next attempt sends exactly this request under the
+    // same idempotency key, so Klarna makes at most one capture of it.
+    const rows = await this.rows<{ frozen: boolean; capture: CaptureRecord | null }>(
+      `WITH frozen AS (
+         UPDATE klarna_sync_job SET request = $11, updated_at = now()
+          WHERE id = $12 AND locked_by = $13 AND state = 'running'
+          RETURNING id),
+       inserted AS (
+         ${INSERT_PLANNED_CAPTURE} SELECT ${PLANNED_CAPTURE_VALUES} WHERE EXISTS (SELECT 1 FROM frozen)
+         ON CONFLICT (platform, source_id) DO NOTHING RETURNING *)
+       SELECT EXISTS (SELECT 1 FROM frozen) AS frozen, (SELECT to_jsonb(inserted) FROM inserted) AS capture`,
+      [...plannedCaptureParams(capture), JSON.stringify(request), jobId, workerId],
+    )
+    if (!rows[0]?.frozen) throw new JobNotHeldError(jobId, workerId)
+    const inserted = rows[0].capture
+    // The row as a plain SELECT reads it (timestamps as Dates), or the one an earlier attempt stored.
+    if (inserted) return { ...inserted, created_at: new Date(String(inserted.created_at)), captured_at: null }
+    return this.storedCapture(capture)
+  }
+
+  private async storedCapture(capture: PlannedCapture): Promise<CaptureRecord> {
     const stored = await this.findCaptureBySource(capture.platform, capture.source_id)
     if (!stored) throw new Error(`Capture for ${capture.source_id} could not be stored`)
     return stored

@@ -26,6 +26,7 @@ import { jobKeys, queueKeyFor } from "./job-keys"
 import { chargedUnitsOf, withPaidUnits } from "./paid-units"
 import { isFullyCaptured, requiredJobs, type PlanReason, type ReasonReadingJobs } from "./required-jobs"
 import type {
+  ClaimedJob,
   JobIntent,
   JobListenHandlers,
   JobOperation,
@@ -302,7 +303,7 @@ export class SyncEngine {
    * Claims up to `limit` due jobs of different orders for `workerId` in one go (one job when the store
    * cannot batch). Each must then be run with runClaimed.
    */
-  async claimJobs(workerId: string, limit: number): Promise<JobRecord[]> {
+  async claimJobs(workerId: string, limit: number): Promise<ClaimedJob[]> {
     const { store, options } = this.deps
     if (limit > 1 && store.claimJobs) return store.claimJobs(workerId, options.leaseMs, limit, this.platform)
     const job = await store.claimNextJob(workerId, options.leaseMs, this.platform)
@@ -310,7 +311,7 @@ export class SyncEngine {
   }
 
   /** Runs a job claimJobs returned, as the worker that claimed it. */
-  async runClaimed(job: JobRecord): Promise<void> {
+  async runClaimed(job: ClaimedJob): Promise<void> {
     await this.run(job, job.locked_by as string)
   }
 
@@ -326,14 +327,17 @@ export class SyncEngine {
     }
   }
 
-  private async run(job: JobRecord, workerId: string): Promise<void> {
+  private async run(claimed: ClaimedJob, workerId: string): Promise<void> {
     const { store, logger } = this.deps
     const started = Date.now()
+    // The mapping row the claim read with the job (when it did, and there is one): not read again.
+    const { klarnaOrder: claimedMapping, ...job } = claimed
     let outcome: ActionOutcome
     // Heartbeat: the lease only runs out when this worker is gone, never because Klarna was slow.
     const heartbeat = this.keepLease(job, workerId)
     try {
-      const loaded = job.operation === "cancel_orphan" ? null : await this.loadOrderEnsuringMapping(job.platform_order_id)
+      const loaded =
+        job.operation === "cancel_orphan" ? null : await this.loadOrderEnsuringMapping(job.platform_order_id, claimedMapping ?? undefined)
       if (loaded === null) {
         outcome = await cancelOrphan(this.orphanContextFor(job, workerId))
       } else if ("reason" in loaded) {
@@ -342,7 +346,7 @@ export class SyncEngine {
         outcome = await ACTIONS[job.operation as keyof typeof ACTIONS](this.contextFor(job, workerId, loaded))
         // Also when an earlier attempt reached the goal but its worker died before the follow-ups ran.
         if (outcome.kind === "succeeded" || (outcome.kind === "skipped" && outcome.settled)) {
-          await this.afterSuccess(loaded.order)
+          await this.afterSuccess(loaded.order, outcome.kind === "succeeded" ? outcome.klarnaOrder : undefined)
         }
       }
     } catch (error) {
@@ -438,6 +442,13 @@ export class SyncEngine {
         for (const intent of planned) await this.enqueueIntent(intent)
       },
       freezeRequest: this.requestFreezer(job, workerId),
+      draftRequest: <T extends object>(build: () => T) =>
+        job.request ? { request: job.request as T, frozen: true } : { request: build(), frozen: false },
+      freezeCapture: async (request, capture) => {
+        const row = await store.freezeCapture(job.id, workerId, request as Record<string, unknown>, capture)
+        job.request = request as Record<string, unknown>
+        return row
+      },
       enqueue: async (intent) => {
         await this.enqueueIntent({ ...intent, platform: this.platform })
       },
@@ -474,11 +485,11 @@ export class SyncEngine {
 
   /**
    * Follow-ups that depend on the order as a whole: the platform's payment status, auto-release. Uses the
-   * platform order the job loaded (actions change only our tables and Klarna), and re-reads the mapping
-   * row, which the action may have updated.
+   * platform order the job loaded (actions change only our tables and Klarna), and the mapping row as the
+   * action left it (re-read unless the action returned it).
    */
-  private async afterSuccess(order: SyncableOrder): Promise<void> {
-    const mapping = await this.deps.store.findMapping(this.platform, order.orderId)
+  private async afterSuccess(order: SyncableOrder, updatedMapping?: KlarnaOrderRecord): Promise<void> {
+    const mapping = updatedMapping ?? (await this.deps.store.findMapping(this.platform, order.orderId))
     if (!mapping) return
     if (isFullyCaptured(mapping)) await this.deps.payments?.onFullyCaptured?.(order.orderId)
     for (const required of await this.planReadingJobs(order, mapping, { kind: "job_succeeded" })) await this.enqueueIntent(required)
@@ -547,17 +558,21 @@ export class SyncEngine {
    */
   private async loadOrderEnsuringMapping(
     platformOrderId: string,
+    storedMapping?: KlarnaOrderRecord,
   ): Promise<{ order: SyncableOrder; klarnaOrder: KlarnaOrderRecord } | { reason: string }> {
     const order = await this.deps.orders.loadOrder(platformOrderId)
     if (!order) return { reason: `order ${platformOrderId} does not exist` }
     if (!order.klarnaOrderId) return { reason: `order ${platformOrderId} was not paid with Klarna` }
-    const klarnaOrder = await this.deps.store.ensureMapping({
-      platform: this.platform,
-      platform_order_id: order.orderId,
-      klarna_order_id: order.klarnaOrderId,
-      currency: order.currency,
-      authorized_amount: order.authorizedAmount ?? order.totalAmount,
-    })
+    // A stored row is what ensureMapping would return (it never changes an existing one).
+    const klarnaOrder =
+      storedMapping ??
+      (await this.deps.store.ensureMapping({
+        platform: this.platform,
+        platform_order_id: order.orderId,
+        klarna_order_id: order.klarnaOrderId,
+        currency: order.currency,
+        authorized_amount: order.authorizedAmount ?? order.totalAmount,
+      }))
     if (!order.fulfillments.some((fulfillment) => fulfillment.canceled)) return { order, klarnaOrder }
     const captures = await this.deps.store.listCaptures(this.platform, order.orderId)
     const captured = new Set(captures.filter((c) => c.status === "captured").map((c) => c.source_id))

@@ -42,3 +42,15 @@ export function describeError(error: unknown): DescribedError {
   }
   return { retryable: true, message: String(error) }
 }
+
+/**
+ * The job is no longer this worker's (its lease ran out and another worker took it over): whatever this
+ * worker would do next belongs to the other one now. Failing with it changes nothing (failJob is guarded
+ * by the worker too).
+ */
+export class JobNotHeldError extends Error {
+  override readonly name = "JobNotHeldError"
+  constructor(jobId: string, workerId: string) {
+    super(`Job ${jobId} is no longer held by ${workerId}`)
+  }
+}

@@ -91,6 +91,12 @@ export interface OrderTotals {
   status: string
 }
 
+/** A capture as planned, before Klarna has it. */
+export type PlannedCapture = Omit<CaptureRecord, "id" | "capture_id" | "klarna_reference" | "status" | "captured_at" | "created_at">
+
+/** A job as a claim returns it: with its order's mapping row, read in the same statement (null: none yet). */
+export type ClaimedJob = JobRecord & { klarnaOrder?: KlarnaOrderRecord | null }
+
 export interface KlarnaOrderRecord {
   id: string
   platform: Platform
@@ -190,7 +196,7 @@ export interface SyncStore {
    */
   claimNextJob(workerId: string, leaseMs: number, platform?: Platform): Promise<JobRecord | null>
   /** Up to `limit` jobs of different orders at once, each claimed as claimNextJob claims one (optional). */
-  claimJobs?(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<JobRecord[]>
+  claimJobs?(workerId: string, leaseMs: number, limit: number, platform?: Platform): Promise<ClaimedJob[]>
   /**
    * Optional: how long until claimNextJob could find a job (ms; 0: now; null: no job pending or running), in
    * one statement: an idle worker sleeps that long instead of polling.
@@ -271,10 +277,22 @@ export interface SyncStore {
   listCaptures(platform: Platform, platformOrderId: string): Promise<CaptureRecord[]>
   findCaptureBySource(platform: Platform, sourceId: string): Promise<CaptureRecord | null>
   /** Records the capture as planned (status pending) unless it exists; returns the stored one. */
-  ensureCapture(
-    capture: Omit<CaptureRecord, "id" | "capture_id" | "klarna_reference" | "status" | "captured_at" | "created_at">,
-  ): Promise<CaptureRecord>
+  ensureCapture(capture: PlannedCapture): Promise<CaptureRecord>
+  /**
+   * Freezes a job's request (as saveJobRequest) and records its capture as planned (as ensureCapture), in
+   * one statement: both or neither. Throws JobNotHeldError, having done nothing, when the job is no longer
+   * `workerId`'s (its lease moved on): the request must not reach Klarna from here.
+   */
+  freezeCapture(jobId: string, workerId: string, request: Record<string, unknown>, capture: PlannedCapture): Promise<CaptureRecord>
   markCaptured(id: string, captureId: string, shippingInfo: CaptureRecord["shipping_info"], klarnaReference?: string | null): Promise<void>
+  /**
+   * markCaptured, then recomputeOrderTotals' work for the capture's order (no release, no cancel), in one
+   * statement. Returns the mapping row as updated (null if it is gone).
+   */
+  markCapturedWithTotals(
+    capture: { id: string; captureId: string; shippingInfo: CaptureRecord["shipping_info"] },
+    order: Pick<KlarnaOrderRecord, "id" | "platform" | "platform_order_id" | "authorized_amount" | "released_amount" | "status">,
+  ): Promise<KlarnaOrderRecord | null>
   /**
    * Removes the pending row of a capture Klarna is known not to have (its request was refused, and the job
    * plans afresh): otherwise it would stay "pending, no capture id" when the job then captures nothing, or

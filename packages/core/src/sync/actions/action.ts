@@ -1,5 +1,5 @@
 import type { KlarnaOm } from "../klarna-port"
-import type { JobIntent, JobRecord, KlarnaOrderRecord, SyncLogger, SyncStore, SyncableOrder } from "../ports"
+import type { CaptureRecord, JobIntent, JobRecord, KlarnaOrderRecord, PlannedCapture, SyncLogger, SyncStore, SyncableOrder } from "../ports"
 import type { FollowUpReason } from "../required-jobs"
 
 /** What an action gets: the claimed job, fresh platform state, and the means to act. */
@@ -12,13 +12,21 @@ export interface ActionContext {
   logger: SyncLogger
   /** Freezes the request on the first attempt; later attempts get the frozen one back. */
   freezeRequest<T extends object>(build: () => T): Promise<T>
+  /**
+   * freezeRequest in two steps, for a request that is frozen together with the row it is sent for: the
+   * frozen request (later attempts), or one built now and not stored yet (`frozen: false`), which
+   * freezeCapture then stores with its capture row in one statement, before Klarna is called.
+   */
+  draftRequest<T extends object>(build: () => T): { request: T; frozen: boolean }
+  freezeCapture(request: object, capture: PlannedCapture): Promise<CaptureRecord>
   enqueue(intent: Omit<JobIntent, "platform">): Promise<void>
   /** Queues the jobs the planner (required-jobs.ts) plans for this order and `reason`: the follow-ups of a job. */
   enqueueRequired(reason: FollowUpReason): Promise<void>
 }
 
 export type ActionOutcome =
-  | { kind: "succeeded"; result: Record<string, unknown> }
+  /** `klarnaOrder`: the mapping row as the action left it, when it has it (the engine then does not read it again). */
+  | { kind: "succeeded"; result: Record<string, unknown>; klarnaOrder?: KlarnaOrderRecord }
   /**
    * Nothing to do. `settled`: because the job's goal was already reached (e.g. an earlier attempt's capture
    * reached Klarna and the worker died before finishing the job), so the follow-ups of a success still run.

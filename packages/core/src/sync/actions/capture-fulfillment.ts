@@ -1,5 +1,6 @@
 /** `capture`: one Klarna capture per fulfillment, with exactly its items and whatever tracking is known. */
 import type { CaptureRequest } from "../../klarna/types"
+import type { PlannedCapture } from "../ports"
 import { SyncNotPossibleError } from "../errors"
 import { validateOrderLines } from "../line-validation"
 import { planCapture } from "../plan-capture"
@@ -40,7 +41,8 @@ export const captureFulfillment: Action = async (context) => {
 
   const plan = job.request ? null : planCapture(order, fulfillmentId)
   if (plan?.skip) return skipped(`Nothing to capture for fulfillment ${fulfillmentId}: ${captureSkipReason(plan.skip)}`)
-  const request = await context.freezeRequest<CaptureRequest>(() => {
+  // Drafted here, frozen below together with the capture row (one statement), before Klarna is called.
+  const { request, frozen } = context.draftRequest<CaptureRequest>(() => {
     const shippingInfo = shippingInfoFor(fulfillment)
     return {
       captured_amount: plan!.capturedAmount,
@@ -62,7 +64,7 @@ export const captureFulfillment: Action = async (context) => {
   }
   validateOrderLines(request.captured_amount, request.order_lines ?? [], `capture of fulfillment ${fulfillmentId}`)
 
-  const row = await store.ensureCapture({
+  const planned: PlannedCapture = {
     platform: order.platform,
     platform_order_id: order.orderId,
     klarna_order_id: klarnaOrder.klarna_order_id,
@@ -72,16 +74,23 @@ export const captureFulfillment: Action = async (context) => {
     order_lines: request.order_lines ?? [],
     shipping_info: [],
     idempotency_key: job.idempotency_key,
-  })
+  }
+  // Exactly once, whichever statement a killed worker stopped at: the request and the capture row are
+  // frozen together, then sent under the job's idempotency key (a retry resends the frozen request under
+  // the same key: Klarna replays its capture), then the capture and the order's totals are recorded in one
+  // statement; the job completes last, so a retry after any of these steps finds the capture and settles.
+  const row = frozen ? await store.ensureCapture(planned) : await context.freezeCapture(request, planned)
   const { captureId } = await context.klarna.createCapture(klarnaOrder.klarna_order_id, request, {
     idempotencyKey: job.idempotency_key,
   })
-  await store.markCaptured(row.id, captureId, request.shipping_info ?? [])
-  const totals = await refreshOrderTotals(context)
+  const mapping = await store.markCapturedWithTotals({ id: row.id, captureId, shippingInfo: request.shipping_info ?? [] }, klarnaOrder)
+  // The mapping row is gone (it never is while its jobs run): the totals as order-totals.ts recomputes them.
+  const capturedOnOrder = mapping ? mapping.captured_amount : (await refreshOrderTotals(context)).captured
   // Tracking that reached the platform after the request was frozen still goes to Klarna, in a job of its own.
   await context.enqueueRequired({ kind: "capture_sent", fulfillmentId, captureId, sent: request.shipping_info ?? [] })
   return {
     kind: "succeeded",
-    result: { capture_id: captureId, captured_amount: request.captured_amount, order_captured_amount: totals.captured },
+    result: { capture_id: captureId, captured_amount: request.captured_amount, order_captured_amount: capturedOnOrder },
+    ...(mapping ? { klarnaOrder: mapping } : {}),
   }
 }
