@@ -133,9 +133,9 @@ test("a name without its 13-digit timestamp is refused before anything runs", as
 })
 
 test("one running job per order: a database left with two running jobs of one order (the old claim after a crash) keeps the last claimed one running", async () => {
-  const [tables, authorizations, references, runningIndex] = CORE_MIGRATIONS
+  const [tables, authorizations, references, rateState, runningIndex] = CORE_MIGRATIONS
   expect(runningIndex.name).toBe("KlarnaSyncJobRunningIndex1764500000000")
-  await runSqlMigrations(pgSql(pool), [tables, authorizations, references])
+  await runSqlMigrations(pgSql(pool), [tables, authorizations, references, rateState])
   const job = (id: string, queue: string, state: string, lockedAt: string | null) =>
     query(
       url,
