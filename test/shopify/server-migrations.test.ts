@@ -5,7 +5,6 @@
  */
 import { DataSource } from "typeorm"
 import { KlarnaOrderMerchantReferences1764300000000 } from "../../packages/medusa-v1/src/migrations/1764300000000-klarna_order_merchant_references"
-import { KlarnaSyncJobRunningIndex1764500000000 } from "../../packages/medusa-v1/src/migrations/1764500000000-klarna_sync_job_running_index"
 import { KlarnaShopifyOrders1764100000000 } from "./support/typeorm-shopify-orders-migration"
 import { KlarnaSyncTables1764000000000 } from "../../packages/medusa-v1/src/migrations/1764000000000-klarna_sync_tables"
 import { startShopifyServer } from "../../packages/shopify/src/standalone"
@@ -68,7 +67,6 @@ test("a database migrated by the server's former TypeORM DataSource is taken ove
       KlarnaSyncTables1764000000000,
       KlarnaShopifyOrders1764100000000,
       KlarnaOrderMerchantReferences1764300000000,
-      KlarnaSyncJobRunningIndex1764500000000,
     ],
     migrationsTableName: "migrations",
     logging: false,
