@@ -220,7 +220,8 @@ export async function checkInvariants(env: ExploreEnvironment, order: ModelOrder
     const seen = new Set<string>()
     for (const entry of sent) {
       const number = entry.tracking_number ?? ""
-      if (seen.has(number)) fail(`fulfillment ${fulfillment.id}: tracking ${JSON.stringify(number)} is on capture ${capture.capture_id} twice`)
+      if (seen.has(number))
+        fail(`fulfillment ${fulfillment.id}: tracking ${JSON.stringify(number)} is on capture ${capture.capture_id} twice`)
       seen.add(number)
     }
     for (const entry of sent) {

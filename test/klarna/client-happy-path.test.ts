@@ -200,7 +200,11 @@ describe("Klarna Payments (checkout)", () => {
       // One call at a time: the first capture goes, the other three wait at the gate.
       const { client } = recordingClient(sim, { gate: new KlarnaCallGate({ initialInFlight: 1, maxInFlight: 1 }) })
       const captures = orderIds.map((orderId, i) =>
-        client.createCapture(orderId, { captured_amount: 5000, reference: `ful_gate_${i}`, order_lines: [ONE_SHIRT] }, { idempotencyKey: key(`gate-${i}`) }),
+        client.createCapture(
+          orderId,
+          { captured_amount: 5000, reference: `ful_gate_${i}`, order_lines: [ONE_SHIRT] },
+          { idempotencyKey: key(`gate-${i}`) },
+        ),
       )
       await new Promise((resolve) => setTimeout(resolve, 20))
       const session = client.createPaymentSession(sessionRequest)

@@ -95,7 +95,9 @@ test("a tracking append applied by Klarna whose response was lost is not sent ag
   const [capture] = (await simOrder(sim.url, klarnaOrderId)).captures
   expect(capture.reference).toBe(fulfillmentId)
   expect(capture.shipping_info?.map((entry) => entry.tracking_number)).toEqual(["TRK-399-A"])
-  const jobs = await db.sql<{ job_key: string; state: string }>(`SELECT job_key, state FROM klarna_sync_job WHERE operation = 'shipping_info'`)
+  const jobs = await db.sql<{ job_key: string; state: string }>(
+    `SELECT job_key, state FROM klarna_sync_job WHERE operation = 'shipping_info'`,
+  )
   expect(jobs.every((job) => job.state === "succeeded" || job.state === "skipped")).toBe(true)
   // Both jobs existed (the scenario), and every append after the lost one replayed its key.
   expect(jobs.map((job) => job.job_key).sort()).toEqual([

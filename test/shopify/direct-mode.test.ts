@@ -428,17 +428,26 @@ describe("direct mode edge cases", () => {
 
   test("Klarna's 429 holds back every Shopify lane on those credentials until its Retry-After is over (the call gate)", async () => {
     const orders = await Promise.all(
-      ["GATE-1", "GATE-2", "GATE-3", "GATE-4"].map((sku) => place({ items: [{ title: sku, sku, quantity: 1, price: "10.00" }], totalPrice: "10.00" })),
+      ["GATE-1", "GATE-2", "GATE-3", "GATE-4"].map((sku) =>
+        place({ items: [{ title: sku, sku, quantity: 1, price: "10.00" }], totalPrice: "10.00" }),
+      ),
     )
     const faultResponse = await fetch(`${h.sim.url}/__sim/faults`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ match: { method: "POST", path: "/captures$", times: 1 }, fault: { type: "rate_limit", retry_after_seconds: 2 } }),
+      body: JSON.stringify({
+        match: { method: "POST", path: "/captures$", times: 1 },
+        fault: { type: "rate_limit", retry_after_seconds: 2 },
+      }),
     })
     expect(faultResponse.status).toBeLessThan(300)
     await Promise.all(
       orders.map((order) =>
-        sendWebhook(h.server.webhookUrl, "fulfillments/create", buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] })),
+        sendWebhook(
+          h.server.webhookUrl,
+          "fulfillments/create",
+          buildFulfillment({ orderId: order.id, lines: [{ id: order.items[0].id, quantity: 1 }] }),
+        ),
       ),
     )
     for (const order of orders) await settledJobs(h, order.orderId)

@@ -63,11 +63,7 @@ test("a database migrated by the server's former TypeORM DataSource is taken ove
   const dataSource = new DataSource({
     type: "postgres",
     url,
-    migrations: [
-      KlarnaSyncTables1764000000000,
-      KlarnaShopifyOrders1764100000000,
-      KlarnaOrderMerchantReferences1764300000000,
-    ],
+    migrations: [KlarnaSyncTables1764000000000, KlarnaShopifyOrders1764100000000, KlarnaOrderMerchantReferences1764300000000],
     migrationsTableName: "migrations",
     logging: false,
   })

@@ -2,7 +2,12 @@
  * The Shopify adapter's own table, as SQL (applied by the Shopify server through runSqlMigrations, and by
  * the TypeORM migration class of the same name).
  */
-import { KLARNA_ORDER_MERCHANT_REFERENCES, KLARNA_RATE_STATE, KLARNA_SYNC_JOB_RUNNING_INDEX, KLARNA_SYNC_TABLES } from "@klarna-order-sync/core"
+import {
+  KLARNA_ORDER_MERCHANT_REFERENCES,
+  KLARNA_RATE_STATE,
+  KLARNA_SYNC_JOB_RUNNING_INDEX,
+  KLARNA_SYNC_TABLES,
+} from "@klarna-order-sync/core"
 import type { SqlMigration } from "@klarna-order-sync/core"
 
 /**

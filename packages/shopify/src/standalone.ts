@@ -26,7 +26,17 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Pool } from "pg"
-import { callGateKey, KlarnaClient, resolveBaseUrl, sharedCallGate, sharedStateKey, SqlCallGateState, type KlarnaEnvironment, type KlarnaProvider, type KlarnaRegion } from "@klarna-order-sync/core"
+import {
+  callGateKey,
+  KlarnaClient,
+  resolveBaseUrl,
+  sharedCallGate,
+  sharedStateKey,
+  SqlCallGateState,
+  type KlarnaEnvironment,
+  type KlarnaProvider,
+  type KlarnaRegion,
+} from "@klarna-order-sync/core"
 import type { ShippingMethod } from "@klarna-order-sync/core"
 import { pgSql } from "@klarna-order-sync/core"
 import { runSqlMigrations } from "@klarna-order-sync/core"
@@ -111,7 +121,9 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
       // Several servers on this database and credentials share 429 pauses and Klarna's limit (the key is a hash).
       const key = sharedStateKey(callGateKey(account.username, resolveBaseUrl(account)))
       client.gate.shareWith(new SqlCallGateState(sql), key, (error) =>
-        logger.warn(`klarna-order-sync: shopify: the call gate cannot reach klarna_rate_state (${error.message}); pacing alone until it can`),
+        logger.warn(
+          `klarna-order-sync: shopify: the call gate cannot reach klarna_rate_state (${error.message}); pacing alone until it can`,
+        ),
       )
     }
     const created = createShopifySync({
