@@ -399,6 +399,18 @@ export async function klarnaCalls(options: CallsOptions): Promise<Measure> {
   let replays = 0
   let nonSuccess = 0
 
+  // When the plugin planned each capture: its capture row is written in the statement that freezes the request,
+  // right after the job read the order. Tracking the store committed after that could not be in the capture.
+  const capturePlannedAt = new Map<string, number>()
+  for (const { facts: f } of orders) {
+    const rows = await server.query<{ source_id: string; planned_ms: number }>(
+      `SELECT source_id, (EXTRACT(EPOCH FROM created_at) * 1000)::float8 AS planned_ms FROM klarna_capture WHERE platform_order_id = $1`,
+      [f.orderId],
+    )
+    for (const row of rows) capturePlannedAt.set(row.source_id, Number(row.planned_ms))
+  }
+  let trackingRaced = 0
+
   for (const { facts: f, entries } of orders) {
     const sync = entries.filter((e) => e.atMs > f.checkoutDoneAt)
     const atCheckout = entries.filter((e) => e.atMs <= f.checkoutDoneAt)
@@ -419,7 +431,12 @@ export async function klarnaCalls(options: CallsOptions): Promise<Measure> {
       const appends = sync.filter((e) => e.kind === "shipping_info" && [...captureIds].some((id) => e.path.includes(`/captures/${id}/`)))
       const firstCaptureAt = Math.min(...mine.map((e) => e.atMs))
       const trackingAt = f.trackingAt.get(fulfillmentId)
-      const knownAtCapture = trackingAt !== undefined && trackingAt < firstCaptureAt
+      // Known when the shipment request had returned before the plugin planned the capture (or, without a
+      // capture row, before the capture call).
+      const plannedAt = capturePlannedAt.get(fulfillmentId) ?? firstCaptureAt
+      const knownAtCapture = trackingAt !== undefined && trackingAt < plannedAt
+      // Committed while the capture was being planned or sent: one more call, and nothing the plugin could know.
+      if (trackingAt !== undefined && !knownAtCapture && trackingAt < firstCaptureAt) trackingRaced++
       const calls = mine.length + appends.length
       if (knownAtCapture) {
         atCaptureFulfillments++
@@ -490,6 +507,8 @@ export async function klarnaCalls(options: CallsOptions): Promise<Measure> {
     n_fulfillments: fulfillments,
     n_tracking_at_capture: atCaptureFulfillments,
     n_tracking_later: laterFulfillments,
+    /** Of those "later": tracking committed while the capture was planned or in flight (a shipment racing its capture). */
+    n_tracking_raced_capture: trackingRaced,
     checkout_calls_per_order: round(checkoutCalls / orders.length, 3),
     checkout_gets_per_order: round(checkoutGets / orders.length, 3),
     sync_gets_per_order: round(syncGets / orders.length, 3),
