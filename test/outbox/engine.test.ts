@@ -157,6 +157,21 @@ afterEach(async () => {
 })
 
 describe("exactly once through lost responses and dead workers", () => {
+  test("a worker whose job was taken over (its lease ran out) freezes nothing and calls Klarna for nothing", async () => {
+    const platformOrder = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 2, item_b: 1 })] })
+    const engine = engineWith()
+    await engine.fulfillmentCreated(platformOrder.orderId, ful1)
+    const [job] = await engine.claimJobs("worker-slow", 1)
+    // The slow worker's lease ran out and another worker took the job over before the slow one got to freeze it.
+    await db.sql(`UPDATE klarna_sync_job SET locked_by = 'worker-new' WHERE id = $1`, [job.id])
+    await engine.runClaimed(job)
+    expect(await capturePosts(platformOrder.klarnaOrderId as string)).toHaveLength(0)
+    expect(await db.sql(`SELECT state, locked_by, request FROM klarna_sync_job WHERE id = $1`, [job.id])).toEqual([
+      { state: "running", locked_by: "worker-new", request: null },
+    ])
+    expect(await db.sql(`SELECT id FROM klarna_capture WHERE source_id = $1`, [ful1])).toEqual([])
+  })
+
   test("a capture applied by Klarna whose response was lost is retried with the same key and gets the same capture id", async () => {
     const placed = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 2, item_b: 1 })] })
     await simFault(sim.url, { match: { method: "POST", path: "/captures", times: 1 }, fault: { type: "apply_then_drop" } })
