@@ -27,11 +27,9 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Pool } from "pg"
 import {
-  callGateKey,
+  callGateFor,
   KlarnaClient,
-  resolveBaseUrl,
-  sharedCallGate,
-  sharedStateKey,
+  shareCallGate,
   SqlCallGateState,
   type KlarnaEnvironment,
   type KlarnaProvider,
@@ -111,16 +109,12 @@ export async function startShopifyServer(config: ShopifyServerConfig): Promise<R
           ...(account.baseUrl ? { baseUrl: account.baseUrl } : {}),
           userAgentSuffix: "shopify",
           // Klarna's pace, as in the Medusa plugins: the worker runs as many jobs as the gate lets calls in.
-          gate: sharedCallGate(callGateKey(account.username, resolveBaseUrl(account)), {
-            initialInFlight: workerConcurrency,
-            maxInFlight: Math.max(workerConcurrency, workerMaxConcurrency),
-          }),
+          gate: callGateFor(account, { concurrency: workerConcurrency, maxConcurrency: workerMaxConcurrency }),
         })
       : null
     if (account && client?.gate) {
       // Several servers on this database and credentials share 429 pauses and Klarna's limit (the key is a hash).
-      const key = sharedStateKey(callGateKey(account.username, resolveBaseUrl(account)))
-      client.gate.shareWith(new SqlCallGateState(sql), key, (error) =>
+      shareCallGate(client.gate, account, new SqlCallGateState(sql), (error) =>
         logger.warn(
           `klarna-order-sync: shopify: the call gate cannot reach klarna_rate_state (${error.message}); pacing alone until it can`,
         ),

@@ -2,16 +2,7 @@
  * One KlarnaClient per credentials entry of the plugin options, picked by currency. Shared by each platform's
  * payment provider and sync service; clients are cached per (parsed options object, entry).
  */
-import {
-  callGateKey,
-  KlarnaClient,
-  resolveBaseUrl,
-  sharedCallGate,
-  sharedStateKey,
-  type CallGateSharedState,
-  type KlarnaClientConfig,
-  type KlarnaLogger,
-} from "../klarna"
+import { callGateFor, KlarnaClient, shareCallGate, type CallGateSharedState, type KlarnaClientConfig, type KlarnaLogger } from "../klarna"
 import { credentialsIndexForCurrency, type KlarnaPluginOptions, PLUGIN_NAME } from "./plugin-options"
 
 /** A platform's logger (Medusa's, both majors): one message argument per level. */
@@ -76,11 +67,10 @@ export function clientForCredentials(options: KlarnaPluginOptions, index: number
     perOptions = new Map()
     clients.set(options, perOptions)
   }
+  const cached = perOptions.get(index)
+  if (cached) return withSharedGate(cached, options, index, factory)
   const entry = options.credentials[index]
   if (!entry) throw new Error(`${PLUGIN_NAME}: credentials[${index}] does not exist`)
-  const gateKey = callGateKey(entry.username, resolveBaseUrl(entry))
-  const cached = perOptions.get(index)
-  if (cached) return shareGate(cached, gateKey, factory)
   const client = new KlarnaClient({
     username: entry.username,
     password: entry.password,
@@ -94,31 +84,29 @@ export function clientForCredentials(options: KlarnaPluginOptions, index: number
     logger: klarnaLoggerFrom(factory.logger),
     // One gate per API username and host in the process: the worker's lanes and the payment provider share
     // Klarna's rate limit, so a 429 holds all of them back.
-    gate: sharedCallGate(gateKey, {
-      initialInFlight: options.worker.concurrency,
-      maxInFlight: Math.max(options.worker.concurrency, options.worker.maxConcurrency),
-    }),
+    gate: callGateFor(entry, options.worker),
     ...factory.overrides,
   })
   perOptions.set(index, client)
-  return shareGate(client, gateKey, factory)
+  return withSharedGate(client, options, index, factory)
 }
 
-/** Gives the client's gate the shared state, once (the gate is process-wide: the first caller with one sets it). */
-function shareGate(client: KlarnaClient, gateKey: string, factory: ClientFactoryOptions): KlarnaClient {
+/**
+ * Gives the client's gate the shared state, once (the gate is process-wide: the first caller with one sets it).
+ * Cheap once it shares: this runs for every client lookup, i.e. every job.
+ */
+function withSharedGate(client: KlarnaClient, options: KlarnaPluginOptions, index: number, factory: ClientFactoryOptions): KlarnaClient {
   const { gateState, logger } = factory
-  if (gateState && client.gate) {
-    // The key is a hash: neither the log line nor the table holds the API username.
-    const key = sharedStateKey(gateKey)
-    client.gate.shareWith(gateState, key, (error) =>
-      logger?.warn(
-        format("the call gate could not reach its shared state; pacing on this server's own view until it can", {
-          credentials: key.slice(0, 12),
-          error: error.message,
-        }),
-      ),
-    )
-  }
+  if (!gateState || !client.gate || client.gate.isShared) return client
+  // The key is a hash: neither the log line nor the table holds the API username.
+  shareCallGate(client.gate, options.credentials[index], gateState, (error, credentialsKey) =>
+    logger?.warn(
+      format("the call gate could not reach its shared state; pacing on this server's own view until it can", {
+        credentials: credentialsKey.slice(0, 12),
+        error: error.message,
+      }),
+    ),
+  )
   return client
 }
 

@@ -157,6 +157,11 @@ export class KlarnaCallGate {
     this.shared = { state, key: credentialsKey, onError }
   }
 
+  /** Whether shareWith was called: the gate talks to other servers' gates. */
+  get isShared(): boolean {
+    return this.shared !== null
+  }
+
   /**
    * Waits for a slot (and the pace, and any pause), then the call may go. Every ticket must be released.
    * A shopper's call goes ahead of every waiting background call (a backlog of captures must not keep a

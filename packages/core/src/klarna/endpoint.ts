@@ -7,6 +7,7 @@
  * argument when the endpoint has a body, then the call options (a Klarna-Idempotency-Key when the
  * endpoint requires one).
  */
+import type { CallPriority } from "./call-gate"
 import { KlarnaError } from "./errors"
 import {
   type HttpMethod,
@@ -56,6 +57,8 @@ export interface EndpointDeclaration<
   maskInLogs?: readonly PathParamNames<Path>[number][]
   /** Turns a 2xx response into the method's result, or says why it cannot (a KlarnaUnexpectedResponseError). */
   response: (response: KlarnaHttpResponse) => ParseResult<Result>
+  /** `shopper`: a shopper waits for it at checkout, so it goes ahead of queued sync calls at the call gate. */
+  priority?: CallPriority
 }
 
 /** Declares one endpoint (an identity function, there for type inference and checking). */
@@ -138,6 +141,7 @@ export function operationFor<E extends EndpointDeclaration>(
   if (masked.size > 0) operation.logPath = fill(true)
   if (body !== undefined) operation.body = body
   if (idempotencyKey !== undefined) operation.idempotencyKey = idempotencyKey
+  if (declaration.priority !== undefined) operation.priority = declaration.priority
   return { operation, options }
 }
 

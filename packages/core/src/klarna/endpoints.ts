@@ -183,6 +183,7 @@ export const KLARNA_ENDPOINTS = {
   }),
 
   // --- Klarna Payments (checkout): its spec has no idempotency key, so these are never retried -------
+  // A shopper waits for each of them: they go ahead of the sync's calls queued at the call gate.
 
   /** → 200 { session_id, client_token, payment_method_categories }. */
   createPaymentSession: endpoint({
@@ -191,6 +192,7 @@ export const KLARNA_ENDPOINTS = {
     body: sendAs<PaymentsSessionRequest>(),
     idempotencyKey: "none",
     response: parseJsonObject<PaymentsSession>("session_id", "client_token"),
+    priority: "shopper",
   }),
 
   /**
@@ -205,6 +207,7 @@ export const KLARNA_ENDPOINTS = {
     idempotencyKey: "optional",
     maskInLogs: ["authorizationToken"],
     response: parseJsonObject<PaymentsOrder>("order_id"),
+    priority: "shopper",
   }),
 
   /**
@@ -217,6 +220,7 @@ export const KLARNA_ENDPOINTS = {
     idempotencyKey: "none",
     maskInLogs: ["authorizationToken"],
     response: parseNoContent,
+    priority: "shopper",
   }),
 }
 

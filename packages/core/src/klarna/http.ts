@@ -16,7 +16,6 @@ import {
   validateCredentials,
   validatePositiveNumber,
 } from "./config"
-import type { CallPriority } from "./call-gate"
 import { describeNetworkError, KlarnaError, KustomDeprecatedCallError, parseErrorBody } from "./errors"
 import { kustomDeprecatedCall } from "./kustom"
 import type { KlarnaCallOptions, KlarnaOperation } from "./operation"
@@ -37,11 +36,6 @@ function validateMaxRetries(value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
     throw new TypeError("Klarna client: maxRetries must be a non-negative integer")
   }
-}
-
-/** Klarna Payments (sessions, placing the order) runs while a shopper waits at checkout; Order Management can wait. */
-function priorityOf(path: string): CallPriority {
-  return path.startsWith("/payments/") ? "shopper" : "background"
 }
 
 export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
@@ -107,7 +101,7 @@ export function createRequester(config: KlarnaClientConfig): KlarnaRequester {
     const label = `Klarna ${operation.name} ${operation.method} ${path}`
 
     for (let attemptNo = 1; ; attemptNo++) {
-      const ticket = gate ? await gate.acquire(priorityOf(operation.path)) : undefined
+      const ticket = gate ? await gate.acquire(operation.priority) : undefined
       const started = performance.now()
       const outcome = await transport({ url, method: operation.method, headers, body, timeoutMs })
       const elapsedMs = Math.round(performance.now() - started)

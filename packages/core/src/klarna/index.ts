@@ -37,6 +37,7 @@ export {
 } from "./errors"
 export { kustomDeprecatedCall } from "./kustom"
 export { KlarnaCallGate, callGateKey, sharedCallGate } from "./call-gate"
+export { callGateFor, shareCallGate } from "./credentials-gate"
 export type { CallGateOptions, CallGateState, CallResult, CallTicket } from "./call-gate"
 export { ACTIVE_SERVER_MS, SHARED_STATE_INTERVAL_MS, shareOfLimit, sharedStateKey } from "./call-gate-sharing"
 export type { CallGateSharedState, GateServerReport, SharedGateView } from "./call-gate-sharing"

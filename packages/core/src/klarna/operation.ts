@@ -4,6 +4,7 @@
  * endpoints.ts; http.ts executes them. Also the argument checks and response parsers declarations use.
  */
 import { KlarnaError } from "./errors"
+import type { CallPriority } from "./call-gate"
 import type { HeaderReader } from "./retry"
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE"
@@ -33,6 +34,8 @@ export interface KlarnaOperation<T> {
   safeToRetry: boolean
   /** Turns a 2xx response into the result, or says why it cannot. */
   parse(response: KlarnaHttpResponse): ParseResult<T>
+  /** Its place at the call gate (default background: the sync's calls). */
+  priority?: CallPriority
 }
 
 /** Per-call overrides. */
