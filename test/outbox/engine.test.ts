@@ -7,7 +7,8 @@
  * - 5xx and 429 are retried with backoff (and Retry-After), 4xx are parked at once, exhausted jobs are
  *   parked, and a manual retry after the cause was fixed finishes the job;
  * - the automatic release never strands a fulfillment whose capture job is not there yet;
- * - converge() queues whatever an order's state calls for when its events were lost.
+ * - converge() queues whatever an order's state calls for when its events were lost;
+ * - two tracking jobs of one fulfillment never append the same number twice, through a lost response.
  */
 import { startSimulator, type RunningSimulator } from "../../packages/simulator/server"
 import { KlarnaClient } from "../../packages/core/src/klarna"
@@ -265,6 +266,45 @@ describe("exactly once through lost responses and dead workers", () => {
     expect(await capturePosts(placed.klarnaOrderId as string)).toHaveLength(1) // not even resent
     // Medusa is still told the order is paid in full, though the job that captured it never finished.
     expect(paid).toEqual([placed.orderId])
+  })
+})
+
+describe("tracking reaches Klarna once", () => {
+  // Found by the 1,000-order soak (a capture carried TRK-399-A twice): the capture failed once, tracking was added
+  // meanwhile (job S1 waits for the capture), the capture went without it and queued a follow-up for the tracking
+  // it did not carry (S2, another key). One appended, Klarna applied it and the response was lost; while it waited
+  // for its retry, the other, seeing no tracking on the capture row, sent it again under its own key.
+  test("a tracking append applied by Klarna whose response was lost is not sent again by another job of the fulfillment", async () => {
+    const platformOrder = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 2, item_b: 1 })] })
+    const klarnaOrderId = platformOrder.klarnaOrderId as string
+    // A retry waits longer than a job deferred for the capture (2 s): the other job runs in between, as in the soak.
+    const engine = engineWith({ backoff: { baseMs: 3000, maxMs: 3000 } })
+
+    // The capture fails once (its request frozen without tracking)…
+    await simFault(sim.url, { match: { method: "POST", path: "/captures$", times: 1 }, fault: { type: "http", status: 500 } })
+    await engine.fulfillmentCreated(platformOrder.orderId, ful1)
+    expect(await engine.processNext("worker-1")).toBe(true)
+    // …the merchant adds tracking meanwhile…
+    platformOrder.fulfillments[0].trackings = [{ trackingNumber: "TRK-399-A", trackingUrl: "https://track.example/TRK-399-A" }]
+    await engine.shipmentCreated(platformOrder.orderId, ful1)
+    // …and the first append's response is lost after Klarna applied it.
+    await simFault(sim.url, { match: { method: "POST", path: "/shipping-info", times: 1 }, fault: { type: "apply_then_drop" } })
+    await drain(engine, "worker-1", 30_000)
+
+    const [capture] = (await simOrder(sim.url, klarnaOrderId)).captures
+    expect(capture.reference).toBe(ful1)
+    expect(capture.shipping_info?.map((entry) => entry.tracking_number)).toEqual(["TRK-399-A"])
+    const jobs = await db.sql<{ job_key: string; state: string }>(
+      `SELECT job_key, state FROM klarna_sync_job WHERE operation = 'shipping_info'`,
+    )
+    expect(jobs.every((job) => job.state === "succeeded" || job.state === "skipped")).toBe(true)
+    // Both jobs existed (the scenario), and every append after the lost one replayed its key.
+    expect(jobs.map((job) => job.job_key).sort()).toEqual([
+      `medusa:shipping_info:${ful1}:TRK-399-A`,
+      expect.stringMatching(new RegExp(`^medusa:shipping_info:${ful1}:TRK-399-A:after:`)),
+    ])
+    const appends = (await simRequests(sim.url, `/orders/${klarnaOrderId}/captures/`)).filter((r) => r.path.endsWith("/shipping-info"))
+    expect(new Set(appends.map((r) => r.headers["klarna-idempotency-key"])).size).toBe(1)
   })
 })
 

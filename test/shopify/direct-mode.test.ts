@@ -2,7 +2,7 @@
  * direct mode end to end: signed webhooks over real HTTP into the standalone server, its outbox worker,
  * the Klarna simulator. Every case asserts what Klarna (the simulator) holds and what our tables say.
  */
-import { simOrder, type SimOrder } from "../support/simulator-client"
+import { simFault, simOrder, simRequests, type SimOrder } from "../support/simulator-client"
 import {
   createKlarnaOrder,
   eventually,
@@ -432,15 +432,10 @@ describe("direct mode edge cases", () => {
         place({ items: [{ title: sku, sku, quantity: 1, price: "10.00" }], totalPrice: "10.00" }),
       ),
     )
-    const faultResponse = await fetch(`${h.sim.url}/__sim/faults`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        match: { method: "POST", path: "/captures$", times: 1 },
-        fault: { type: "rate_limit", retry_after_seconds: 2 },
-      }),
+    await simFault(h.sim.url, {
+      match: { method: "POST", path: "/captures$", times: 1 },
+      fault: { type: "rate_limit", retry_after_seconds: 2 },
     })
-    expect(faultResponse.status).toBeLessThan(300)
     await Promise.all(
       orders.map((order) =>
         sendWebhook(
@@ -451,12 +446,7 @@ describe("direct mode edge cases", () => {
       ),
     )
     for (const order of orders) await settledJobs(h, order.orderId)
-    const requests = (await (await fetch(`${h.sim.url}/__sim/requests?path_contains=/captures`)).json()) as {
-      method: string
-      path: string
-      status: number
-      at: string
-    }[]
+    const requests = await simRequests(h.sim.url, "/captures")
     const ours = new Set(orders.map((order) => order.klarnaId))
     const posts = requests.filter((r) => r.method === "POST" && r.path.endsWith("/captures") && ours.has(r.path.split("/")[4]))
     const limited = posts.filter((r) => r.status === 429)

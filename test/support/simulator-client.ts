@@ -25,6 +25,8 @@ export interface SimOrder {
 export interface SimRequest {
   method: string
   path: string
+  /** When the simulator received it (ISO 8601). */
+  at: string
   headers: Record<string, string>
   body: unknown
   status: number
