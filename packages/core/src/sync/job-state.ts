@@ -7,6 +7,14 @@ export function isParkedCapture(job: Pick<JobRecord, "operation" | "state">): bo
 }
 
 /**
+ * A job whose request may already have reached Klarna without our knowing: frozen (sent at least once, or about
+ * to be) and not finished. A 4xx refusal ends the doubt (nothing was applied: the job is parked, not pending).
+ */
+export function isInDoubt(job: Pick<JobRecord, "request" | "state">): boolean {
+  return job.request !== null && (job.state === "pending" || job.state === "running")
+}
+
+/**
  * Another shipping_info job of the fulfillment whose append may already have reached Klarna: its request is
  * frozen and the job has not finished (e.g. Klarna applied it and the response was lost). The capture row
  * does not show that tracking yet, so a second job planning now would append it again under its own key:
@@ -15,10 +23,6 @@ export function isParkedCapture(job: Pick<JobRecord, "operation" | "state">): bo
 export function shippingInfoInDoubt(jobs: readonly JobRecord[], fulfillmentId: string, exceptJobId: string): JobRecord | undefined {
   return jobs.find(
     (job) =>
-      job.id !== exceptJobId &&
-      job.operation === "shipping_info" &&
-      job.request !== null &&
-      (job.state === "pending" || job.state === "running") &&
-      String(job.payload.fulfillmentId) === fulfillmentId,
+      job.id !== exceptJobId && job.operation === "shipping_info" && isInDoubt(job) && String(job.payload.fulfillmentId) === fulfillmentId,
   )
 }

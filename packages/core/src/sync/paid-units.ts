@@ -4,6 +4,7 @@
  * fulfillment of the same items is credited with them: it captures only what the canceled one did not
  * pay for. Without this, re-fulfilling the items would capture them a second time.
  */
+import { isInDoubt } from "./job-state"
 import type { FulfillmentSnapshot } from "./order-model"
 import { klarnaReference } from "./order-lines/text"
 import type { CaptureRecord, JobRecord, SyncableOrder } from "./ports"
@@ -69,16 +70,14 @@ export function chargedUnitsOf(order: SyncableOrder, captures: readonly CaptureR
  * least once, or about to be) and the job has not finished. Only those that can pay for another
  * fulfillment's units matter here: the capture of a fulfillment canceled since (Klarna keeps it, so its
  * units will be credited) and Capture payment's capture of the remaining amount (it pays every unit).
- * A new capture planned while one of these is unresolved would charge the same units twice, so it waits.
- * A 4xx refusal ends the doubt (nothing was applied: the job is parked, not pending).
+ * A new capture planned while one of these is unresolved (isInDoubt) would charge the same units twice, so it waits.
  */
 export function capturesInDoubt(jobs: readonly JobRecord[], order: SyncableOrder, exceptJobId: string): JobRecord[] {
   const canceled = new Set(order.fulfillments.filter((f) => f.canceled).map((f) => f.id))
   return jobs.filter(
     (job) =>
       job.id !== exceptJobId &&
-      job.request !== null &&
-      (job.state === "pending" || job.state === "running") &&
+      isInDoubt(job) &&
       (job.operation === "capture_remaining" || (job.operation === "capture" && canceled.has(String(job.payload.fulfillmentId)))),
   )
 }
