@@ -11,6 +11,7 @@ import { checkoutV2 } from "../support/medusa-v2-checkout"
 import { klarnaCheckoutV2 } from "../support/medusa-v2-klarna-checkout"
 import { deliverAgain, startV2SyncStack, type V2SyncStack } from "../support/medusa-v2-sync-stack"
 import { simOrder, simOrderWhen, simRequests } from "../support/simulator-client"
+import { eventually } from "../support/store-api"
 
 jest.setTimeout(600_000)
 
@@ -242,6 +243,11 @@ test("order.canceled on an unshipped order: the Klarna order is canceled", async
 })
 
 test("a non-Klarna order (pp_system_default) is left alone: no Klarna call, no klarna_* rows", async () => {
+  // An earlier case's order may still have a job to run; its calls must not be counted against this order.
+  await eventually(
+    async () => (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE state IN ('pending','running')`)).length === 0,
+    { timeoutMs: 20_000, what: "every earlier job settled" },
+  )
   const requestsBefore = (await simRequests(stack.simulator.url)).length
   const { orderId } = await checkoutV2(stack.server.url, stack.store, { items: [{ sku: "TOM-1", quantity: 1 }] })
   const fulfillmentId = await fulfill(orderId, [{ sku: "TOM-1", quantity: 1 }])
