@@ -11,6 +11,7 @@
 import { Client } from "pg"
 import type { SqlSyncStore } from "../../packages/core/src/storage/sql-sync-store"
 import type { JobRecord } from "../../packages/core/src/sync/ports"
+import { JobNotHeldError } from "../../packages/core/src/sync/errors"
 import { addJob, outboxDatabase, sleep, type OutboxDatabase } from "./support"
 
 jest.setTimeout(60_000)
@@ -268,7 +269,7 @@ describe("leases", () => {
     expect(attempts[0].error).toMatch(/Interrupted: worker worker-a stopped before finishing \(lease expired\); taken over by worker-b/)
 
     // worker-a comes back (it was only slow): nothing it does to the job counts any more.
-    await a.saveJobRequest(job.id, "worker-a", { captured_amount: 1 })
+    await expect(a.saveJobRequest(job.id, "worker-a", { captured_amount: 1 })).rejects.toThrow(JobNotHeldError)
     expect(await a.extendLease(job.id, "worker-a")).toBe(false)
     expect(await a.completeJob(job.id, "worker-a", "succeeded", { capture_id: "from-a" })).toBe(false)
     expect(await a.failJob(job.id, "worker-a", { message: "boom" }, null)).toBe(false)

@@ -171,6 +171,24 @@ describe("exactly once through lost responses and dead workers", () => {
       { state: "running", locked_by: "worker-new", request: null },
     ])
     expect(await db.sql(`SELECT id FROM klarna_capture WHERE source_id = $1`, [ful1])).toEqual([])
+    expect(await attemptsOf(job.job_key)).toEqual([]) // the job's log is the new worker's to write
+  })
+
+  test("a worker whose refund job was taken over freezes nothing and calls Klarna for nothing", async () => {
+    const platformOrder = await placeOrder({ fulfillments: [fulfillment(ful1, { item_a: 2, item_b: 1 })], refunds: [refund(ref1, 1000)] })
+    const engine = engineWith()
+    await engine.fulfillmentCreated(platformOrder.orderId, ful1)
+    await drain(engine)
+    await engine.refundCreated(platformOrder.orderId, ref1)
+    const [job] = await engine.claimJobs("worker-slow", 1)
+    expect(job.job_key).toBe(`medusa:refund:${ref1}`)
+    await db.sql(`UPDATE klarna_sync_job SET locked_by = 'worker-new' WHERE id = $1`, [job.id])
+    await engine.runClaimed(job)
+    expect((await simRequests(sim.url, `/orders/${platformOrder.klarnaOrderId}/refunds`)).filter((r) => r.method === "POST")).toEqual([])
+    expect(await db.sql(`SELECT state, locked_by, request FROM klarna_sync_job WHERE id = $1`, [job.id])).toEqual([
+      { state: "running", locked_by: "worker-new", request: null },
+    ])
+    expect(await attemptsOf(job.job_key)).toEqual([]) // the job's log is the new worker's to write
   })
 
   test("a capture applied by Klarna whose response was lost is retried with the same key and gets the same capture id", async () => {

@@ -292,10 +292,13 @@ export class SqlSyncStore implements SyncStore, CheckoutAuthorizationStore {
   }
 
   async saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void> {
-    await this.sql.query(
-      `UPDATE klarna_sync_job SET request = $3, updated_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running'`,
+    // A worker whose lease ran out must not go on to call Klarna with a request it could not freeze: the
+    // worker that took the job over plans (and records) its own.
+    const frozen = await this.updated(
+      `UPDATE klarna_sync_job SET request = $3, updated_at = now() WHERE id = $1 AND locked_by = $2 AND state = 'running' RETURNING id`,
       [jobId, workerId, JSON.stringify(request)],
     )
+    if (!frozen) throw new JobNotHeldError(jobId, workerId)
   }
 
   async completeJob(

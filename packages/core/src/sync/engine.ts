@@ -405,7 +405,13 @@ export class SyncEngine {
       described.retryable && !exhausted
         ? new Date(Date.now() + retryDelayMs(job.attempts, this.deps.options.backoff, described.retryAfterMs))
         : null
-    await this.deps.store.failJob(job.id, workerId, described, retryAt)
+    const held = await this.deps.store.failJob(job.id, workerId, described, retryAt)
+    if (!held) {
+      // The lease ran out and another worker took the job over (its claim recorded this attempt as
+      // interrupted): the job's state and attempt log are that worker's to write.
+      this.deps.logger.warn(`klarna-order-sync: ${job.operation} ${job.job_key} attempt ${job.attempts} stopped: ${described.message}`)
+      return
+    }
     await this.deps.store.recordAttempt({
       job_id: job.id,
       attempt: job.attempts,

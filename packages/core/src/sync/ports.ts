@@ -214,7 +214,10 @@ export interface SyncStore {
    * longer this worker's.
    */
   extendLease(jobId: string, workerId: string): Promise<boolean>
-  /** Saves the request first sent for a job, so that retries resend exactly it. Guarded by the lock owner. */
+  /**
+   * Saves the request first sent for a job, so that retries resend exactly it. Guarded by the lock owner:
+   * throws JobNotHeldError, having saved nothing, when the job is no longer `workerId`'s.
+   */
   saveJobRequest(jobId: string, workerId: string, request: Record<string, unknown>): Promise<void>
   /** Guarded by the lock owner. With `attempt`, also records it (as recordAttempt), in the same round trip where possible. */
   completeJob(
