@@ -244,10 +244,10 @@ test("order.canceled on an unshipped order: the Klarna order is canceled", async
 
 test("a non-Klarna order (pp_system_default) is left alone: no Klarna call, no klarna_* rows", async () => {
   // An earlier case's order may still have a job to run; its calls must not be counted against this order.
-  await eventually(
-    async () => (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE state IN ('pending','running')`)).length === 0,
-    { timeoutMs: 20_000, what: "every earlier job settled" },
-  )
+  await eventually(async () => (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE state IN ('pending','running')`)).length === 0, {
+    timeoutMs: 20_000,
+    what: "every earlier job settled",
+  })
   const requestsBefore = (await simRequests(stack.simulator.url)).length
   const { orderId } = await checkoutV2(stack.server.url, stack.store, { items: [{ sku: "TOM-1", quantity: 1 }] })
   const fulfillmentId = await fulfill(orderId, [{ sku: "TOM-1", quantity: 1 }])

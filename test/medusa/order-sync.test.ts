@@ -297,8 +297,11 @@ describe("Klarna order sync in a real Medusa store", () => {
     )
     await eventually(
       async () =>
-        (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [placed.order.id]))
-          .length === 0,
+        (
+          await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE platform_order_id = $1 AND state IN ('pending','running')`, [
+            placed.order.id,
+          ])
+        ).length === 0,
       { what: "jobs settled" },
     )
     expect(rows).toHaveLength(1)
@@ -310,10 +313,10 @@ describe("Klarna order sync in a real Medusa store", () => {
   test("an order paid without Klarna is left alone", async () => {
     // Earlier cases' orders may still have a job to run (their references are sent after their capture);
     // their calls must not be counted against this order.
-    await eventually(
-      async () => (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE state IN ('pending','running')`)).length === 0,
-      { timeoutMs: 20_000, what: "every earlier job settled" },
-    )
+    await eventually(async () => (await stack.sql(`SELECT 1 FROM klarna_sync_job WHERE state IN ('pending','running')`)).length === 0, {
+      timeoutMs: 20_000,
+      what: "every earlier job settled",
+    })
     const before = (await simRequests(stack.simulator.url)).length
     const placed = await checkout(stack.api, {
       regionId: stack.store.regionId,
