@@ -134,7 +134,13 @@ describe("(a) refund in Klarna an order canceled after a partial capture", () =>
     expect([first.status, second.status]).toEqual([202, 202])
     const jobIdOf = (r: { body: unknown }) => (r.body as { jobs: { id: string }[] }).jobs[0].id
     expect(jobIdOf(first)).toBe(jobIdOf(second))
-    const view = await viewWhen(stack.api, orderId, (v) => v.refunds.some((r) => r.status === "refunded"), "the panel refund")
+    // The refund row is marked refunded before its job completes: wait for both.
+    const view = await viewWhen(
+      stack.api,
+      orderId,
+      (v) => v.refunds.some((r) => r.status === "refunded") && v.jobs.every((j) => j.state !== "pending" && j.state !== "running"),
+      "the panel refund",
+    )
     const klarna = await simOrder(stack.simulator.url, klarnaId)
     expect(klarna.refunds).toHaveLength(1)
     expect(klarna.refunds[0]).toMatchObject({ refunded_amount: 1000, reference: view.refunds[0].platform_refund_id })
