@@ -324,6 +324,36 @@ class KillWorker extends Command {
   }
 }
 
+/**
+ * A worker takes the next due job and freezes in the middle of it, past its lease; another worker takes the job
+ * over and finishes the order's outbox; then the frozen one wakes up and carries on with what it had planned.
+ * Whatever it does then must change nothing (exactly once rests on it).
+ */
+class StallWorker extends Command {
+  constructor(readonly when: "before_freeze" | "before_call") {
+    super()
+  }
+  check() {
+    return true
+  }
+  async apply(s: Sequence, env: ExploreEnvironment) {
+    const { engine, reached, resume, workerId } = env.stallingEngine(this.when)
+    const run = engine.processNext(workerId).then(
+      () => "finished",
+      () => "finished",
+    )
+    const outcome = await Promise.race([run, reached.then(() => "stalled")])
+    if (outcome !== "stalled") return
+    await env.expireLeases(workerId)
+    await env.runUntilIdle(s.order.orderId, 1)
+    resume()
+    await run
+  }
+  toString() {
+    return `stallWorker(${this.when})`
+  }
+}
+
 /** The outbox runs (one worker, or two on two servers) until the order is idle. */
 class RunWorkers extends Command {
   constructor(readonly workers: 1 | 2) {
@@ -428,6 +458,7 @@ export function commandArbitraries(options: { oddTrackingLengths: boolean }): fc
       .tuple(fc.constantFrom<FaultKind>("500", "503", "429", "timeout", "apply_then_drop"), fc.integer({ min: 1, max: 120 }))
       .map(([k, r]) => new InjectFault(k, r)),
     fc.constantFrom<"before_call" | "after_call">("before_call", "after_call").map((w) => new KillWorker(w)),
+    fc.constantFrom<"before_freeze" | "before_call">("before_freeze", "before_call").map((w) => new StallWorker(w)),
     fc.constantFrom<1 | 2>(1, 2).map((n) => new RunWorkers(n)),
     fc.integer({ min: 1, max: 3_600_000 }).map((ms) => new AdvanceClock(ms)),
   ]

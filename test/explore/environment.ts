@@ -50,6 +50,17 @@ export interface ExploreEnvironment {
   dyingEngine(when: "before_call" | "after_call"): { engine: SyncEngine; called: Promise<void>; workerId: string }
   /** Runs `workers` workers until the order's outbox is idle (nothing pending or running). Throws on a stuck outbox. */
   runUntilIdle(orderId: string, workers: 1 | 2): Promise<void>
+  /**
+   * A server that freezes in the middle of a job (a long GC pause, a suspended VM) and later carries on:
+   * `reached` once it froze (after planning its request, or with the request frozen, before Klarna's call);
+   * it sends no heartbeat meanwhile. `resume()` lets it go on.
+   */
+  stallingEngine(when: "before_freeze" | "before_call"): {
+    engine: SyncEngine
+    reached: Promise<void>
+    resume: () => void
+    workerId: string
+  }
   /** A dead worker's lease runs out. */
   expireLeases(workerId: string): Promise<void>
   close(): Promise<void>
@@ -99,35 +110,74 @@ export async function startExploreEnvironment(
     })
   const engines: [SyncEngine, SyncEngine] = [engineOn(stores[0], client), engineOn(stores[1], client)]
 
-  let dyingCount = 0
-  const dyingEngine = (when: "before_call" | "after_call") => {
-    let signal: () => void = () => undefined
-    const called = new Promise<void>((resolve) => (signal = resolve))
-    const mutations = new Set([
-      "createCapture",
-      "appendCaptureShippingInfo",
-      "createRefund",
-      "releaseRemainingAuthorization",
-      "cancelOrder",
-      "triggerSendOut",
-    ])
-    const dying = new Proxy(client, {
+  const mutations = new Set([
+    "createCapture",
+    "appendCaptureShippingInfo",
+    "createRefund",
+    "releaseRemainingAuthorization",
+    "cancelOrder",
+    "triggerSendOut",
+  ])
+  /** The client with each Klarna mutation replaced by `wrap(the real call, its arguments)`. */
+  const withMutations = (wrap: (call: (...a: unknown[]) => Promise<unknown>, args: unknown[]) => Promise<unknown>): KlarnaOm =>
+    new Proxy(client, {
       get: (target, property) => {
         const value = Reflect.get(target, property) as unknown
         if (typeof value !== "function") return value
         const bound = (value as (...a: unknown[]) => Promise<unknown>).bind(target)
         if (!mutations.has(String(property))) return bound
-        return async (...args: unknown[]) => {
-          if (when === "after_call") await bound(...args).catch(() => undefined)
-          signal()
-          return new Promise<never>(() => undefined) // the process is gone: nothing more is written
-        }
+        return (...args: unknown[]) => wrap(bound, args)
       },
     })
-    // A dead process renews no lease.
-    const deadStore = Object.create(stores[0]) as SqlSyncStore
-    deadStore.extendLease = async () => true
-    return { engine: engineOn(deadStore, dying), called, workerId: `dead-${++dyingCount}` }
+  /** A store whose worker renews no lease (a dead or frozen process sends no heartbeat). */
+  const silentStore = () => {
+    const store = Object.create(stores[0]) as SqlSyncStore
+    store.extendLease = async () => true
+    return store
+  }
+
+  let dyingCount = 0
+  const dyingEngine = (when: "before_call" | "after_call") => {
+    let signal: () => void = () => undefined
+    const called = new Promise<void>((resolve) => (signal = resolve))
+    const dying = withMutations(async (call, args) => {
+      if (when === "after_call") await call(...args).catch(() => undefined)
+      signal()
+      return new Promise<never>(() => undefined) // the process is gone: nothing more is written
+    })
+    return { engine: engineOn(silentStore(), dying), called, workerId: `dead-${++dyingCount}` }
+  }
+
+  let stallCount = 0
+  const stallingEngine = (when: "before_freeze" | "before_call") => {
+    let reach: () => void = () => undefined
+    const reached = new Promise<void>((resolve) => (reach = resolve))
+    let resume: () => void = () => undefined
+    const resumed = new Promise<void>((resolve) => (resume = resolve))
+    // Only the first stop stalls: once resumed, the worker runs on at full speed.
+    const stall = async () => {
+      reach()
+      await resumed
+    }
+    const store = silentStore()
+    let klarna: KlarnaOm = client
+    if (when === "before_freeze") {
+      // After planning the request, before writing it down: the request the worker goes on with is its own.
+      store.saveJobRequest = async (...args) => {
+        await stall()
+        return stores[0].saveJobRequest(...args)
+      }
+      store.freezeCapture = async (...args) => {
+        await stall()
+        return stores[0].freezeCapture(...args)
+      }
+    } else {
+      klarna = withMutations(async (call, args) => {
+        await stall()
+        return call(...args)
+      })
+    }
+    return { engine: engineOn(store, klarna), reached, resume, workerId: `stalled-${++stallCount}` }
   }
 
   const expireLeases = async (workerId: string) => {
@@ -177,6 +227,7 @@ export async function startExploreEnvironment(
     engines,
     stores,
     dyingEngine,
+    stallingEngine,
     runUntilIdle,
     expireLeases,
     async close() {
