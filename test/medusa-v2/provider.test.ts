@@ -7,10 +7,12 @@
  * is how these tests see when v2 calls which provider method.
  */
 import fs from "node:fs"
-import { simOrder, simOrderWhen, simRequests } from "../support/simulator-client"
+import type { KlarnaOrderLine } from "../../packages/core/src/klarna/types"
+import { klarnaLineFields, simOrder, simOrderWhen, simRequests } from "../support/simulator-client"
 import { KLARNA_V2_PROVIDER_ID, klarnaCheckoutV2, type KlarnaCheckoutV2Result } from "../support/medusa-v2-klarna-checkout"
 import { prepareV2Cart } from "../support/medusa-v2-checkout"
 import { DEFAULT_V2_SEED } from "../support/medusa-v2-seed"
+import { v2RefundFormAmount } from "../support/medusa-v2-orders"
 import { startV2SyncStack, type V2SyncStack } from "../support/medusa-v2-sync-stack"
 
 jest.setTimeout(600_000)
@@ -140,14 +142,7 @@ async function shippedOrder(lines: { sku: string; quantity: number }[]): Promise
 }
 
 /** What the dashboard's refund form pre-fills for the payment: min(|pending difference|, payment amount). */
-async function dashboardRefundAmount(orderId: string, paymentId: string): Promise<number> {
-  const { order } = await stack.admin.get<{
-    order: { summary: { pending_difference: number }; payment_collections: { payments: { id: string; amount: number }[] }[] }
-  }>(`/admin/orders/${orderId}?fields=id,summary.*,payment_collections.payments.id,payment_collections.payments.amount`)
-  const payment = order.payment_collections.flatMap((c) => c.payments).find((p) => p.id === paymentId)
-  const pending = Number(order.summary.pending_difference)
-  return pending < 0 ? Math.min(-pending, Number(payment?.amount)) : Number(payment?.amount)
-}
+const dashboardRefundAmount = (orderId: string, paymentId: string): Promise<number> => v2RefundFormAmount(stack.admin, orderId, paymentId)
 
 /** Refunds `amount` (major units) from the payment and returns the Klarna refund it became, line by line. */
 async function refundFromPayment(order: KlarnaCheckoutV2Result, amount: number) {
@@ -182,17 +177,7 @@ test("checkout through pp_klarna_klarna: a Klarna order with the cart's exact am
   // (3 × 12 + 899 + 49) SEK × 1.25 = 1230 SEK = 123000 öre, in Klarna's lines as the engine would capture them.
   const klarna = await simOrder(stack.simulator.url, result.klarnaOrderId)
   expect(klarna).toMatchObject({ status: "AUTHORIZED", order_amount: 123000, captured_amount: 0, merchant_reference2: result.cartId })
-  const lines = (klarna as unknown as { order_lines: Record<string, unknown>[] }).order_lines.map((l) => ({
-    type: l.type,
-    reference: l.reference,
-    name: l.name,
-    quantity: l.quantity,
-    unit_price: l.unit_price,
-    tax_rate: l.tax_rate,
-    total_amount: l.total_amount,
-    total_tax_amount: l.total_tax_amount,
-    total_discount_amount: l.total_discount_amount ?? 0,
-  }))
+  const lines = (klarna as unknown as { order_lines: KlarnaOrderLine[] }).order_lines.map(klarnaLineFields)
   expect(lines).toEqual([
     {
       type: "physical",

@@ -94,14 +94,43 @@ export async function receiveV2Return(
   orderId: string,
   locationId: string,
   items: { id: string; quantity: number }[],
+  options: { returnShippingOptionId?: string } = {},
+): Promise<string> {
+  const returnId = await requestV2Return(admin, orderId, locationId, items, options)
+  await receiveRequestedV2Return(admin, returnId, items)
+  return returnId
+}
+
+/**
+ * A return of `items` requested (not received yet), as the dashboard's "Create return" form confirms it; with
+ * `returnShippingOptionId`, the return shipping the merchant picks in that form (POST .../shipping-method, which
+ * the form sends when a return option is chosen, before the request is confirmed). Resolves with the return's id.
+ */
+export async function requestV2Return(
+  admin: V2AdminApi,
+  orderId: string,
+  locationId: string,
+  items: { id: string; quantity: number }[],
+  options: { returnShippingOptionId?: string } = {},
 ): Promise<string> {
   const { return: created } = await admin.post<{ return: { id: string } }>("/admin/returns", { order_id: orderId, location_id: locationId })
   await admin.post(`/admin/returns/${created.id}/request-items`, { items })
+  if (options.returnShippingOptionId) {
+    await admin.post(`/admin/returns/${created.id}/shipping-method`, { shipping_option_id: options.returnShippingOptionId })
+  }
   await admin.post(`/admin/returns/${created.id}/request`, {})
-  await admin.post(`/admin/returns/${created.id}/receive`, {})
-  await admin.post(`/admin/returns/${created.id}/receive-items`, { items })
-  await admin.post(`/admin/returns/${created.id}/receive/confirm`, {})
   return created.id
+}
+
+/** Receives a requested return: every unit of `items` back in stock. */
+export async function receiveRequestedV2Return(
+  admin: V2AdminApi,
+  returnId: string,
+  items: { id: string; quantity: number }[],
+): Promise<void> {
+  await admin.post(`/admin/returns/${returnId}/receive`, {})
+  await admin.post(`/admin/returns/${returnId}/receive-items`, { items })
+  await admin.post(`/admin/returns/${returnId}/receive/confirm`, {})
 }
 
 /** Medusa's Capture button on a payment (v2 sends no amount for a full capture). */
@@ -112,4 +141,17 @@ export async function captureV2Payment(admin: V2AdminApi, paymentId: string, amo
 /** Medusa's Refund on a payment; amount in v2's major units. */
 export async function refundV2Payment(admin: V2AdminApi, paymentId: string, amount: number, note?: string): Promise<void> {
   await admin.post(`/admin/payments/${paymentId}/refund`, { amount, ...(note ? { note } : {}) })
+}
+
+/**
+ * What the dashboard's refund form pre-fills for a payment: |pending difference| (what v2 says the order owes the
+ * customer), at most the payment's amount; the payment's amount when nothing is owed.
+ */
+export async function v2RefundFormAmount(admin: V2AdminApi, orderId: string, paymentId: string): Promise<number> {
+  const { order } = await admin.get<{
+    order: { summary: { pending_difference: number }; payment_collections: { payments: { id: string; amount: number }[] }[] }
+  }>(`/admin/orders/${orderId}?fields=id,summary.*,payment_collections.payments.id,payment_collections.payments.amount`)
+  const payment = order.payment_collections.flatMap((c) => c.payments).find((p) => p.id === paymentId)
+  const pending = Number(order.summary.pending_difference)
+  return pending < 0 ? Math.min(-pending, Number(payment?.amount)) : Number(payment?.amount)
 }

@@ -87,3 +87,18 @@ export async function simCreateOrder(simulatorUrl: string, orderAmount: number, 
   if (!response.ok) throw new Error(`simulator refused the order: ${response.status} ${await response.text()}`)
   return ((await response.json()) as { order_id: string }).order_id
 }
+
+/** A Klarna order line's fields that tests compare, line by line (a missing total_discount_amount is 0). */
+export function klarnaLineFields(l: KlarnaOrderLine) {
+  return {
+    type: l.type,
+    reference: l.reference,
+    name: l.name,
+    quantity: l.quantity,
+    unit_price: l.unit_price,
+    tax_rate: l.tax_rate,
+    total_amount: l.total_amount,
+    total_tax_amount: l.total_tax_amount,
+    total_discount_amount: l.total_discount_amount ?? 0,
+  }
+}

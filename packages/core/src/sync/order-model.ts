@@ -99,6 +99,12 @@ export interface RefundSnapshot {
   returnedItems?: { itemId: string; quantity: number }[]
   /** Part of `amount` that refunds shipping, when the platform says so. */
   shippingAmount?: number
+  /**
+   * What the platform kept back from this refund of returned items, when it says so: a fee charged for the return
+   * (Medusa v2: the return's shipping method, which it takes off the refund due). Klarna gets a "Return fee" line
+   * of minus this, and the returned items at their captured value.
+   */
+  returnFeeAmount?: number
   reason?: string
   note?: string
 }

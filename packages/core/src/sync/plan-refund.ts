@@ -35,7 +35,9 @@ export interface RefundPlan {
   shippingAmount: number
   /** The platform's rounding of the refund, carried by the returned-item lines (0: none). */
   roundingAmount: number
-  /** The "Refund adjustment" / "Return fee" line's amount (0: no such line). */
+  /** What the platform kept back for the return: a "Return fee" line of minus this (0: none). */
+  returnFeeAmount: number
+  /** The "Refund adjustment" / "Return fee" line's amount for any other difference (0: no such line). */
   adjustmentAmount: number
   mergedLineCount: number
   /** captured - previously refunded, before this refund. */
@@ -107,6 +109,7 @@ export function planRefund(order: OrderSnapshot, refundId: string, ledger: Refun
     returnedItemsAmount: content.returnedItemsAmount,
     shippingAmount: content.shippingAmount,
     roundingAmount: content.roundingAmount,
+    returnFeeAmount: content.returnFeeAmount,
     adjustmentAmount: content.adjustmentAmount,
     mergedLineCount,
     refundableAmount,

@@ -13,6 +13,12 @@
  * Returns: v2 reports an item's totals (and the order's) for the units NOT returned; once a return is
  * received they drop by the returned units' value. Klarna captured every unit, and the core numbers refunded
  * units within the whole item, so the snapshot keeps the item as ordered (wholeItemTotals).
+ *
+ * Return shipping: the shipping method a merchant adds to a return (the dashboard's return option) becomes one of
+ * the ORDER's shipping methods (core-flows create-return-shipping-method: an order_shipping row with the return's
+ * id), counted in order.total: v2 charges it by taking it off the refund due. It is no outbound shipping Klarna
+ * authorized or captures, so it is neither a shipping line nor part of the total here (splitShippingMethods);
+ * it is the fee a refund of that return kept back (refunds()).
  */
 import type {
   FulfillmentSnapshot,
@@ -115,6 +121,8 @@ export const RETURN_FIELDS = [
   "items.item_id",
   "items.quantity",
   "items.received_quantity",
+  // The return's shipping methods (ids of the order's shipping methods that are return shipping).
+  "shipping_methods.id",
 ]
 
 type Amount = unknown
@@ -190,6 +198,8 @@ export interface V2Return {
   received_at?: When | null
   refund_amount?: Amount
   items?: { item_id: string; quantity: Amount; received_quantity?: Amount }[] | null
+  /** The return's shipping (the same methods are among the order's shipping_methods, with their totals). */
+  shipping_methods?: { id: string }[] | null
 }
 export interface V2OrderGraph {
   id: string
@@ -236,19 +246,21 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
   const currency = order.currency_code.toUpperCase()
   const klarna = klarnaPaymentOf(order, options)
   const items = order.items ?? []
-  const methods = order.shipping_methods ?? []
+  const { outbound: methods, returnShipping } = splitShippingMethods(order)
   const lines = [...items.map(wholeItemTotals), ...methods]
 
   // Σ line totals = round(order total): the amount Klarna authorized, to the minor unit. A credit line added after
   // checkout (version > 1: an order change) does not change what was authorized: Medusa 2.21's refund of more
   // than the order owes adds one for the excess, lowering order.total below the lines paid and captured. Nor does
-  // a return: the returned units' value, gone from order.total, is added back as it is to their items.
+  // a return: the returned units' value, gone from order.total, is added back as it is to their items, and its
+  // return shipping, added to order.total, is taken off again.
   const laterCredit = (order.credit_lines ?? []).filter((line) => Number(line.version ?? 1) > 1).map((line) => subtract(line.amount, 0))
   const returnedValue = items.map(returnedUnitsTotal).filter((value) => value !== undefined)
-  const addedBack = [...laterCredit, ...returnedValue]
+  const returnShippingCharged = returnShipping.map((method) => subtract(0, method.total))
+  const corrections = [...laterCredit, ...returnedValue, ...returnShippingCharged]
   const totals = allocateMinorUnits(
     lines.map((line) => line.total),
-    addedBack.length > 0 ? sumText([subtract(order.total, 0), ...addedBack]) : order.total,
+    corrections.length > 0 ? sumText([subtract(order.total, 0), ...corrections]) : order.total,
     currency,
     `order ${order.id}`,
   )
@@ -289,7 +301,7 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
     items: itemLines,
     shippingLines,
     giftCards: [],
-    fulfillments: fulfillments(order, options),
+    fulfillments: fulfillments(order, methods, options),
     refunds: [],
     canceled: order.status === "canceled" || Boolean(order.canceled_at),
     klarnaOrderId: klarna?.klarnaOrderId,
@@ -299,6 +311,19 @@ export function toSyncableOrder(order: V2OrderGraph, options: SnapshotOptions): 
   }
   if (klarna) snapshot.refunds = refunds(order, klarna.payment, snapshot)
   return snapshot
+}
+
+/**
+ * The order's shipping methods: the outbound ones (what the customer paid at checkout, Klarna's shipping lines) and
+ * those of its returns (v2 adds a return's shipping method to the order's, see the header).
+ */
+function splitShippingMethods(order: V2OrderGraph): { outbound: V2ShippingMethod[]; returnShipping: V2ShippingMethod[] } {
+  const ofReturns = new Set((order.returns ?? []).flatMap((ret) => (ret.shipping_methods ?? []).map((method) => method.id)))
+  const methods = order.shipping_methods ?? []
+  return {
+    outbound: methods.filter((method) => !ofReturns.has(method.id)),
+    returnShipping: methods.filter((method) => ofReturns.has(method.id)),
+  }
 }
 
 /** Units of the item returned: received, or dismissed (received damaged). */
@@ -389,8 +414,8 @@ function decimalText(units: bigint, scale: number): string {
   return negative ? `-${text}` : text
 }
 
-function fulfillments(order: V2OrderGraph, options: SnapshotOptions): FulfillmentSnapshot[] {
-  const shippingOptionName = order.shipping_methods?.[0]?.name ?? undefined
+function fulfillments(order: V2OrderGraph, outbound: V2ShippingMethod[], options: SnapshotOptions): FulfillmentSnapshot[] {
+  const shippingOptionName = outbound[0]?.name ?? undefined
   return [...(order.fulfillments ?? [])]
     .sort((a, b) => time(a.created_at) - time(b.created_at) || a.id.localeCompare(b.id))
     .map((fulfillment) => ({
@@ -423,12 +448,25 @@ function fulfillments(order: V2OrderGraph, options: SnapshotOptions): Fulfillmen
  *   (its unit numbering after the earlier refunds' returns, up to the rounding it absorbs without an adjustment
  *   line: core refundPaysForReturnedItems). The dashboard pre-fills |pending difference|, v2's unrounded value
  *   of the units (12.4875 SEK); the merchant sends it rounded to the currency, one minor unit off the core's.
+ * - a return with return shipping (and no refund_amount) also pairs with a refund of the units' value less that
+ *   shipping's total: v2's refund due (pending difference) once the return is received, since the return's
+ *   shipping method counts in order.total. The refund then carries returnFeeAmount, and Klarna gets the units'
+ *   lines and a "Return fee" line for the shipping (the core's return_fee line: an amount kept back from a refund of
+ *   goods, not a sale, which is what return shipping is to Klarna: it never authorized or captured it). The units'
+ *   full value is tried first: a merchant who waives the fee refunds it all.
  * A refund of another amount (goodwill, a fee kept) pairs with nothing and carries no item lines; so does a
  * refund made before the return arrived (pairing it afterwards would take the lines from the return's own
  * refund).
  */
 function refunds(order: V2OrderGraph, payment: V2Payment, snapshot: SyncableOrder): RefundSnapshot[] {
   const currency = snapshot.currency
+  // What v2 charged for a return's shipping, in minor units: the totals (tax included) of the order's shipping
+  // methods that are that return's.
+  const returnShippingFee = (ret: V2Return): number => {
+    const ids = new Set((ret.shipping_methods ?? []).map((method) => method.id))
+    const charged = (order.shipping_methods ?? []).filter((method) => ids.has(method.id)).map((method) => method.total)
+    return charged.length > 0 ? v2AmountToMinorUnits(sumText(charged), currency, `return ${ret.id} shipping`) : 0
+  }
   const returns = [...(order.returns ?? [])]
     .filter((ret) => ret.status === "received" || ret.status === "partially_received")
     .sort((a, b) => time(a.received_at ?? a.created_at) - time(b.received_at ?? b.created_at))
@@ -443,7 +481,13 @@ function refunds(order: V2OrderGraph, payment: V2Payment, snapshot: SyncableOrde
       if (ret.refund_amount != null) return v2AmountToMinorUnits(ret.refund_amount, currency, `return ${ret.id} refund`) === amount
       current.returnedItems = returnedItemsOf(ret)
       if (refundPaysForReturnedItems({ ...snapshot, refunds: result }, result.length - 1)) return true
+      const fee = returnShippingFee(ret)
+      if (fee > 0) {
+        current.returnFeeAmount = fee
+        if (refundPaysForReturnedItems({ ...snapshot, refunds: result }, result.length - 1)) return true
+      }
       delete current.returnedItems
+      delete current.returnFeeAmount
       return false
     }
     const made = time(refund.created_at)

@@ -33,3 +33,55 @@ test("false for a refund returning nothing, or returning more units than the ord
   expect(refundPaysForReturnedItems(withRefunds([refund("R1", 1248)]), 0)).toBe(false)
   expect(refundPaysForReturnedItems(withRefunds([refund("R1", 1248, { items: { A: 4 } })]), 0)).toBe(false)
 })
+
+describe("a return fee the platform kept back (RefundSnapshot.returnFeeAmount: Medusa v2's return shipping)", () => {
+  const withFee = (amount: number, fee: number): OrderSnapshot =>
+    withRefunds([{ ...refund("R1", amount, { items: { A: 1 } }), returnFeeAmount: fee }])
+  const lines = (snapshot: OrderSnapshot) =>
+    planRefund(snapshot, "R1", { capturedAmount: 3746, refunds: [] }).orderLines.map((l) => [
+      l.type,
+      l.reference,
+      l.name,
+      l.quantity,
+      l.unit_price,
+      l.total_amount,
+      l.tax_rate,
+      l.total_tax_amount,
+    ])
+
+  test("the returned unit at its captured value and a Return fee line of exactly minus the fee; pairs", () => {
+    // 1248 − 500 = 748: the unit as captured, the fee as kept.
+    expect(lines(withFee(748, 500))).toEqual([
+      ["physical", "sku-A", "Item A", 1, 1248, 1248, 2500, 250],
+      ["return_fee", "refund-adjustment", "Return fee", 1, -500, -500, 0, 0],
+    ])
+    expect(refundPaysForReturnedItems(withFee(748, 500), 0)).toBe(true)
+  })
+
+  test("the platform's rounding of the units is carried by the item line, not by the fee (1249 − 500 = 749)", () => {
+    expect(lines(withFee(749, 500))).toEqual([
+      ["physical", "sku-A", "Item A", 1, 1249, 1249, 2500, 250],
+      ["return_fee", "refund-adjustment", "Return fee", 1, -500, -500, 0, 0],
+    ])
+    expect(planRefund(withFee(749, 500), "R1", { capturedAmount: 3746, refunds: [] })).toMatchObject({
+      returnFeeAmount: 500,
+      roundingAmount: 1,
+      adjustmentAmount: 0,
+    })
+  })
+
+  test("another amount still gets its own adjustment line besides the fee, and does not pair", () => {
+    const snapshot = withFee(600, 500)
+    expect(lines(snapshot).map((l) => [l[2], l[5]])).toEqual([
+      ["Item A", 1248],
+      ["Return fee", -500],
+      ["Return fee", -148],
+    ])
+    expect(refundPaysForReturnedItems(snapshot, 0)).toBe(false)
+  })
+
+  test("a fee that is not whole minor units >= 0 is refused as a bad snapshot", () => {
+    expect(() => planRefund(withFee(748, -5), "R1", { capturedAmount: 3746, refunds: [] })).toThrow(/refunds\[0\]\.returnFeeAmount/)
+    expect(() => planRefund(withFee(748, 0.5), "R1", { capturedAmount: 3746, refunds: [] })).toThrow(/refunds\[0\]\.returnFeeAmount/)
+  })
+})

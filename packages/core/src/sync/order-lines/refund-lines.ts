@@ -14,12 +14,14 @@ export interface RefundContent {
   returnedItemsAmount: number
   /** Value of the shipping line (RefundSnapshot.shippingAmount, or 0). */
   shippingAmount: number
+  /** What the platform kept back for the return (RefundSnapshot.returnFeeAmount, or 0): a "Return fee" line of minus it. */
+  returnFeeAmount: number
   /**
    * The platform's rounding of the refund (refund.amount - captured value of the returned units - shipping,
    * when within the rounding tolerance), carried by the returned-item lines' discount; else 0.
    */
   roundingAmount: number
-  /** refund.amount - returnedItemsAmount - roundingAmount - shippingAmount; the adjustment line's amount when != 0. */
+  /** refund.amount + returnFeeAmount - returnedItemsAmount - roundingAmount - shippingAmount; the adjustment line's amount when != 0. */
   adjustmentAmount: number
 }
 
@@ -30,6 +32,10 @@ export interface RefundContent {
  *   fulfilled, so they are the first units of the numbering), each line built like a capture line
  *   (same unit_price, tax rule and discount);
  * - a shipping line when `shippingAmount` > 0 (shipping-lines.ts: shippingRefundLine);
+ * - a "Return fee" line of -`returnFeeAmount` when the platform says it kept that back (Medusa v2's return
+ *   shipping): the same `return_fee` line as a fee the merchant kept (adjustment-lines.ts), since that is what it
+ *   is to Klarna, an amount taken off the refund of goods it captured, not a sale of its own; the rounding
+ *   below is then judged on the refund with the fee added back, so the items carry it and the fee stays exact;
  * - when refund.amount differs from what those lines are worth by no more than a platform's rounding
  *   (one minor unit per returned-item line, +1: Medusa computes a return's refund per unit from
  *   unit_price and discount and rounds its tax and the sum differently), the difference stays on the
@@ -49,20 +55,23 @@ export function refundContent(order: OrderSnapshot, refundIndex: number): Refund
     "returned items",
   )
   const shippingAmount = refund.shippingAmount ?? 0
-  const difference = refund.amount - capturedValue - shippingAmount
+  const returnFeeAmount = refund.returnFeeAmount ?? 0
+  const difference = refund.amount + returnFeeAmount - capturedValue - shippingAmount
   const rounded = refund.amount > 0 ? absorbRounding(shares, difference) : undefined
   const roundingAmount = rounded ? difference : 0
   const lines = (rounded ?? shares).map(itemShareLine)
   if (shippingAmount > 0) lines.push(shippingRefundLine(order.shippingLines, shippingAmount))
+  if (returnFeeAmount > 0) lines.push(refundAdjustmentLine(-returnFeeAmount))
   const adjustmentAmount = difference - roundingAmount
   if (adjustmentAmount !== 0) lines.push(refundAdjustmentLine(adjustmentAmount))
-  return { lines, returnedItemsAmount: capturedValue, shippingAmount, roundingAmount, adjustmentAmount }
+  return { lines, returnedItemsAmount: capturedValue, shippingAmount, returnFeeAmount, roundingAmount, adjustmentAmount }
 }
 
 /**
  * Whether refund `refundIndex` is exactly what its returned items (and shipping) are worth as this core values
- * them (the units numbered as refundContent numbers them, after the earlier refunds' returns), up to the
- * platform rounding refundContent absorbs: its Klarna refund then carries their lines and no adjustment line.
+ * them (the units numbered as refundContent numbers them, after the earlier refunds' returns), less its
+ * returnFeeAmount, up to the platform rounding refundContent absorbs: its Klarna refund then carries their lines
+ * (and the fee's) and no adjustment line.
  * For a platform that does not link a refund to the return it pays for (Medusa v2), to tell which one it is.
  * False when the refund returns nothing, or its returns do not fit the order (more units than it has).
  */

@@ -86,6 +86,7 @@ export function assertValidRefund(order: OrderSnapshot, refund: RefundSnapshot, 
   }
   check(refund.amount, `${p}.amount`)
   if (refund.shippingAmount !== undefined) check(refund.shippingAmount, `${p}.shippingAmount`)
+  if (refund.returnFeeAmount !== undefined) check(refund.returnFeeAmount, `${p}.returnFeeAmount`)
   const known = new Set(order.items.map((i) => i.id))
   ;(refund.returnedItems ?? []).forEach((ri, j) => {
     if (!known.has(ri.itemId)) fail(`${p}.returnedItems[${j}].itemId`, `unknown item ${ri.itemId}`)

@@ -182,3 +182,125 @@ describe("a refund pairs with a return without refund_amount when it is what the
     ])
   })
 })
+
+/**
+ * Return shipping: the merchant picks a return option for the return (the dashboard's "Create return" form). v2
+ * adds that shipping method to the ORDER's shipping_methods (order_shipping row with the return's id; measured on a
+ * 2.21.2 server in test/medusa-v2/return-shipping.test.ts), counts it in order.total, and the refund due is the
+ * returned units' value less it. Here a 5 SEK return option (4 SEK + 25 %).
+ */
+describe("a return with return shipping", () => {
+  const RETURN_FEE = 5
+
+  /** `ret` got a return shipping method of `total` SEK: one more order shipping method, and order.total grows by it (as v2 does). */
+  function withReturnShipping(graph: V2OrderGraph, ret: V2Return, total = RETURN_FEE, id = `ordsm_${ret.id}`): V2OrderGraph {
+    ret.shipping_methods = [...(ret.shipping_methods ?? []), { id }]
+    // v2 returns the order's shipping methods in no particular order: the return's first.
+    graph.shipping_methods = [
+      { id, name: "Return", total, original_total: total, tax_lines: [{ rate: 25 }] },
+      ...(graph.shipping_methods ?? []),
+    ]
+    graph.total = Number(graph.total) + total
+    return graph
+  }
+  const refundsOf = (graph: V2OrderGraph) =>
+    toSyncableOrder(graph, OPTIONS).refunds.map((r) => [r.id, r.returnedItems ?? null, r.returnFeeAmount ?? null])
+  const tomatoBack = (at = "2026-12-05T10:01:00.000Z") => received("ret_1", at, [[TOMATO, 1]])
+
+  test("the return's shipping is neither a shipping line nor in the total: the order stays what Klarna authorized (11371 öre)", () => {
+    const requested: V2Return = { ...tomatoBack(), status: "requested", received_at: null }
+    const back = tomatoBack()
+    for (const graph of [
+      withReturnShipping(order({}, [], [requested]), requested),
+      withReturnShipping(order({ tomato: 1 }, [], [back]), back),
+    ]) {
+      const snapshot = toSyncableOrder(graph, OPTIONS)
+      expect(snapshot.totalAmount).toBe(11371)
+      expect(snapshot.shippingLines.map((l) => [l.name, l.total])).toEqual([["Standard", 6125]])
+      expect(snapshot.items.map((i) => i.total)).toEqual([3746, 1500])
+    }
+  })
+
+  test("a fulfillment's carrier comes from the outbound option, not from the return's listed first", () => {
+    const ret = tomatoBack()
+    const graph = withReturnShipping(order({ tomato: 1 }, [], [ret]), ret)
+    graph.fulfillments = [{ id: "ful_1", created_at: "2026-12-05T10:00:30.000Z", provider_id: "manual_manual", items: [] }]
+    const snapshot = toSyncableOrder(graph, { ...OPTIONS, carrierMapping: { Standard: "postnord_se", Return: "dhl_freight_se" } })
+    expect(snapshot.fulfillments[0].shippingCompany).toBe("postnord_se")
+  })
+
+  test("a refund of the tomato less the return shipping (15 − 5 SEK) pairs, carrying the fee (500 öre)", () => {
+    const ret = tomatoBack()
+    const graph = withReturnShipping(order({ tomato: 1 }, [{ amount: 10, at: "2026-12-05T10:02:00.000Z" }], [ret]), ret)
+    expect(refundsOf(graph)).toEqual([["ref_1", [{ itemId: TOMATO, quantity: 1 }], 500]])
+  })
+
+  test("the fee waived (the tomato's whole 15 SEK refunded): pairs without a fee", () => {
+    const ret = tomatoBack()
+    const graph = withReturnShipping(order({ tomato: 1 }, [{ amount: 15, at: "2026-12-05T10:02:00.000Z" }], [ret]), ret)
+    expect(refundsOf(graph)).toEqual([["ref_1", [{ itemId: TOMATO, quantity: 1 }], null]])
+  })
+
+  test("1 of 3 socks less 5 SEK: the form's 7.49 and the exact 7.48 pair (the core's rounding, fee exact); 7.45 does not", () => {
+    const one = (amount: number) => {
+      const ret = received("ret_1", "2026-12-05T10:01:00.000Z", [[SOCKS, 1]])
+      return refundsOf(withReturnShipping(order({ socks: 1 }, [{ amount, at: "2026-12-05T10:02:00.000Z" }], [ret]), ret))[0]
+    }
+    expect([one(7.49), one(7.48)]).toEqual([
+      ["ref_1", [{ itemId: SOCKS, quantity: 1 }], 500],
+      ["ref_1", [{ itemId: SOCKS, quantity: 1 }], 500],
+    ])
+    expect(one(7.45)).toEqual(["ref_1", null, null])
+  })
+
+  // [case, refunds (amount, time), which refund carries the tomato (and the fee)]
+  test.each([
+    [
+      "a goodwill refund of another amount pairs with nothing; the return's own refund then does",
+      [
+        [3, "10:02"],
+        [10, "10:03"],
+      ],
+      "ref_2",
+    ],
+    [
+      "a refund of the value less the fee made before the return was received is not its refund",
+      [
+        [10, "10:00"],
+        [10, "10:02"],
+      ],
+      "ref_2",
+    ],
+    [
+      "each return is paired once: a second refund of the same amount carries no lines",
+      [
+        [10, "10:02"],
+        [10, "10:03"],
+      ],
+      "ref_1",
+    ],
+  ] as const)("%s", (_name, refunds, paired) => {
+    const ret = tomatoBack()
+    const graph = withReturnShipping(
+      order(
+        { tomato: 1 },
+        refunds.map(([amount, at]) => ({ amount, at: `2026-12-05T${at}:00.000Z` })),
+        [ret],
+      ),
+      ret,
+    )
+    expect(refundsOf(graph)).toEqual(
+      ["ref_1", "ref_2"].map((id) => (id === paired ? [id, [{ itemId: TOMATO, quantity: 1 }], 500] : [id, null, null])),
+    )
+  })
+
+  test("another return's fee does not count: the socks' refund less the tomato return's shipping pairs with nothing", () => {
+    const tomato = tomatoBack()
+    const sock = received("ret_2", "2026-12-05T10:01:30.000Z", [[SOCKS, 1]])
+    const graph = withReturnShipping(
+      order({ socks: 1, tomato: 1 }, [{ amount: 7.49, at: "2026-12-05T10:02:00.000Z" }], [tomato, sock]),
+      tomato,
+    )
+    expect(refundsOf(graph)).toEqual([["ref_1", null, null]])
+  })
+})
