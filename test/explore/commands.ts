@@ -6,6 +6,7 @@
 import fc from "fast-check"
 import type { TrackingSnapshot } from "../../packages/core/src/sync/order-model"
 import { simFault, simOrder } from "../support/simulator-client"
+import type { SyncEngine } from "../../packages/core/src/sync/engine"
 import { CLIENT_TIMEOUT_MS, type ExploreEnvironment } from "./environment"
 import { activeUnits, unfulfilledUnits, type ModelFulfillment, type ModelOrder } from "./platform-model"
 
@@ -300,6 +301,18 @@ class InjectFault extends Command {
   }
 }
 
+/**
+ * Starts the next due job on `engine`: `done` settles when the job has run (or failed), `stopped` tells whether the
+ * worker stopped in the middle first (`stop` settled before the job was done).
+ */
+function runNextJob(engine: SyncEngine, workerId: string, stop: Promise<void>): { done: Promise<void>; stopped: Promise<boolean> } {
+  const done = engine.processNext(workerId).then(
+    () => undefined,
+    () => undefined,
+  )
+  return { done, stopped: Promise.race([done.then(() => false), stop.then(() => true)]) }
+}
+
 /** A worker takes the next due job and dies in the middle (before or after its Klarna call); its lease then runs out. */
 class KillWorker extends Command {
   constructor(readonly when: "before_call" | "after_call") {
@@ -310,14 +323,7 @@ class KillWorker extends Command {
   }
   async apply(_s: Sequence, env: ExploreEnvironment) {
     const { engine, called, workerId } = env.dyingEngine(this.when)
-    const outcome = await Promise.race([
-      engine.processNext(workerId).then(
-        () => "finished",
-        () => "finished",
-      ),
-      called.then(() => "died"),
-    ])
-    if (outcome === "died") await env.expireLeases(workerId)
+    if (await runNextJob(engine, workerId, called).stopped) await env.expireLeases(workerId)
   }
   toString() {
     return `killWorker(${this.when})`
@@ -338,16 +344,12 @@ class StallWorker extends Command {
   }
   async apply(s: Sequence, env: ExploreEnvironment) {
     const { engine, reached, resume, workerId } = env.stallingEngine(this.when)
-    const run = engine.processNext(workerId).then(
-      () => "finished",
-      () => "finished",
-    )
-    const outcome = await Promise.race([run, reached.then(() => "stalled")])
-    if (outcome !== "stalled") return
+    const { done, stopped } = runNextJob(engine, workerId, reached)
+    if (!(await stopped)) return
     await env.expireLeases(workerId)
     await env.runUntilIdle(s.order.orderId, 1)
     resume()
-    await run
+    await done
   }
   toString() {
     return `stallWorker(${this.when})`
