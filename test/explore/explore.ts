@@ -1,8 +1,9 @@
 /**
  * The model-based exploration: random orders, random sequences of merchant moves, duplicate and late
- * events, Klarna faults, dying and parallel workers; then the order is converged and the invariants
- * (invariants.ts) are checked against Klarna. A failing sequence is shrunk by fast-check and reported
- * with its seed and path, so `--seed S` (and fast-check's path) replays it.
+ * events, Klarna faults, dying workers, workers frozen past their lease that then carry on, and parallel
+ * workers; then the order is converged and the invariants (invariants.ts) are checked against Klarna. A
+ * failing sequence is shrunk by fast-check and reported with its seed and path, so `--seed S` (and
+ * fast-check's path) replays it.
  */
 import fc from "fast-check"
 import { commandArbitraries, type Sequence } from "./commands"
